@@ -1,0 +1,62 @@
+// Accountant: composes PrivacyMaps and answers "what (epsilon, delta) has been spent?".
+//
+// CONTRACT shared by the ledger, analytics, synth and train modules. The accounting module
+// implements it (issue #3); extend it there, keep these signatures.
+//
+// Accountants never sample noise. They are deterministic functions of the maps added.
+// Thread safety: thread-compatible.
+#ifndef DPKIT_ACCOUNTING_ACCOUNTANT_H_
+#define DPKIT_ACCOUNTING_ACCOUNTANT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "dpkit/base/privacy_map.h"
+
+namespace dpkit::accounting {
+
+enum class AccountantKind {
+  kBasic,  // sequential composition: sum of epsilons, sum of deltas (every map kind converted
+           // to its tightest (epsilon, delta) at the target delta share first)
+  kZcdp,   // rho adds (pure eps -> rho = eps^2/2); converted to (eps, delta) at the end
+  kRdp,    // RDP curves add per order; improved RDP -> (eps, delta) conversion by default
+  kPld,    // numerical composition of privacy loss distributions (FFT), with error bound
+};
+
+// "basic", "zcdp", "rdp", "pld".
+const char* AccountantKindName(AccountantKind kind);
+absl::StatusOr<AccountantKind> ParseAccountantKind(const std::string& name);
+
+struct EpsilonDelta {
+  double epsilon = 0;
+  double delta = 0;
+};
+
+class Accountant {
+ public:
+  virtual ~Accountant() = default;
+  virtual AccountantKind kind() const = 0;
+
+  // Adds one release. Fails (InvalidArgument) for an invalid map or one this accountant cannot
+  // compose (e.g. kApproxDp into zCDP/RDP/PLD: callers must use kBasic for those).
+  virtual absl::Status Add(const PrivacyMap& map) = 0;
+
+  // Smallest epsilon such that everything added so far is (epsilon, delta)-DP.
+  virtual absl::StatusOr<double> Epsilon(double delta) const = 0;
+  // Smallest delta such that everything added so far is (epsilon, delta)-DP.
+  virtual absl::StatusOr<double> Delta(double epsilon) const = 0;
+
+  // A fresh accountant of the same kind holding the same maps.
+  virtual std::unique_ptr<Accountant> Clone() const = 0;
+  // Human-readable notes about approximations taken (e.g. "PLD fell back to RDP").
+  virtual std::vector<std::string> Notes() const { return {}; }
+};
+
+absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind);
+
+}  // namespace dpkit::accounting
+
+#endif  // DPKIT_ACCOUNTING_ACCOUNTANT_H_

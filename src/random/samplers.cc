@@ -1,0 +1,281 @@
+#include "dpkit/random/samplers.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "dpkit/base/validation.h"
+
+namespace dpkit::random {
+namespace {
+
+constexpr uint128 kU64Max = std::numeric_limits<uint64_t>::max();
+
+inline int BitLength128(uint128 x) {
+  uint64_t hi = static_cast<uint64_t>(x >> 64);
+  if (hi != 0) return 128 - __builtin_clzll(hi);
+  uint64_t lo = static_cast<uint64_t>(x);
+  return lo == 0 ? 0 : 64 - __builtin_clzll(lo);
+}
+
+// Bernoulli(exp(-a/b)) for a <= b (CKS20 Algorithm 1): K <- 1; while Bernoulli(gamma/K): K++;
+// return K odd. Bernoulli(gamma/K) is drawn as Bernoulli(a/b) AND Bernoulli(1/K).
+bool BernoulliExpUnit(BitGenerator& gen, uint128 a, uint128 b) {
+  if (a == 0) return true;
+  uint64_t k = 1;
+  while (BernoulliRational(gen, a, b) && (k == 1 || UniformUint64(gen, k) == 0)) ++k;
+  return (k & 1) == 1;
+}
+
+// Same distribution; always runs kFixedIterations inner steps (see header).
+constexpr uint64_t kFixedIterations = 24;
+bool BernoulliExpUnitFixedWork(BitGenerator& gen, uint128 a, uint128 b) {
+  uint64_t first_failure = 0;  // K at which the loop would have stopped; 0 = not yet
+  for (uint64_t k = 1; k <= kFixedIterations; ++k) {
+    // Always draw both variables so the work does not depend on a (a uniform draw below the
+    // public b, compared with a; a >= b gives true as required).
+    bool x = UniformUint128(gen, b) < a;
+    bool y = (k == 1) ? true : UniformUint64(gen, k) == 0;
+    bool success = x && y;
+    // Branch-free update: record k the first time a failure happens.
+    uint64_t is_first = static_cast<uint64_t>(!success) & static_cast<uint64_t>(first_failure == 0);
+    first_failure |= (0 - is_first) & k;
+  }
+  if (first_failure == 0) {
+    // Probability < 1/24!; continue exactly (variable time) to keep the distribution exact.
+    uint64_t k = kFixedIterations + 1;
+    while (BernoulliRational(gen, a, b) && UniformUint64(gen, k) == 0) ++k;
+    first_failure = k;
+  }
+  return (first_failure & 1) == 1;
+}
+
+// Smallest num / 2^k >= x with num of about `precision_bits` bits and k <= max_k.
+absl::StatusOr<Rational> RationalAtLeastImpl(double x, int precision_bits, int max_k,
+                                             const char* name) {
+  if (!std::isfinite(x) || !(x > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be finite and > 0, got ", FormatDouble(x)));
+  }
+  int e;
+  std::frexp(x, &e);  // x = m * 2^e, m in [0.5, 1)
+  int k = precision_bits - e;
+  if (k > max_k) k = max_k;
+  if (k < 0) k = 0;
+  double scaled = std::ceil(std::ldexp(x, k));  // exact: scaling by a power of two, then ceil
+  if (!(scaled < 9.2e18)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " is too large, got ", FormatDouble(x)));
+  }
+  uint64_t num = static_cast<uint64_t>(scaled);
+  uint64_t den = uint64_t{1} << k;
+  // Reduce common factors of two.
+  while (den > 1 && (num & 1) == 0) {
+    num >>= 1;
+    den >>= 1;
+  }
+  return Rational{num, den};
+}
+
+}  // namespace
+
+uint64_t UniformUint64(BitGenerator& gen, uint64_t n) {
+  if (n == 0) return gen.NextU64();  // n == 2^64
+  uint64_t x = gen.NextU64();
+  uint128 m = static_cast<uint128>(x) * n;
+  uint64_t low = static_cast<uint64_t>(m);
+  if (low < n) {
+    uint64_t threshold = (0 - n) % n;  // 2^64 mod n
+    while (low < threshold) {
+      x = gen.NextU64();
+      m = static_cast<uint128>(x) * n;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<uint64_t>(m >> 64);
+}
+
+uint128 UniformUint128(BitGenerator& gen, uint128 n) {
+  if (n <= kU64Max) return UniformUint64(gen, static_cast<uint64_t>(n));
+  int bits = BitLength128(n - 1);
+  uint128 mask = bits >= 128 ? ~uint128{0} : ((uint128{1} << bits) - 1);
+  while (true) {
+    uint128 hi = gen.NextU64();
+    uint128 r = ((hi << 64) | gen.NextU64()) & mask;
+    if (r < n) return r;
+  }
+}
+
+int64_t UniformInt(BitGenerator& gen, int64_t lo, int64_t hi) {
+  uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;  // 0 means 2^64
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + UniformUint64(gen, span));
+}
+
+double UniformDouble01(BitGenerator& gen) {
+  return static_cast<double>(gen.NextU64() >> 11) * 0x1.0p-53;
+}
+
+bool BernoulliRational(BitGenerator& gen, uint128 num, uint128 den) {
+  if (num >= den) return true;
+  if (num == 0) return false;
+  return UniformUint128(gen, den) < num;
+}
+
+bool BernoulliDouble(BitGenerator& gen, double p) {
+  if (!(p > 0)) return false;
+  if (p >= 1) return true;
+  int e;
+  double f = std::frexp(p, &e);  // p = f * 2^e, f in [0.5, 1)
+  uint64_t mant = static_cast<uint64_t>(std::ldexp(f, 53));  // p = mant * 2^(e-53), exact
+  // Compare a uniform U in [0,1) with p word by word: word j of a number y is
+  // floor(y * 2^(64(j+1))) mod 2^64.
+  for (int j = 0;; ++j) {
+    int shift = e - 53 + 64 * (j + 1);
+    // shift >= 64: every bit of p lies in earlier words, all of which U matched, so U >= p.
+    if (shift >= 64) return false;
+    uint64_t pw;
+    if (shift >= 0) {
+      pw = mant << shift;
+    } else if (shift > -64) {
+      pw = mant >> (-shift);
+    } else {
+      pw = 0;
+    }
+    // Bits of p above this word were already matched; for shift in (0,64) the high bits of
+    // mant << shift belong to earlier words and are dropped by the 64-bit shift.
+    uint64_t r = gen.NextU64();
+    if (r < pw) return true;
+    if (r > pw) return false;
+  }
+}
+
+bool BernoulliExp(BitGenerator& gen, uint128 num, uint128 den) {
+  if (num == 0) return true;
+  uint128 whole = num / den;
+  uint128 frac = num % den;
+  for (uint128 i = 0; i < whole; ++i) {
+    if (!BernoulliExpUnit(gen, 1, 1)) return false;
+  }
+  return BernoulliExpUnit(gen, frac, den);
+}
+
+bool BernoulliExpFixedWork(BitGenerator& gen, uint128 num, uint128 den,
+                           uint32_t max_integer_part) {
+  uint128 whole = num / den;
+  uint128 frac = num % den;
+  if (whole > max_integer_part) {  // clamp: exp(-(max+1)) >= true probability
+    whole = max_integer_part;
+    frac = den;
+  }
+  bool result = true;
+  for (uint32_t i = 0; i < max_integer_part; ++i) {
+    // Trials beyond `whole` are drawn and discarded so the work is the same for every num.
+    bool trial = BernoulliExpUnitFixedWork(gen, 1, 1);
+    bool counts = i < whole;
+    result &= (trial | !counts);
+  }
+  result &= BernoulliExpUnitFixedWork(gen, frac, den);
+  return result;
+}
+
+absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const char* name) {
+  return RationalAtLeastImpl(x, precision_bits, 62, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discrete Laplace
+
+absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(double scale) {
+  if (!std::isfinite(scale) || !(scale > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scale must be finite and > 0, got ", FormatDouble(scale)));
+  }
+  if (scale < 0x1.0p-23 || scale > 0x1.0p50) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scale must be in [2^-23, 2^50], got ", FormatDouble(scale)));
+  }
+  auto r = RationalAtLeastImpl(scale, 40, 62, "scale");
+  if (!r.ok()) return r.status();
+  return DiscreteLaplaceSampler(*r);
+}
+
+absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::CreateRational(uint64_t num,
+                                                                              uint64_t den) {
+  if (num == 0 || den == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scale must be a positive rational, got ", num, "/", den));
+  }
+  if (num > (uint64_t{1} << 62)) {
+    return absl::InvalidArgumentError(absl::StrCat("scale numerator too large: ", num));
+  }
+  return DiscreteLaplaceSampler(Rational{num, den});
+}
+
+int64_t DiscreteLaplaceSampler::Sample(BitGenerator& gen) const {
+  // CKS20 Algorithm 2 with scale t/s, t = num, s = den.
+  const uint64_t t = scale_.num;
+  const uint64_t s = scale_.den;
+  while (true) {
+    uint64_t u = UniformUint64(gen, t);
+    if (!BernoulliExp(gen, u, t)) continue;
+    uint64_t v = 0;
+    while (BernoulliExpUnit(gen, 1, 1)) ++v;
+    uint128 x = static_cast<uint128>(u) + static_cast<uint128>(t) * v;
+    uint128 y = x / s;
+    bool negative = (gen.NextU64() & 1) != 0;
+    if (negative && y == 0) continue;
+    if (y > static_cast<uint128>(std::numeric_limits<int64_t>::max())) {
+      y = std::numeric_limits<int64_t>::max();  // unreachable in practice (prob < 2^-1000)
+    }
+    int64_t yy = static_cast<int64_t>(y);
+    return negative ? -yy : yy;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discrete Gaussian
+
+absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::Create(double sigma) {
+  if (!std::isfinite(sigma) || !(sigma > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sigma must be finite and > 0, got ", FormatDouble(sigma)));
+  }
+  if (sigma < 0x1.0p-10 || sigma > 0x1.0p24) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sigma must be in [2^-10, 2^24], got ", FormatDouble(sigma)));
+  }
+  // sigma^2 rounded up (computing sigma*sigma in double may round down: bump by one ulp).
+  double s2 = std::nextafter(sigma * sigma, std::numeric_limits<double>::infinity());
+  auto r = RationalAtLeastImpl(s2, 40, 40, "sigma^2");
+  if (!r.ok()) return r.status();
+  double sigma_used = std::sqrt(r->ToDouble());
+  uint64_t t = static_cast<uint64_t>(std::floor(sigma_used)) + 1;
+  return DiscreteGaussianSampler(*r, t);
+}
+
+double DiscreteGaussianSampler::sigma() const { return std::sqrt(sigma2_.ToDouble()); }
+
+int64_t DiscreteGaussianSampler::Sample(BitGenerator& gen) const {
+  // CKS20 Algorithm 3: Y ~ DLap(t); accept with probability
+  // exp(-(|Y| - sigma^2/t)^2 / (2 sigma^2)) = exp(-(|Y| d t - n)^2 / (2 n d t^2)),
+  // where sigma^2 = n/d.
+  const uint64_t n = sigma2_.num;
+  const uint64_t d = sigma2_.den;
+  const uint128 dt = static_cast<uint128>(d) * t_;
+  const uint128 denom = 2 * static_cast<uint128>(n) * dt * t_;
+  // |Y| d t must stay below 2^64 so that the squared difference fits in 128 bits.
+  const uint128 y_max = kU64Max / dt;
+  auto proposal = DiscreteLaplaceSampler(Rational{t_, 1});
+  while (true) {
+    int64_t y = proposal.Sample(gen);
+    uint64_t abs_y = y < 0 ? static_cast<uint64_t>(-(y + 1)) + 1 : static_cast<uint64_t>(y);
+    if (abs_y > y_max) continue;  // acceptance probability < exp(-2^30): see header
+    uint128 ydt = static_cast<uint128>(abs_y) * dt;
+    uint128 diff = ydt >= n ? ydt - n : n - ydt;
+    uint128 numer = diff * diff;
+    if (BernoulliExp(gen, numer, denom)) return y;
+  }
+}
+
+}  // namespace dpkit::random
