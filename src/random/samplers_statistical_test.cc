@@ -236,7 +236,9 @@ TEST(TimingStatisticalTest, FixedWorkBernoulliExpDoesNotDependOnExponent) {
     (void)BernoulliExp(gen, 3999, 1000);
     mean_large += gen.count();
   }
-  EXPECT_GT(std::fabs(mean_small - mean_large) / n, 0.2);
+  // (Words are fetched four at a time, so differences show up as ~0.15 words per call; the
+  // standard error of the difference of means here is < 0.01.)
+  EXPECT_GT(std::fabs(mean_small - mean_large) / n, 0.05);
 }
 
 }  // namespace
