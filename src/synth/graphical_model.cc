@@ -1,0 +1,590 @@
+#include "dpkit/synth/graphical_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "dpkit/base/status.h"
+#include "dpkit/random/samplers.h"
+#include "synth/factor.h"
+#include "synth/junction_tree.h"
+
+namespace dpkit::synth {
+
+using internal::Attrs;
+using internal::IndexMap;
+using internal::TableSize;
+
+struct GraphicalModel::Impl {
+  std::vector<int> domain;
+  internal::JunctionTree jt;
+  double total = 1;
+  // Potentials per distinct measured clique (log space), kept for warm starts.
+  std::map<Attrs, std::vector<double>> theta;
+  // Calibrated marginals (counts summing to total) per junction-tree clique.
+  std::vector<std::vector<double>> mu;
+  int iterations = 0;
+  double loss = 0;
+  int64_t max_cells = 0;
+};
+
+namespace {
+
+std::string CliqueName(const Attrs& c) { return absl::StrCat("(", absl::StrJoin(c, ","), ")"); }
+
+absl::Status ValidateClique(const std::vector<int>& domain, const Attrs& c, const char* what) {
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c[i] < 0 || c[i] >= static_cast<int>(domain.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " ", CliqueName(c),
+                                                     ": attribute index ", c[i],
+                                                     " out of range [0, ", domain.size(), ")"));
+    }
+    if (i > 0 && c[i] <= c[i - 1]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " ", CliqueName(c), " must be sorted without duplicates"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Everything needed to run belief propagation and the loss on a fixed junction tree.
+class Engine {
+ public:
+  Engine(const std::vector<int>& domain, internal::JunctionTree jt,
+         const std::vector<Measurement>& ms, double total)
+      : domain_(domain), jt_(std::move(jt)), ms_(ms), total_(total) {
+    const int m = static_cast<int>(jt_.cliques.size());
+    size_.resize(m);
+    for (int i = 0; i < m; ++i) size_[i] = TableSize(domain_, jt_.cliques[i]);
+    for (const Measurement& meas : ms_) {
+      if (!clique_index_.count(meas.clique)) {
+        const int u = static_cast<int>(cliques_.size());
+        clique_index_[meas.clique] = u;
+        cliques_.push_back(meas.clique);
+        const int host = jt_.FindContaining(domain_, meas.clique);
+        host_.push_back(host);
+        host_map_.push_back(IndexMap(domain_, jt_.cliques[host], meas.clique));
+      }
+    }
+    sep_map_.resize(m);
+    parent_sep_map_.resize(m);
+    sep_size_.assign(m, 1);
+    for (int i = 0; i < m; ++i) {
+      if (jt_.parent[i] < 0) continue;
+      sep_map_[i] = IndexMap(domain_, jt_.cliques[i], jt_.separator[i]);
+      parent_sep_map_[i] = IndexMap(domain_, jt_.cliques[jt_.parent[i]], jt_.separator[i]);
+      sep_size_[i] = TableSize(domain_, jt_.separator[i]);
+    }
+  }
+
+  const std::vector<Attrs>& cliques() const { return cliques_; }
+  internal::JunctionTree& jt() { return jt_; }
+
+  // theta (per distinct clique) -> calibrated marginals mu (counts).
+  void Propagate(const std::vector<std::vector<double>>& theta,
+                 std::vector<std::vector<double>>* mu) {
+    const int m = static_cast<int>(jt_.cliques.size());
+    acc_.resize(m);
+    for (int i = 0; i < m; ++i) acc_[i].assign(size_[i], 0.0);
+    for (size_t u = 0; u < cliques_.size(); ++u) {
+      internal::AddBroadcast(theta[u], host_map_[u], 1.0, &acc_[host_[u]]);
+    }
+    up_.resize(m);
+    // Upward pass: children before parents.
+    for (int k = m - 1; k >= 1; --k) {
+      const int i = jt_.order[k];
+      internal::LogSumExpInto(acc_[i], sep_map_[i], sep_size_[i], &up_[i]);
+      internal::AddBroadcast(up_[i], parent_sep_map_[i], 1.0, &acc_[jt_.parent[i]]);
+    }
+    // Downward pass: acc_[parent] already holds the parent's full belief.
+    for (int k = 1; k < m; ++k) {
+      const int i = jt_.order[k];
+      const int p = jt_.parent[i];
+      internal::LogSumExpInto(acc_[p], parent_sep_map_[i], sep_size_[i], &down_);
+      for (int64_t s = 0; s < sep_size_[i]; ++s) down_[s] -= up_[i][s];
+      internal::AddBroadcast(down_, sep_map_[i], 1.0, &acc_[i]);
+    }
+    mu->resize(m);
+    for (int i = 0; i < m; ++i) {
+      const std::vector<double>& b = acc_[i];
+      double mx = -std::numeric_limits<double>::infinity();
+      for (double v : b) mx = std::max(mx, v);
+      double z = 0;
+      for (double v : b) z += std::exp(v - mx);
+      const double scale = total_ / z;
+      std::vector<double>& out = (*mu)[i];
+      out.resize(b.size());
+      for (size_t c = 0; c < b.size(); ++c) out[c] = std::exp(b[c] - mx) * scale;
+    }
+  }
+
+  // Loss and gradient (per distinct clique) at marginals mu.
+  double LossAndGrad(const std::vector<std::vector<double>>& mu,
+                     std::vector<std::vector<double>>* grad,
+                     std::vector<std::vector<double>>* clique_mu) {
+    grad->resize(cliques_.size());
+    clique_mu->resize(cliques_.size());
+    for (size_t u = 0; u < cliques_.size(); ++u) {
+      internal::SumInto(mu[host_[u]], host_map_[u], TableSize(domain_, cliques_[u]),
+                        &(*clique_mu)[u]);
+      (*grad)[u].assign((*clique_mu)[u].size(), 0.0);
+    }
+    double loss = 0;
+    for (const Measurement& meas : ms_) {
+      const int u = clique_index_.at(meas.clique);
+      const double w0 = 1.0 / (meas.sigma * meas.sigma);
+      const bool per_cell = !meas.cell_sigma.empty();
+      const std::vector<double>& x = (*clique_mu)[u];
+      std::vector<double>& g = (*grad)[u];
+      for (size_t c = 0; c < x.size(); ++c) {
+        const double w =
+            per_cell ? 1.0 / (meas.cell_sigma[c] * meas.cell_sigma[c]) : w0;
+        const double d = x[c] - meas.values[c];
+        loss += 0.5 * w * d * d;
+        g[c] += w * d;
+      }
+    }
+    return loss;
+  }
+
+ private:
+  const std::vector<int>& domain_;
+  internal::JunctionTree jt_;
+  const std::vector<Measurement>& ms_;
+  double total_;
+  std::vector<int64_t> size_;
+  std::vector<Attrs> cliques_;
+  std::map<Attrs, int> clique_index_;
+  std::vector<int> host_;
+  std::vector<std::vector<uint32_t>> host_map_;
+  std::vector<std::vector<uint32_t>> sep_map_, parent_sep_map_;
+  std::vector<int64_t> sep_size_;
+  std::vector<std::vector<double>> acc_, up_;
+  std::vector<double> down_;
+};
+
+}  // namespace
+
+int64_t ModelCells(const std::vector<int>& domain, const std::vector<Clique>& cliques) {
+  return internal::JunctionTreeCells(domain, cliques);
+}
+
+absl::StatusOr<GraphicalModel> GraphicalModel::Fit(const std::vector<int>& domain,
+                                                   const std::vector<Measurement>& measurements,
+                                                   const InferenceOptions& options,
+                                                   const GraphicalModel* warm_start) {
+  if (domain.empty()) return absl::InvalidArgumentError("domain must have at least 1 attribute");
+  for (size_t i = 0; i < domain.size(); ++i) {
+    if (domain[i] < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("domain size of attribute ", i, " must be >= 1, got ", domain[i]));
+    }
+  }
+  if (options.max_iters < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_iters must be >= 0, got ", options.max_iters));
+  }
+  std::vector<Attrs> cliques;
+  for (const Measurement& m : measurements) {
+    DPKIT_RETURN_IF_ERROR(ValidateClique(domain, m.clique, "measurement clique"));
+    const int64_t n = TableSize(domain, m.clique);
+    if (static_cast<int64_t>(m.values.size()) != n) {
+      return absl::InvalidArgumentError(absl::StrCat("measurement ", CliqueName(m.clique),
+                                                     " has ", m.values.size(),
+                                                     " values, the clique has ", n, " cells"));
+    }
+    if (!(std::isfinite(m.sigma) && m.sigma > 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("measurement ", CliqueName(m.clique),
+                                                     ": sigma must be finite and > 0, got ",
+                                                     m.sigma));
+    }
+    if (!m.cell_sigma.empty()) {
+      if (m.cell_sigma.size() != m.values.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "measurement ", CliqueName(m.clique), " has ", m.cell_sigma.size(),
+            " cell sigmas for ", m.values.size(), " values"));
+      }
+      for (double s : m.cell_sigma) {
+        if (!(std::isfinite(s) && s > 0)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "measurement ", CliqueName(m.clique), ": cell sigma must be finite and > 0, got ",
+              s));
+        }
+      }
+    }
+    for (double v : m.values) {
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("measurement ", CliqueName(m.clique), " has a non-finite value"));
+      }
+    }
+    cliques.push_back(m.clique);
+  }
+  internal::JunctionTree jt = internal::BuildJunctionTree(domain, cliques);
+  const int64_t cells = jt.TotalCells(domain);
+  if (cells > options.max_model_cells) {
+    int big = 0;
+    for (size_t i = 1; i < jt.cliques.size(); ++i) {
+      if (TableSize(domain, jt.cliques[i]) > TableSize(domain, jt.cliques[big])) big = i;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the junction tree of the measured cliques needs ", cells, " cells (",
+        cells * 8 / (1 << 20), " MiB per table), over the limit of ", options.max_model_cells,
+        " cells; its largest clique ", CliqueName(jt.cliques[big]), " has ",
+        TableSize(domain, jt.cliques[big]),
+        " cells. Measure fewer or smaller marginals, coarsen the domain, or raise the limit"));
+  }
+
+  // Total: inverse-variance weighted mean of the measurements' sums.
+  double total = 1;
+  {
+    double num = 0, den = 0;
+    for (const Measurement& m : measurements) {
+      double s = 0, var = 0;
+      for (size_t c = 0; c < m.values.size(); ++c) {
+        s += m.values[c];
+        const double sd = m.cell_sigma.empty() ? m.sigma : m.cell_sigma[c];
+        var += sd * sd;
+      }
+      num += s / var;
+      den += 1 / var;
+    }
+    if (den > 0) total = std::max(1.0, num / den);
+    if (warm_start != nullptr && measurements.empty()) total = warm_start->total();
+  }
+
+  auto impl = std::make_shared<Impl>();
+  impl->domain = domain;
+  impl->total = total;
+  impl->max_cells = options.max_model_cells;
+  Engine engine(impl->domain, std::move(jt), measurements, total);
+  const std::vector<Attrs>& ucl = engine.cliques();
+  std::vector<std::vector<double>> theta(ucl.size());
+  for (size_t u = 0; u < ucl.size(); ++u) {
+    theta[u].assign(TableSize(domain, ucl[u]), 0.0);
+    if (warm_start != nullptr) {
+      auto it = warm_start->impl_->theta.find(ucl[u]);
+      if (it != warm_start->impl_->theta.end() && it->second.size() == theta[u].size()) {
+        theta[u] = it->second;
+      }
+    }
+  }
+
+  std::vector<std::vector<double>> mu, grad, cmu;
+  engine.Propagate(theta, &mu);
+  double loss = engine.LossAndGrad(mu, &grad, &cmu);
+  double alpha = 0;
+  {
+    double gmax = 0;
+    for (const auto& g : grad) {
+      for (double v : g) gmax = std::max(gmax, std::abs(v));
+    }
+    alpha = gmax > 0 ? 1.0 / gmax : 1.0;
+  }
+  int it = 0, stalls = 0;
+  std::vector<std::vector<double>> theta0, mu0, grad0, cmu0;
+  for (; it < options.max_iters && !ucl.empty(); ++it) {
+    theta0 = theta;
+    grad0 = grad;
+    cmu0 = cmu;
+    const double loss0 = loss;
+    alpha *= 2;
+    bool accepted = false;
+    for (int ls = 0; ls < 30; ++ls) {
+      for (size_t u = 0; u < ucl.size(); ++u) {
+        for (size_t c = 0; c < theta[u].size(); ++c) {
+          theta[u][c] = theta0[u][c] - alpha * grad0[u][c];
+        }
+      }
+      engine.Propagate(theta, &mu);
+      loss = engine.LossAndGrad(mu, &grad, &cmu);
+      double predicted = 0;  // first-order decrease g0 . (mu0 - mu)
+      for (size_t u = 0; u < ucl.size(); ++u) {
+        for (size_t c = 0; c < cmu[u].size(); ++c) {
+          predicted += grad0[u][c] * (cmu0[u][c] - cmu[u][c]);
+        }
+      }
+      if (loss0 - loss >= 0.5 * predicted && loss <= loss0) {
+        accepted = true;
+        break;
+      }
+      alpha *= 0.5;
+    }
+    if (!accepted) {  // no progress possible at machine precision: keep the previous point
+      theta = theta0;
+      engine.Propagate(theta, &mu);
+      loss = engine.LossAndGrad(mu, &grad, &cmu);
+      break;
+    }
+    if (loss0 - loss <= options.tolerance * loss0) {
+      if (++stalls >= 10) {
+        ++it;
+        break;
+      }
+    } else {
+      stalls = 0;
+    }
+  }
+  for (size_t u = 0; u < ucl.size(); ++u) impl->theta[ucl[u]] = std::move(theta[u]);
+  impl->jt = std::move(engine.jt());
+  impl->mu = std::move(mu);
+  impl->iterations = it;
+  impl->loss = loss;
+  return GraphicalModel(std::move(impl));
+}
+
+const std::vector<int>& GraphicalModel::domain() const { return impl_->domain; }
+double GraphicalModel::total() const { return impl_->total; }
+std::vector<Clique> GraphicalModel::cliques() const { return impl_->jt.cliques; }
+int64_t GraphicalModel::cells() const { return impl_->jt.TotalCells(impl_->domain); }
+int GraphicalModel::iterations() const { return impl_->iterations; }
+double GraphicalModel::loss() const { return impl_->loss; }
+
+absl::StatusOr<std::vector<double>> GraphicalModel::Marginal(const Clique& clique) const {
+  const Impl& m = *impl_;
+  const std::vector<int>& domain = m.domain;
+  DPKIT_RETURN_IF_ERROR(ValidateClique(domain, clique, "marginal"));
+  const int64_t out_size = TableSize(domain, clique);
+  if (out_size > m.max_cells) {
+    return absl::FailedPreconditionError(absl::StrCat("marginal ", CliqueName(clique), " has ",
+                                                      out_size, " cells, over the limit of ",
+                                                      m.max_cells));
+  }
+  const internal::JunctionTree& jt = m.jt;
+  const int host = jt.FindContaining(domain, clique);
+  std::vector<double> out;
+  if (host >= 0) {
+    internal::SumInto(m.mu[host], IndexMap(domain, jt.cliques[host], clique), out_size, &out);
+    return out;
+  }
+  // Variable elimination on the minimal subtree covering the clique's attributes.
+  const int n = static_cast<int>(jt.cliques.size());
+  std::vector<char> keep(n, 0);
+  for (int i = 0; i < n; ++i) {
+    keep[i] = !internal::Intersection(jt.cliques[i], clique).empty();
+  }
+  // Prune leaves that do not hold a needed attribute not covered elsewhere: repeatedly remove
+  // unmarked leaves of the tree restricted to the remaining nodes.
+  std::vector<char> alive(n, 1);
+  std::vector<int> deg(n, 0);
+  for (int i = 0; i < n; ++i) deg[i] = static_cast<int>(jt.nbrs[i].size());
+  std::vector<int> stack;
+  for (int i = 0; i < n; ++i) {
+    if (!keep[i] && deg[i] <= 1) stack.push_back(i);
+  }
+  while (!stack.empty()) {
+    const int i = stack.back();
+    stack.pop_back();
+    if (!alive[i]) continue;
+    alive[i] = 0;
+    for (int j : jt.nbrs[i]) {
+      if (alive[j] && --deg[j] <= 1 && !keep[j]) stack.push_back(j);
+    }
+  }
+  int root = -1;
+  for (int i = 0; i < n; ++i) {
+    if (alive[i] && keep[i]) {
+      root = i;
+      break;
+    }
+  }
+  // BFS within the subtree.
+  std::vector<int> order = {root}, parent(n, -1);
+  std::vector<char> seen(n, 0);
+  seen[root] = 1;
+  for (size_t k = 0; k < order.size(); ++k) {
+    for (int j : jt.nbrs[order[k]]) {
+      if (alive[j] && !seen[j]) {
+        seen[j] = 1;
+        parent[j] = order[k];
+        order.push_back(j);
+      }
+    }
+  }
+  std::vector<internal::Factor> msg(n);
+  std::vector<char> has_msg(n, 0);
+  for (int k = static_cast<int>(order.size()) - 1; k >= 0; --k) {
+    const int i = order[k];
+    internal::Factor f{jt.cliques[i], m.mu[i]};
+    for (int j : jt.nbrs[i]) {
+      if (alive[j] && parent[j] == i && has_msg[j]) f = internal::Multiply(domain, f, msg[j]);
+    }
+    if (i == root) {
+      internal::Factor r = internal::SumOnto(domain, f, clique);
+      return r.values;
+    }
+    // Divide by the separator marginal (conditional of this clique given the separator).
+    const Attrs sep = internal::Intersection(jt.cliques[i], jt.cliques[parent[i]]);
+    internal::Factor sepm = internal::SumOnto(domain, {jt.cliques[i], m.mu[i]}, sep);
+    for (double& v : sepm.values) v = v > 0 ? 1.0 / v : 0.0;
+    f = internal::Multiply(domain, f, sepm);
+    const Attrs keep_attrs = internal::Union(sep, internal::Intersection(f.attrs, clique));
+    if (TableSize(domain, keep_attrs) > m.max_cells || TableSize(domain, f.attrs) > m.max_cells) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "marginal ", CliqueName(clique), ": variable elimination needs a table over ",
+          CliqueName(f.attrs), " with ", TableSize(domain, f.attrs), " cells, over the limit of ",
+          m.max_cells));
+    }
+    msg[i] = internal::SumOnto(domain, f, keep_attrs);
+    has_msg[i] = 1;
+  }
+  return absl::InternalError("marginal: empty subtree");
+}
+
+namespace {
+
+// Per-clique sampling tables: conditional distribution of the clique's new attributes given
+// its separator with the parent.
+struct SampleTables {
+  std::vector<Attrs> sep, fresh;
+  std::vector<int64_t> sep_size, fresh_size;
+  std::vector<std::vector<double>> cond;  // [sep cell * fresh_size + fresh cell] (unnormalised)
+};
+
+SampleTables BuildSampleTables(const GraphicalModel::Impl& m) {
+  const internal::JunctionTree& jt = m.jt;
+  const int n = static_cast<int>(jt.cliques.size());
+  SampleTables t;
+  t.sep.resize(n);
+  t.fresh.resize(n);
+  t.sep_size.resize(n);
+  t.fresh_size.resize(n);
+  t.cond.resize(n);
+  for (int i = 0; i < n; ++i) {
+    t.sep[i] = jt.separator[i];
+    t.fresh[i] = internal::Difference(jt.cliques[i], t.sep[i]);
+    t.sep_size[i] = TableSize(m.domain, t.sep[i]);
+    t.fresh_size[i] = TableSize(m.domain, t.fresh[i]);
+    const auto ms = IndexMap(m.domain, jt.cliques[i], t.sep[i]);
+    const auto mf = IndexMap(m.domain, jt.cliques[i], t.fresh[i]);
+    t.cond[i].assign(t.sep_size[i] * t.fresh_size[i], 0.0);
+    for (size_t c = 0; c < ms.size(); ++c) {
+      t.cond[i][ms[c] * t.fresh_size[i] + mf[c]] = std::max(0.0, m.mu[i][c]);
+    }
+  }
+  return t;
+}
+
+// Allocates `k` draws over weights w (sum > 0) by systematic rounding: floor(k * w / sum) each,
+// remaining draws from the fractional parts. Appends the cell of each draw to `out`.
+void Allocate(const double* w, int64_t n, int64_t k, random::BitGenerator& gen,
+              std::vector<int32_t>* out) {
+  double sum = 0;
+  for (int64_t j = 0; j < n; ++j) sum += w[j];
+  if (!(sum > 0)) {  // no mass: uniform
+    for (int64_t r = 0; r < k; ++r) {
+      out->push_back(static_cast<int32_t>(random::UniformUint64(gen, n)));
+    }
+    return;
+  }
+  int64_t assigned = 0;
+  thread_local std::vector<double> frac;
+  frac.assign(n, 0.0);
+  double frac_sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const double e = k * (w[j] / sum);
+    const int64_t fl = static_cast<int64_t>(std::floor(e));
+    for (int64_t r = 0; r < fl; ++r) out->push_back(static_cast<int32_t>(j));
+    assigned += fl;
+    frac[j] = e - fl;
+    frac_sum += frac[j];
+  }
+  for (int64_t r = assigned; r < k; ++r) {
+    double u = random::UniformDouble01(gen) * frac_sum;
+    int64_t j = 0;
+    for (; j < n - 1; ++j) {
+      if (u < frac[j]) break;
+      u -= frac[j];
+    }
+    out->push_back(static_cast<int32_t>(j));
+  }
+}
+
+void Shuffle(std::vector<int32_t>* v, size_t begin, size_t end, random::BitGenerator& gen) {
+  for (size_t i = end; i > begin + 1; --i) {
+    const size_t j = begin + random::UniformUint64(gen, i - begin);
+    std::swap((*v)[i - 1], (*v)[j]);
+  }
+}
+
+void SampleChunk(const GraphicalModel::Impl& m, const SampleTables& t, int64_t rows,
+                 random::BitGenerator& gen, std::vector<std::vector<int32_t>>* cols) {
+  const std::vector<int>& domain = m.domain;
+  cols->assign(domain.size(), std::vector<int32_t>(rows, 0));
+  const internal::JunctionTree& jt = m.jt;
+  std::vector<int64_t> key(rows);
+  std::vector<int32_t> idx(rows), draws;
+  for (int i : jt.order) {
+    const Attrs& sep = t.sep[i];
+    const Attrs& fresh = t.fresh[i];
+    if (fresh.empty()) continue;
+    // Separator cell of each row.
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t s = 0;
+      for (int a : sep) s = s * domain[a] + (*cols)[a][r];
+      key[r] = s;
+    }
+    std::iota(idx.begin(), idx.end(), 0);
+    std::stable_sort(idx.begin(), idx.end(), [&](int32_t a, int32_t b) { return key[a] < key[b]; });
+    int64_t start = 0;
+    while (start < rows) {
+      int64_t end = start;
+      const int64_t s = key[idx[start]];
+      while (end < rows && key[idx[end]] == s) ++end;
+      draws.clear();
+      Allocate(t.cond[i].data() + s * t.fresh_size[i], t.fresh_size[i], end - start, gen,
+               &draws);
+      Shuffle(&draws, 0, draws.size(), gen);
+      for (int64_t r = start; r < end; ++r) {
+        int64_t cell = draws[r - start];
+        const int32_t row = idx[r];
+        for (int q = static_cast<int>(fresh.size()) - 1; q >= 0; --q) {
+          const int a = fresh[q];
+          (*cols)[a][row] = static_cast<int32_t>(cell % domain[a]);
+          cell /= domain[a];
+        }
+      }
+      start = end;
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status GraphicalModel::Sample(int64_t rows, random::BitGenerator& gen,
+                                    const ChunkSink& sink, int64_t chunk_rows,
+                                    int threads) const {
+  if (rows < 0) return absl::InvalidArgumentError(absl::StrCat("rows must be >= 0, got ", rows));
+  if (chunk_rows < 1) chunk_rows = 65536;
+  const SampleTables tables = BuildSampleTables(*impl_);
+  const int nthreads = gen.IsSecure() ? std::max(1, threads) : 1;
+  std::vector<std::vector<std::vector<int32_t>>> batch(nthreads);
+  int64_t done = 0;
+  while (done < rows) {
+    std::vector<int64_t> sizes;
+    for (int w = 0; w < nthreads && done + chunk_rows * w < rows; ++w) {
+      sizes.push_back(std::min(chunk_rows, rows - done - chunk_rows * w));
+    }
+    if (sizes.size() == 1) {
+      SampleChunk(*impl_, tables, sizes[0], gen, &batch[0]);
+    } else {
+      std::vector<std::thread> pool;
+      for (size_t w = 0; w < sizes.size(); ++w) {
+        pool.emplace_back([&, w] { SampleChunk(*impl_, tables, sizes[w], gen, &batch[w]); });
+      }
+      for (auto& th : pool) th.join();
+    }
+    for (size_t w = 0; w < sizes.size(); ++w) {
+      DPKIT_RETURN_IF_ERROR(sink(batch[w], sizes[w]));
+      done += sizes[w];
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace dpkit::synth
