@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/privacy_map.h"
 
 namespace dpkit::accounting {
@@ -45,8 +46,13 @@ class Accountant {
   virtual absl::Status Add(const PrivacyMap& map) = 0;
 
   // Smallest epsilon such that everything added so far is (epsilon, delta)-DP.
+  // (Always a sound upper bound: "smallest" is up to the accountant's method.) delta must be in
+  // [0, 1). Returns +infinity when no finite epsilon can be certified at this delta (e.g. the
+  // approx-DP deltas added already exceed it, or delta == 0 with a Gaussian added); returns 0
+  // when nothing was added.
   virtual absl::StatusOr<double> Epsilon(double delta) const = 0;
-  // Smallest delta such that everything added so far is (epsilon, delta)-DP.
+  // Smallest delta such that everything added so far is (epsilon, delta)-DP (a sound upper
+  // bound; 1 when nothing better can be certified). epsilon must be finite and >= 0.
   virtual absl::StatusOr<double> Delta(double epsilon) const = 0;
 
   // A fresh accountant of the same kind holding the same maps.
@@ -56,6 +62,17 @@ class Accountant {
 };
 
 absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind);
+
+// ---- Extensions (accounting module) ----
+
+// Tuning knobs shared by the accountants; the defaults are the tightest sound choices.
+struct AccountantOptions {
+  // kZcdp: rho -> (epsilon, delta) conversion.
+  ZcdpConversion zcdp_conversion = ZcdpConversion::kCks20;
+};
+
+absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind,
+                                                             const AccountantOptions& options);
 
 }  // namespace dpkit::accounting
 

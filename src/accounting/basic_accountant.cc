@@ -1,0 +1,150 @@
+// The basic accountant: sequential composition (Dwork & Roth 2014, Thm 3.16). Each added map
+// (with its repetitions) is converted to its tightest (epsilon_i, delta_i) first:
+//   pure_dp, laplace, discrete_laplace  -> (reps * eps, 0)
+//   approx_dp                            -> (reps * eps, reps * delta)
+//   gaussian                             -> exact analytic Gaussian (Balle & Wang 2018) with
+//                                           noise multiplier nm / sqrt(reps) (a Gaussian
+//                                           composed reps times is one Gaussian)
+//   zcdp, discrete_gaussian              -> CKS20 conversion of reps * rho
+//   subsampled_gaussian, rdp_curve       -> improved RDP conversion of the map's RDP curve
+// The delta left after the approx-DP deltas is split equally across the maps that need one.
+#include <cmath>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "accounting/accountant_internal.h"
+#include "accounting/numerics.h"
+#include "dpkit/accounting/accountant.h"
+#include "dpkit/accounting/composition.h"
+#include "dpkit/accounting/zcdp.h"
+#include "dpkit/base/status.h"
+
+namespace dpkit::accounting::internal {
+namespace {
+
+bool NeedsDeltaShare(const PrivacyMap& m) {
+  switch (m.kind) {
+    case PrivacyMapKind::kPureDp:
+    case PrivacyMapKind::kApproxDp:
+    case PrivacyMapKind::kLaplace:
+    case PrivacyMapKind::kDiscreteLaplace:
+      return false;
+    default:
+      return true;
+  }
+}
+
+class BasicAccountant final : public Accountant {
+ public:
+  explicit BasicAccountant(const AccountantOptions& options) : options_(options) {}
+
+  AccountantKind kind() const override { return AccountantKind::kBasic; }
+
+  absl::Status Add(const PrivacyMap& map) override {
+    DPKIT_RETURN_IF_ERROR(map.Validate());
+    if (map.kind == PrivacyMapKind::kSubsampledGaussian && map.sampling_rate < 1) {
+      return absl::UnimplementedError(
+          "subsampled Gaussian in the basic accountant needs the RDP module (not built yet)");
+    }
+    if (map.kind == PrivacyMapKind::kRdpCurve) {
+      return absl::UnimplementedError(
+          "rdp_curve in the basic accountant needs the RDP module (not built yet)");
+    }
+    maps_.push_back(map);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<double> Epsilon(double delta) const override {
+    DPKIT_RETURN_IF_ERROR(ValidateQueryDelta(delta));
+    double eps = 0;
+    double fixed_delta = 0;
+    int shares = 0;
+    for (const PrivacyMap& m : maps_) {
+      const double reps = static_cast<double>(m.repetitions);
+      switch (m.kind) {
+        case PrivacyMapKind::kPureDp:
+          eps += reps * m.epsilon;
+          break;
+        case PrivacyMapKind::kApproxDp:
+          eps += reps * m.epsilon;
+          fixed_delta += reps * m.delta;
+          break;
+        case PrivacyMapKind::kLaplace:
+        case PrivacyMapKind::kDiscreteLaplace:
+          eps += reps / m.noise_multiplier;
+          break;
+        default:
+          ++shares;
+      }
+    }
+    if (fixed_delta > delta) return kInf;
+    if (shares == 0) return eps;
+    const double share = (delta - fixed_delta) / shares;
+    if (!(share > 0)) return kInf;
+    for (const PrivacyMap& m : maps_) {
+      if (!NeedsDeltaShare(m)) continue;
+      DPKIT_ASSIGN_OR_RETURN(const double e, MapEpsilon(m, share));
+      eps += e;
+    }
+    return eps;
+  }
+
+  absl::StatusOr<double> Delta(double epsilon) const override {
+    return InvertEpsilonOfDelta([this](double d) { return Epsilon(d); }, epsilon);
+  }
+
+  std::unique_ptr<Accountant> Clone() const override {
+    return std::make_unique<BasicAccountant>(*this);
+  }
+
+  std::vector<std::string> Notes() const override {
+    std::vector<std::string> notes;
+    int shares = 0;
+    bool dg = false;
+    for (const PrivacyMap& m : maps_) {
+      shares += NeedsDeltaShare(m) ? 1 : 0;
+      dg = dg || m.kind == PrivacyMapKind::kDiscreteGaussian;
+    }
+    if (shares > 1) {
+      notes.push_back(absl::StrCat(
+          "basic composition splits the delta left after approx-DP deltas equally across ", shares,
+          " maps that need one; the rdp or pld accountant is tighter"));
+    }
+    if (dg) {
+      notes.push_back(
+          "discrete Gaussian converted through its zCDP bound rho = 1/(2 nm^2) (CKS20 Thm 4)");
+    }
+    return notes;
+  }
+
+ private:
+  // Tightest epsilon of one map (with repetitions) at the given delta.
+  absl::StatusOr<double> MapEpsilon(const PrivacyMap& m, double delta) const {
+    const double reps = static_cast<double>(m.repetitions);
+    switch (m.kind) {
+      case PrivacyMapKind::kGaussian:
+        return GaussianEpsilon(m.noise_multiplier / std::sqrt(reps), delta);
+      case PrivacyMapKind::kSubsampledGaussian:  // sampling_rate == 1 here
+        return GaussianEpsilon(m.noise_multiplier / std::sqrt(reps), delta);
+      case PrivacyMapKind::kDiscreteGaussian:
+        return ZcdpEpsilon(reps * GaussianZcdp(m.noise_multiplier), delta,
+                           ZcdpConversion::kCks20);
+      case PrivacyMapKind::kZcdp:
+        return ZcdpEpsilon(reps * m.rho, delta, ZcdpConversion::kCks20);
+      default:
+        return absl::InternalError(
+            absl::StrCat("basic accountant: no conversion for ", m.ToString()));
+    }
+  }
+
+  AccountantOptions options_;
+  std::vector<PrivacyMap> maps_;
+};
+
+}  // namespace
+
+std::unique_ptr<Accountant> NewBasicAccountant(const AccountantOptions& options) {
+  return std::make_unique<BasicAccountant>(options);
+}
+
+}  // namespace dpkit::accounting::internal
