@@ -1,0 +1,100 @@
+// Schemas: the public, data-independent description of a table that DP computations rely on.
+//
+// A schema file is a small JSON document written by the data owner:
+//
+//   {
+//     "privacy_unit": "pid",                 // optional: the column identifying a person
+//     "null_tokens": ["", "NA"],             // optional: cell texts read as null
+//     "columns": [
+//       {"name": "pid",    "type": "int64"},
+//       {"name": "age",    "type": "int64",  "lower": 0, "upper": 100},
+//       {"name": "income", "type": "double", "lower": 0, "upper": 500000, "nullable": true,
+//        "bins": [0, 10000, 50000, 100000, 500000]},
+//       {"name": "sex",    "type": "string", "categories": ["F", "M"]},
+//       {"name": "visit",  "type": "date",   "lower": "2020-01-01", "upper": "2020-12-31"}
+//     ]
+//   }
+//
+// Keys are checked strictly (an unknown key such as "lowr" is an error, so typos are not
+// silently ignored). Types: int64, double, string, date, bool (see table.h). Bounds are numbers
+// (or "YYYY-MM-DD" strings for dates, stored as days since 1970-01-01). "categories" is the
+// public key set of a categorical column (as text, e.g. "1" for an int64 column); "bins" are
+// strictly increasing finite edges e0 < e1 < ... < ek defining k bins [e_i, e_{i+1}).
+// "nullable" (default true) set to false makes a null in that column a data error.
+//
+// PRIVACY: bounds, categories and bins must come from public knowledge, never from the
+// sensitive data itself: a minimum or maximum read off the data can reveal one person's value.
+// InferSchema therefore infers only names, types and nullability, never bounds or categories.
+// (Private discovery of bounds/categories is a DP computation that belongs in analytics/synth
+// and is charged to the budget.)
+//
+// Neighbouring relation: with a privacy_unit column, neighbouring data sets differ in all rows
+// of one unit; without one, in one row.
+#ifndef DPKIT_IO_SCHEMA_H_
+#define DPKIT_IO_SCHEMA_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "dpkit/base/env.h"
+#include "dpkit/io/table.h"
+
+namespace dpkit::io {
+
+struct ColumnSchema {
+  std::string name;
+  DataType type = DataType::kString;
+  std::optional<double> lower;  // inclusive public bounds (dates: days since 1970-01-01)
+  std::optional<double> upper;
+  std::vector<std::string> categories;  // public key set; empty = not declared
+  std::vector<double> bins;             // bin edges; empty = not declared
+  bool nullable = true;
+
+  bool has_bounds() const { return lower.has_value() && upper.has_value(); }
+  // InvalidArgument naming the column and the bad value: lower > upper, non-finite bounds,
+  // duplicate categories, unsorted/non-finite bins, fewer than 2 edges, bounds or bins on a
+  // string column.
+  absl::Status Validate() const;
+};
+
+struct Schema {
+  std::vector<ColumnSchema> columns;
+  std::string privacy_unit;                 // empty = each row is its own unit
+  std::vector<std::string> null_tokens;     // empty = use the reader's default ({""})
+
+  // nullptr if absent.
+  const ColumnSchema* Find(std::string_view name) const;
+  // NotFound "unknown column 'x' in schema (available: a, b)".
+  absl::StatusOr<const ColumnSchema*> Get(std::string_view name) const;
+  std::vector<std::string> ColumnNames() const;
+
+  // Every column valid, names unique, privacy_unit (if set) names a column.
+  absl::Status Validate() const;
+  // Checks that `table` has every schema column with the declared type, and that
+  // privacy_unit exists. Does not check values against bounds (bounds are for clamping).
+  absl::Status CheckTable(const Table& table) const;
+
+  // JSON as described above (pretty-printed, columns in order).
+  std::string ToJson() const;
+  // Parses and validates. `source` (a file name) prefixes error messages.
+  static absl::StatusOr<Schema> FromJson(std::string_view json,
+                                         std::string_view source = "schema");
+};
+
+// Reads and validates a schema file (NotFound if missing, InvalidArgument if malformed, with the
+// path and the offending key in the message).
+absl::StatusOr<Schema> LoadSchema(const std::string& path, Env* env = Env::Default());
+// Writes atomically through `env`.
+absl::Status SaveSchema(const Schema& schema, const std::string& path, Env* env = Env::Default());
+
+// Names and types from data (every column nullable). Never bounds, categories or bins (see
+// PRIVACY above); the result is a starting point the data owner completes by hand.
+Schema InferSchema(const Table& table);
+
+}  // namespace dpkit::io
+
+#endif  // DPKIT_IO_SCHEMA_H_
