@@ -45,6 +45,7 @@ absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind
     case AccountantKind::kZcdp:
       return internal::NewZcdpAccountant(options);
     case AccountantKind::kRdp:
+      return internal::NewRdpAccountant(options);
     case AccountantKind::kPld:
       return absl::UnimplementedError(
           absl::StrCat("the ", AccountantKindName(kind), " accountant is not built yet"));

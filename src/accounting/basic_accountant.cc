@@ -16,6 +16,7 @@
 #include "accounting/numerics.h"
 #include "dpkit/accounting/accountant.h"
 #include "dpkit/accounting/composition.h"
+#include "dpkit/accounting/rdp.h"
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/status.h"
 
@@ -42,13 +43,13 @@ class BasicAccountant final : public Accountant {
 
   absl::Status Add(const PrivacyMap& map) override {
     DPKIT_RETURN_IF_ERROR(map.Validate());
-    if (map.kind == PrivacyMapKind::kSubsampledGaussian && map.sampling_rate < 1) {
-      return absl::UnimplementedError(
-          "subsampled Gaussian in the basic accountant needs the RDP module (not built yet)");
-    }
-    if (map.kind == PrivacyMapKind::kRdpCurve) {
-      return absl::UnimplementedError(
-          "rdp_curve in the basic accountant needs the RDP module (not built yet)");
+    if ((map.kind == PrivacyMapKind::kSubsampledGaussian && map.sampling_rate < 1) ||
+        map.kind == PrivacyMapKind::kRdpCurve) {
+      // Precompute the map's RDP curve (the expensive part) once.
+      DPKIT_ASSIGN_OR_RETURN(std::vector<double> curve, PrivacyMapRdp(map, orders()));
+      curves_.push_back(std::move(curve));
+    } else {
+      curves_.emplace_back();
     }
     maps_.push_back(map);
     return absl::OkStatus();
@@ -81,9 +82,9 @@ class BasicAccountant final : public Accountant {
     if (shares == 0) return eps;
     const double share = (delta - fixed_delta) / shares;
     if (!(share > 0)) return kInf;
-    for (const PrivacyMap& m : maps_) {
-      if (!NeedsDeltaShare(m)) continue;
-      DPKIT_ASSIGN_OR_RETURN(const double e, MapEpsilon(m, share));
+    for (size_t i = 0; i < maps_.size(); ++i) {
+      if (!NeedsDeltaShare(maps_[i])) continue;
+      DPKIT_ASSIGN_OR_RETURN(const double e, MapEpsilon(maps_[i], curves_[i], share));
       eps += e;
     }
     return eps;
@@ -119,8 +120,14 @@ class BasicAccountant final : public Accountant {
 
  private:
   // Tightest epsilon of one map (with repetitions) at the given delta.
-  absl::StatusOr<double> MapEpsilon(const PrivacyMap& m, double delta) const {
+  absl::StatusOr<double> MapEpsilon(const PrivacyMap& m, const std::vector<double>& curve,
+                                    double delta) const {
     const double reps = static_cast<double>(m.repetitions);
+    if (!curve.empty()) {
+      DPKIT_ASSIGN_OR_RETURN(const RdpConversionResult r,
+                             RdpToEpsilon(orders(), curve, delta, options_.rdp_conversion));
+      return r.value;
+    }
     switch (m.kind) {
       case PrivacyMapKind::kGaussian:
         return GaussianEpsilon(m.noise_multiplier / std::sqrt(reps), delta);
@@ -137,8 +144,13 @@ class BasicAccountant final : public Accountant {
     }
   }
 
+  const std::vector<double>& orders() const {
+    return options_.rdp_orders.empty() ? DefaultRdpOrders() : options_.rdp_orders;
+  }
+
   AccountantOptions options_;
   std::vector<PrivacyMap> maps_;
+  std::vector<std::vector<double>> curves_;  // RDP curve per map where used, else empty
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dpkit/accounting/rdp.h"
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/privacy_map.h"
 
@@ -69,6 +70,10 @@ absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind
 struct AccountantOptions {
   // kZcdp: rho -> (epsilon, delta) conversion.
   ZcdpConversion zcdp_conversion = ZcdpConversion::kCks20;
+  // kRdp (and RDP-based conversions elsewhere): RDP -> (epsilon, delta) conversion and orders
+  // (empty = DefaultRdpOrders()).
+  RdpConversion rdp_conversion = RdpConversion::kImproved;
+  std::vector<double> rdp_orders;
 };
 
 absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind,
