@@ -1,0 +1,136 @@
+#include "dpkit/mechanisms/laplace.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "dpkit/base/status.h"
+#include "dpkit/base/validation.h"
+#include "dpkit/mechanisms/calibration.h"
+#include "mechanisms/grid.h"
+#include "mechanisms/noise_core.h"
+
+namespace dpkit::mechanisms {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+absl::Status ValidateLevel(double level) {
+  return ValidateOpenUnitInterval("confidence level", level);
+}
+
+}  // namespace
+
+absl::StatusOr<LaplaceMechanism> LaplaceMechanism::Create(const LaplaceOptions& options) {
+  DPKIT_ASSIGN_OR_RETURN(double b, LaplaceScale(options.epsilon, options.l1_sensitivity));
+  if (options.granularity_bits < 0 || options.granularity_bits > internal::kMaxGranularityBits) {
+    return absl::InvalidArgumentError(absl::StrCat("granularity_bits must be in [0, ",
+                                                   internal::kMaxGranularityBits, "], got ",
+                                                   options.granularity_bits));
+  }
+  if (b < internal::kMinScale || b > internal::kMaxScale) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "noise scale l1_sensitivity/epsilon = ", FormatDouble(b),
+        " is outside the supported range [2^-900, 2^900]; rescale the data"));
+  }
+  const int e = internal::GranularityExponent(b, options.granularity_bits);
+  DPKIT_ASSIGN_OR_RETURN(int64_t d_g,
+                         internal::CeilToGrid(options.l1_sensitivity, e, "l1_sensitivity"));
+  DPKIT_ASSIGN_OR_RETURN(auto core, internal::DiscreteLaplaceCore::Create(options.epsilon, d_g));
+  return LaplaceMechanism(options, e, d_g, core.sampler(), core.epsilon());
+}
+
+absl::StatusOr<double> LaplaceMechanism::AddNoise(double value, random::BitGenerator& gen) const {
+  DPKIT_RETURN_IF_ERROR(ValidateFinite("value", value));
+  internal::int128 x = internal::ToGrid(value, exponent_);
+  int64_t noise = sampler_.Sample(gen);
+  return internal::FromGrid(internal::AddClamped(x, noise), exponent_);
+}
+
+absl::StatusOr<Interval> LaplaceMechanism::ConfidenceInterval(double noisy_value,
+                                                              double level) const {
+  DPKIT_RETURN_IF_ERROR(ValidateFinite("noisy value", noisy_value));
+  DPKIT_RETURN_IF_ERROR(ValidateLevel(level));
+  internal::DiscreteLaplaceCore core(sampler_, grid_sensitivity_);
+  const int64_t m = core.TailQuantile(level);
+  const double half = std::ldexp(static_cast<double>(m) + 0.5, exponent_);
+  Interval ci;
+  ci.lower = std::nextafter(noisy_value - half, -kInf);
+  ci.upper = std::nextafter(noisy_value + half, kInf);
+  ci.level = level;
+  ci.exact = true;
+  return ci;
+}
+
+PrivacyMap LaplaceMechanism::privacy_map() const {
+  internal::DiscreteLaplaceCore core(sampler_, grid_sensitivity_);
+  PrivacyMap map = PrivacyMap::Laplace(core.noise_multiplier(), "laplace");
+  map.kind = PrivacyMapKind::kDiscreteLaplace;
+  return map;
+}
+
+double LaplaceMechanism::noise_scale() const {
+  return std::ldexp(sampler_.scale(), exponent_);
+}
+
+double LaplaceMechanism::noise_stddev() const {
+  internal::DiscreteLaplaceCore core(sampler_, grid_sensitivity_);
+  return std::ldexp(core.stddev(), exponent_);
+}
+
+double LaplaceMechanism::granularity() const { return std::ldexp(1.0, exponent_); }
+
+// ---------------------------------------------------------------------------------------------
+
+absl::StatusOr<DiscreteLaplaceMechanism> DiscreteLaplaceMechanism::Create(
+    const DiscreteLaplaceOptions& options) {
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", options.epsilon));
+  if (options.l1_sensitivity < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "l1_sensitivity must be an integer >= 1, got ", options.l1_sensitivity));
+  }
+  DPKIT_ASSIGN_OR_RETURN(auto core, internal::DiscreteLaplaceCore::Create(
+                                        options.epsilon, options.l1_sensitivity));
+  return DiscreteLaplaceMechanism(options, core.sampler());
+}
+
+int64_t DiscreteLaplaceMechanism::AddNoise(int64_t value, random::BitGenerator& gen) const {
+  int64_t noise = sampler_.Sample(gen);
+  int64_t out;
+  if (__builtin_add_overflow(value, noise, &out)) {
+    out = noise > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return out;
+}
+
+absl::StatusOr<Interval> DiscreteLaplaceMechanism::ConfidenceInterval(int64_t noisy_value,
+                                                                      double level) const {
+  DPKIT_RETURN_IF_ERROR(ValidateLevel(level));
+  internal::DiscreteLaplaceCore core(sampler_, options_.l1_sensitivity);
+  const int64_t m = core.TailQuantile(level);
+  Interval ci;
+  ci.lower = static_cast<double>(noisy_value) - static_cast<double>(m);
+  ci.upper = static_cast<double>(noisy_value) + static_cast<double>(m);
+  ci.level = level;
+  ci.exact = true;
+  return ci;
+}
+
+PrivacyMap DiscreteLaplaceMechanism::privacy_map() const {
+  internal::DiscreteLaplaceCore core(sampler_, options_.l1_sensitivity);
+  PrivacyMap map = PrivacyMap::Laplace(core.noise_multiplier(), "discrete_laplace");
+  map.kind = PrivacyMapKind::kDiscreteLaplace;
+  return map;
+}
+
+double DiscreteLaplaceMechanism::epsilon() const {
+  return internal::DiscreteLaplaceCore(sampler_, options_.l1_sensitivity).epsilon();
+}
+
+double DiscreteLaplaceMechanism::noise_scale() const { return sampler_.scale(); }
+
+double DiscreteLaplaceMechanism::noise_stddev() const {
+  return internal::DiscreteLaplaceCore(sampler_, options_.l1_sensitivity).stddev();
+}
+
+}  // namespace dpkit::mechanisms
