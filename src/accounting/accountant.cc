@@ -47,8 +47,7 @@ absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind
     case AccountantKind::kRdp:
       return internal::NewRdpAccountant(options);
     case AccountantKind::kPld:
-      return absl::UnimplementedError(
-          absl::StrCat("the ", AccountantKindName(kind), " accountant is not built yet"));
+      return internal::NewPldAccountant(options);
   }
   return absl::InvalidArgumentError("unknown accountant kind");
 }

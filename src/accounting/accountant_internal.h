@@ -13,6 +13,7 @@ namespace dpkit::accounting::internal {
 std::unique_ptr<Accountant> NewBasicAccountant(const AccountantOptions& options);
 std::unique_ptr<Accountant> NewZcdpAccountant(const AccountantOptions& options);
 absl::StatusOr<std::unique_ptr<Accountant>> NewRdpAccountant(const AccountantOptions& options);
+absl::StatusOr<std::unique_ptr<Accountant>> NewPldAccountant(const AccountantOptions& options);
 
 // Validates the argument of Epsilon(delta): delta in [0, 1).
 absl::Status ValidateQueryDelta(double delta);

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dpkit/accounting/pld.h"
 #include "dpkit/accounting/rdp.h"
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/privacy_map.h"
@@ -74,6 +75,8 @@ struct AccountantOptions {
   // (empty = DefaultRdpOrders()).
   RdpConversion rdp_conversion = RdpConversion::kImproved;
   std::vector<double> rdp_orders;
+  // kPld: discretisation and error budget of the PLD composition.
+  PldOptions pld;
 };
 
 absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind,
