@@ -407,31 +407,48 @@ absl::StatusOr<std::vector<double>> GraphicalModel::Marginal(const Clique& cliqu
     }
   }
   std::vector<internal::Factor> msg(n);
-  std::vector<char> has_msg(n, 0);
-  for (int k = static_cast<int>(order.size()) - 1; k >= 0; --k) {
-    const int i = order[k];
-    internal::Factor f{jt.cliques[i], m.mu[i]};
-    for (int j : jt.nbrs[i]) {
-      if (alive[j] && parent[j] == i && has_msg[j]) f = internal::Multiply(domain, f, msg[j]);
-    }
-    if (i == root) {
-      internal::Factor r = internal::SumOnto(domain, f, clique);
-      return r.values;
-    }
-    // Divide by the separator marginal (conditional of this clique given the separator).
-    const Attrs sep = internal::Intersection(jt.cliques[i], jt.cliques[parent[i]]);
-    internal::Factor sepm = internal::SumOnto(domain, {jt.cliques[i], m.mu[i]}, sep);
-    for (double& v : sepm.values) v = v > 0 ? 1.0 / v : 0.0;
-    f = internal::Multiply(domain, f, sepm);
-    const Attrs keep_attrs = internal::Union(sep, internal::Intersection(f.attrs, clique));
-    if (TableSize(domain, keep_attrs) > m.max_cells || TableSize(domain, f.attrs) > m.max_cells) {
+  auto too_big = [&](const Attrs& attrs) -> absl::Status {
+    if (TableSize(domain, attrs) > m.max_cells) {
       return absl::FailedPreconditionError(absl::StrCat(
           "marginal ", CliqueName(clique), ": variable elimination needs a table over ",
-          CliqueName(f.attrs), " with ", TableSize(domain, f.attrs), " cells, over the limit of ",
+          CliqueName(attrs), " with ", TableSize(domain, attrs), " cells, over the limit of ",
           m.max_cells));
     }
-    msg[i] = internal::SumOnto(domain, f, keep_attrs);
-    has_msg[i] = 1;
+    return absl::OkStatus();
+  };
+  for (int k = static_cast<int>(order.size()) - 1; k >= 0; --k) {
+    const int i = order[k];
+    const Attrs up =
+        i == root ? Attrs{} : internal::Intersection(jt.cliques[i], jt.cliques[parent[i]]);
+    std::vector<int> children;
+    for (int j : jt.nbrs[i]) {
+      if (alive[j] && parent[j] == i) children.push_back(j);
+    }
+    // Attributes still needed after absorbing children [from, end).
+    auto needed = [&](size_t from) {
+      Attrs need = internal::Union(up, clique);
+      for (size_t q = from; q < children.size(); ++q) {
+        need = internal::Union(need, internal::Intersection(jt.cliques[i],
+                                                            jt.cliques[children[q]]));
+      }
+      return need;
+    };
+    internal::Factor f = internal::SumOnto(
+        domain, {jt.cliques[i], m.mu[i]}, internal::Intersection(jt.cliques[i], needed(0)));
+    if (i != root) {
+      // Conditional on the separator: divide by the separator marginal.
+      internal::Factor sepm = internal::SumOnto(domain, f, up);
+      for (double& v : sepm.values) v = v > 0 ? 1.0 / v : 0.0;
+      f = internal::Multiply(domain, f, sepm);
+    }
+    for (size_t q = 0; q < children.size(); ++q) {
+      DPKIT_RETURN_IF_ERROR(too_big(internal::Union(f.attrs, msg[children[q]].attrs)));
+      f = internal::Multiply(domain, f, msg[children[q]]);
+      msg[children[q]] = {};
+      f = internal::SumOnto(domain, f, internal::Intersection(f.attrs, needed(q + 1)));
+    }
+    if (i == root) return internal::SumOnto(domain, f, clique).values;
+    msg[i] = std::move(f);
   }
   return absl::InternalError("marginal: empty subtree");
 }

@@ -1,0 +1,612 @@
+#include "dpkit/synth/mechanisms.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "dpkit/accounting/zcdp.h"
+#include "dpkit/base/status.h"
+#include "dpkit/base/validation.h"
+#include "dpkit/random/samplers.h"
+#include "synth/factor.h"
+#include "synth/junction_tree.h"
+
+namespace dpkit::synth {
+namespace {
+
+constexpr double kExponentGrid = 1099511627776.0;  // 2^40
+constexpr double kEmEpsilonSlack = 1.0 / 274877906944.0;  // 2^-38
+
+std::string Names(const EncodedData& data, const Clique& c) {
+  std::vector<std::string> n;
+  for (int a : c) n.push_back(data.names.empty() ? absl::StrCat(a) : data.names[a]);
+  return absl::StrCat("(", absl::StrJoin(n, ","), ")");
+}
+
+double L1(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += std::abs(a[i] - b[i]);
+  return s;
+}
+
+// Runs f(i) for i in [0, n) on up to `threads` threads.
+template <typename F>
+void ParallelFor(int64_t n, int threads, F f) {
+  const int t = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
+  if (t <= 1) {
+    for (int64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  std::vector<std::thread> pool;
+  for (int w = 0; w < t; ++w) {
+    pool.emplace_back([&] {
+      for (int64_t i; (i = next.fetch_add(1)) < n;) f(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+// Tracks and reports privacy spending.
+class Ledger {
+ public:
+  explicit Ledger(FitReport* report) : r_(report) {}
+  void Charge(std::string what, double rho) {
+    r_->charges.push_back({std::move(what), rho});
+    r_->rho_spent += rho;
+  }
+  double spent() const { return r_->rho_spent; }
+
+ private:
+  FitReport* r_;
+};
+
+// Measures the marginal of `clique` with discrete Gaussian noise of (at least) `sigma`.
+absl::StatusOr<Measurement> Measure(const EncodedData& data, const Clique& clique, double sigma,
+                                    random::BitGenerator& gen, Ledger* ledger, int threads,
+                                    FitReport* report) {
+  DPKIT_ASSIGN_OR_RETURN(auto sampler, random::DiscreteGaussianSampler::Create(sigma));
+  Measurement m;
+  m.clique = clique;
+  m.sigma = sampler.sigma();
+  m.values = ComputeMarginal(data, clique, threads);
+  for (double& v : m.values) v += static_cast<double>(sampler.Sample(gen));
+  const double rho = 1.0 / (2.0 * m.sigma * m.sigma);
+  ledger->Charge(absl::StrFormat("measure %s sigma=%.4g", Names(data, clique), m.sigma), rho);
+  report->measured.push_back(clique);
+  report->sigmas.push_back(m.sigma);
+  return m;
+}
+
+// Downward closure (all non-empty subsets) of a set of cliques.
+std::set<Clique> DownwardClosure(const std::vector<Clique>& cliques) {
+  std::set<Clique> out;
+  for (const Clique& c : cliques) {
+    const int k = static_cast<int>(c.size());
+    for (int mask = 1; mask < (1 << k); ++mask) {
+      Clique s;
+      for (int j = 0; j < k; ++j) {
+        if (mask >> j & 1) s.push_back(c[j]);
+      }
+      out.insert(s);
+    }
+  }
+  return out;
+}
+
+absl::Status ValidateData(const EncodedData& data) {
+  DPKIT_RETURN_IF_ERROR(data.Validate());
+  if (data.num_attrs() < 1) return absl::InvalidArgumentError("data has no attributes");
+  return absl::OkStatus();
+}
+
+void Progress(const ProgressFn& p, const std::string& line) {
+  if (p) p(line);
+}
+
+}  // namespace
+
+absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta) {
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", epsilon));
+  DPKIT_RETURN_IF_ERROR(ValidateDelta("delta", delta, /*allow_zero=*/false));
+  double lo = 0, hi = epsilon;  // rho <= epsilon always suffices as an upper end
+  for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    DPKIT_ASSIGN_OR_RETURN(double eps, accounting::ZcdpEpsilon(mid, delta));
+    if (eps <= epsilon) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  if (!(lo > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("epsilon=", FormatDouble(epsilon),
+                                                   " at delta=", FormatDouble(delta),
+                                                   " leaves no zCDP budget; raise epsilon"));
+  }
+  return lo;
+}
+
+absl::StatusOr<int> ExponentialMechanism(const std::vector<double>& scores, double epsilon,
+                                         double sensitivity, random::BitGenerator& gen) {
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", epsilon));
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("sensitivity", sensitivity));
+  if (scores.empty()) return absl::InvalidArgumentError("exponential mechanism: no candidates");
+  double best = -std::numeric_limits<double>::infinity();
+  for (double s : scores) {
+    if (!std::isfinite(s)) {
+      return absl::InvalidArgumentError("exponential mechanism: scores must be finite");
+    }
+    best = std::max(best, s);
+  }
+  const double eps = std::max(epsilon - kEmEpsilonSlack, epsilon * 0.5);
+  const double c = eps / (2.0 * sensitivity);
+  std::vector<random::uint128> num(scores.size());
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const double x = std::min(c * (best - scores[i]), 1e12);  // exp(-1e12) == 0 in any sense
+    num[i] = static_cast<random::uint128>(std::ceil(x * kExponentGrid));
+  }
+  const random::uint128 den = static_cast<random::uint128>(kExponentGrid);
+  while (true) {
+    const uint64_t i = random::UniformUint64(gen, scores.size());
+    if (num[i] == 0 || random::BernoulliExp(gen, num[i], den)) return static_cast<int>(i);
+  }
+}
+
+namespace {
+
+// The exponential mechanism over candidates whose scores are expensive: exactly the same output
+// distribution as ExponentialMechanism, but a score is computed only when needed. Candidates
+// are visited in decreasing order of a valid upper bound until the best exact score found is
+// >= every remaining bound (so the exact maximum is known); then the rejection sampler proposes
+// uniformly and accepts in two exact stages, exp(-c (max - bound_i)) and then
+// exp(-c (bound_i - score_i)), whose product is the EM acceptance probability. Only candidates
+// passing the first stage need their exact score.
+absl::StatusOr<int> LazyExponentialMechanism(
+    const std::vector<double>& upper, const std::function<absl::StatusOr<double>(int)>& score,
+    const std::function<absl::Status(const std::vector<int>&)>& prefetch, double epsilon,
+    double sensitivity, random::BitGenerator& gen) {
+  const int n = static_cast<int>(upper.size());
+  if (n == 0) return absl::InvalidArgumentError("exponential mechanism: no candidates");
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return upper[a] > upper[b]; });
+  std::vector<double> exact(n, std::numeric_limits<double>::quiet_NaN());
+  double best = -std::numeric_limits<double>::infinity();
+  size_t pos = 0;
+  constexpr size_t kBatch = 8;
+  while (pos < order.size() && upper[order[pos]] > best) {
+    std::vector<int> batch;
+    for (size_t q = pos; q < order.size() && batch.size() < kBatch; ++q) {
+      batch.push_back(order[q]);
+    }
+    DPKIT_RETURN_IF_ERROR(prefetch(batch));
+    for (int i : batch) {
+      DPKIT_ASSIGN_OR_RETURN(exact[i], score(i));
+      best = std::max(best, exact[i]);
+    }
+    pos += batch.size();
+  }
+  const double eps = std::max(epsilon - kEmEpsilonSlack, epsilon * 0.5);
+  const double c = eps / (2.0 * sensitivity);
+  const random::uint128 den = static_cast<random::uint128>(kExponentGrid);
+  auto num = [&](double x) {
+    x = std::min(std::max(x, 0.0), 1e12);
+    return static_cast<random::uint128>(std::ceil(x * kExponentGrid));
+  };
+  while (true) {
+    const int i = static_cast<int>(random::UniformUint64(gen, n));
+    // Unvisited candidates have upper[i] <= best; visited ones use best as their bound.
+    const double b = std::isnan(exact[i]) ? std::min(upper[i], best) : best;
+    const random::uint128 n1 = num(c * (best - b));
+    if (n1 != 0 && !random::BernoulliExp(gen, n1, den)) continue;
+    if (std::isnan(exact[i])) {
+      DPKIT_ASSIGN_OR_RETURN(exact[i], score(i));
+      if (exact[i] > b) {
+        return absl::InternalError("exponential mechanism: a score exceeded its upper bound");
+      }
+    }
+    const random::uint128 n2 = num(c * (b - exact[i]));
+    if (n2 == 0 || random::BernoulliExp(gen, n2, den)) return i;
+  }
+}
+
+}  // namespace
+
+PrivacyMap FitReport::privacy_map() const {
+  return PrivacyMap::Zcdp(rho_spent, absl::StrCat("synth/", method));
+}
+
+absl::Status SynthModel::Sample(int64_t rows, random::BitGenerator& gen,
+                                const GraphicalModel::ChunkSink& sink,
+                                int64_t chunk_rows) const {
+  bool identity = true;
+  for (const auto& m : members_) identity = identity && m.empty();
+  if (identity) return model_.Sample(rows, gen, sink, chunk_rows);
+  return model_.Sample(
+      rows, gen,
+      [&](const std::vector<std::vector<int32_t>>& cols, int64_t n) -> absl::Status {
+        std::vector<std::vector<int32_t>> out = cols;
+        for (size_t a = 0; a < out.size(); ++a) {
+          if (members_[a].empty()) continue;
+          for (int64_t r = 0; r < n; ++r) {
+            const auto& m = members_[a][cols[a][r]];
+            out[a][r] = m.size() == 1 ? m[0] : m[random::UniformUint64(gen, m.size())];
+          }
+        }
+        return sink(out, n);
+      },
+      chunk_rows);
+}
+
+absl::StatusOr<EncodedData> SynthModel::SampleData(int64_t rows, random::BitGenerator& gen,
+                                                   const std::vector<std::string>& names) const {
+  EncodedData out;
+  out.domain = domain_;
+  out.names = names;
+  if (out.names.size() != domain_.size()) {
+    out.names.clear();
+    for (size_t a = 0; a < domain_.size(); ++a) out.names.push_back(absl::StrCat("a", a));
+  }
+  out.columns.assign(domain_.size(), {});
+  for (auto& c : out.columns) c.reserve(rows);
+  DPKIT_RETURN_IF_ERROR(
+      Sample(rows, gen, [&](const std::vector<std::vector<int32_t>>& cols, int64_t n) {
+        for (size_t a = 0; a < cols.size(); ++a) {
+          out.columns[a].insert(out.columns[a].end(), cols[a].begin(), cols[a].begin() + n);
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MST
+
+absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& options,
+                                 random::BitGenerator& gen) {
+  const auto start = std::chrono::steady_clock::now();
+  DPKIT_RETURN_IF_ERROR(ValidateData(data));
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("rho", options.rho));
+  FitReport report;
+  report.method = "mst";
+  report.rho_budget = options.rho;
+  Ledger ledger(&report);
+  const int d = data.num_attrs();
+  const double rho3 = options.rho / 3.0;
+
+  // 1. All 1-way marginals, rho/3 in total.
+  const double sigma1 = std::sqrt(d / (2.0 * rho3));
+  std::vector<Measurement> oneway;
+  for (int a = 0; a < d; ++a) {
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, {a}, sigma1, gen, &ledger, options.threads,
+                                           &report));
+    oneway.push_back(std::move(m));
+  }
+  Progress(options.progress, absl::StrFormat("mst: measured %d 1-way marginals (rho %.4g of %.4g)",
+                                             d, ledger.spent(), options.rho));
+
+  // 2. Domain compression: values with noisy count < 3 sigma are merged into one value.
+  std::vector<std::vector<std::vector<int32_t>>> members(d);
+  std::vector<std::vector<int32_t>> recode(d);
+  EncodedData comp;
+  comp.names = data.names;
+  comp.domain = data.domain;
+  for (int a = 0; a < d; ++a) {
+    const Measurement& m = oneway[a];
+    const double thresh = 3.0 * m.sigma;
+    std::vector<int32_t> keep, rare;
+    for (int v = 0; v < data.domain[a]; ++v) (m.values[v] >= thresh ? keep : rare).push_back(v);
+    if (rare.empty()) continue;
+    recode[a].assign(data.domain[a], 0);
+    members[a].clear();
+    for (int32_t v : keep) {
+      recode[a][v] = static_cast<int32_t>(members[a].size());
+      members[a].push_back({v});
+    }
+    for (int32_t v : rare) recode[a][v] = static_cast<int32_t>(members[a].size());
+    members[a].push_back(rare);
+    comp.domain[a] = static_cast<int>(members[a].size());
+    Measurement cm;
+    cm.clique = {a};
+    cm.sigma = m.sigma;
+    double rare_sum = 0;
+    for (int32_t v : keep) cm.values.push_back(m.values[v]);
+    for (int32_t v : rare) rare_sum += m.values[v];
+    cm.values.push_back(rare_sum);
+    cm.cell_sigma.assign(cm.values.size(), m.sigma);
+    cm.cell_sigma.back() = m.sigma * std::sqrt(static_cast<double>(rare.size()));
+    oneway[a] = std::move(cm);
+  }
+  comp.columns.resize(d);
+  for (int a = 0; a < d; ++a) {
+    if (recode[a].empty()) {
+      comp.columns[a] = data.columns[a];
+    } else {
+      comp.columns[a].resize(data.num_rows());
+      for (int64_t r = 0; r < data.num_rows(); ++r) {
+        comp.columns[a][r] = recode[a][data.columns[a][r]];
+      }
+    }
+  }
+
+  // 3. Select a maximum spanning tree with the exponential mechanism, rho/3 in total.
+  std::vector<Clique> tree;
+  if (d >= 2) {
+    InferenceOptions io = options.inference;
+    io.max_iters = std::min(io.max_iters, 1000);
+    DPKIT_ASSIGN_OR_RETURN(auto est, GraphicalModel::Fit(comp.domain, oneway, io));
+    std::vector<Clique> pairs = AllKWay(d, 2);
+    std::vector<double> weight(pairs.size());
+    absl::Status status;
+    std::mutex mu;
+    ParallelFor(pairs.size(), options.threads, [&](int64_t k) {
+      const auto x = ComputeMarginal(comp, pairs[k], 1);
+      auto xh = est.Marginal(pairs[k]);
+      if (!xh.ok()) {
+        std::lock_guard<std::mutex> l(mu);
+        status = xh.status();
+        return;
+      }
+      weight[k] = L1(x, *xh);
+    });
+    DPKIT_RETURN_IF_ERROR(status);
+    const int r = d - 1;
+    const double eps = std::sqrt(8.0 * rho3 / r);
+    std::vector<int> comp_of(d);
+    std::iota(comp_of.begin(), comp_of.end(), 0);
+    for (int step = 0; step < r; ++step) {
+      std::vector<int> cand;
+      std::vector<double> scores;
+      for (size_t k = 0; k < pairs.size(); ++k) {
+        if (comp_of[pairs[k][0]] != comp_of[pairs[k][1]]) {
+          cand.push_back(static_cast<int>(k));
+          scores.push_back(weight[k]);
+        }
+      }
+      DPKIT_ASSIGN_OR_RETURN(int pick, ExponentialMechanism(scores, eps, 1.0, gen));
+      ledger.Charge(absl::StrFormat("select tree edge %d (exponential mechanism, eps=%.4g)",
+                                    step + 1, eps),
+                    eps * eps / 8.0);
+      const Clique& e = pairs[cand[pick]];
+      tree.push_back(e);
+      const int from = comp_of[e[1]], to = comp_of[e[0]];
+      for (int& c : comp_of) {
+        if (c == from) c = to;
+      }
+    }
+    Progress(options.progress,
+             absl::StrFormat("mst: selected %d tree edges (rho %.4g of %.4g)", r, ledger.spent(),
+                             options.rho));
+  }
+
+  // 4. Measure the tree's 2-way marginals, rho/3 in total.
+  std::vector<Measurement> all = oneway;
+  if (!tree.empty()) {
+    const double sigma2 = std::sqrt(tree.size() / (2.0 * rho3));
+    for (const Clique& e : tree) {
+      DPKIT_ASSIGN_OR_RETURN(auto m,
+                             Measure(comp, e, sigma2, gen, &ledger, options.threads, &report));
+      all.push_back(std::move(m));
+    }
+  }
+  Progress(options.progress, absl::StrFormat("mst: measured %d 2-way marginals (rho %.4g of %.4g)",
+                                             static_cast<int>(tree.size()), ledger.spent(),
+                                             options.rho));
+  DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(comp.domain, all, options.inference));
+  report.rounds = static_cast<int>(tree.size());
+  report.estimated_rows = model.total();
+  report.model_cells = model.cells();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Progress(options.progress, absl::StrFormat("mst: model fitted (%d iterations, %.2f s)",
+                                             model.iterations(), report.seconds));
+  return FitResult{SynthModel(std::move(model), data.domain, std::move(members)),
+                   std::move(report)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// AIM
+
+absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& options,
+                                 random::BitGenerator& gen) {
+  const auto start = std::chrono::steady_clock::now();
+  DPKIT_RETURN_IF_ERROR(ValidateData(data));
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("rho", options.rho));
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("max_model_mb", options.max_model_mb));
+  if (options.rounds < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("rounds must be >= 0, got ", options.rounds));
+  }
+  const int d = data.num_attrs();
+  std::vector<Clique> workload = options.workload;
+  if (workload.empty()) workload = AllKWay(d, std::min(3, d));
+  std::vector<double> wts = options.weights;
+  if (wts.empty()) wts.assign(workload.size(), 1.0);
+  if (wts.size() != workload.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("workload has ", workload.size(),
+                                                   " cliques but ", wts.size(), " weights"));
+  }
+  for (size_t k = 0; k < workload.size(); ++k) {
+    Clique& c = workload[k];
+    std::sort(c.begin(), c.end());
+    if (c.empty() || std::adjacent_find(c.begin(), c.end()) != c.end() || c.front() < 0 ||
+        c.back() >= d) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("workload clique ", k + 1, " is empty, repeats or is out of range"));
+    }
+    DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("workload weight", wts[k]));
+  }
+  FitReport report;
+  report.method = "aim";
+  report.rho_budget = options.rho;
+  Ledger ledger(&report);
+  const double rho = options.rho;
+
+  // Candidates: the workload's downward closure, scored by overlap with the workload.
+  std::vector<Clique> cand;
+  std::vector<double> cand_w;
+  for (const Clique& c : DownwardClosure(workload)) {
+    double w = 0;
+    for (size_t k = 0; k < workload.size(); ++k) {
+      w += wts[k] * internal::Intersection(c, workload[k]).size();
+    }
+    cand.push_back(c);
+    cand_w.push_back(w);
+  }
+  const double sensitivity = *std::max_element(cand_w.begin(), cand_w.end());
+  const double cell_limit_total = options.max_model_mb * (1 << 20) / 8.0;
+  // True answers, computed lazily and cached up to a memory budget.
+  std::vector<std::vector<double>> answers(cand.size());
+  int64_t cached_cells = 0;
+  std::mutex answers_mu;
+  constexpr int64_t kAnswerCacheCells = int64_t{1} << 25;
+
+  const int T = options.rounds > 0 ? options.rounds : 16 * d;
+  double sigma = std::sqrt(T / (2.0 * 0.9 * rho));
+  double eps = std::sqrt(8.0 * 0.1 * rho / T);
+
+  std::vector<Measurement> ms;
+  for (int a = 0; a < d; ++a) {
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, {a}, sigma, gen, &ledger, options.threads,
+                                           &report));
+    ms.push_back(std::move(m));
+  }
+  InferenceOptions round_opt = options.inference;
+  round_opt.max_iters = options.round_iters;
+  round_opt.max_model_cells = std::max<int64_t>(round_opt.max_model_cells, cell_limit_total);
+  DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(data.domain, ms, round_opt));
+  Progress(options.progress,
+           absl::StrFormat("aim: measured %d 1-way marginals, sigma=%.4g (rho %.4g of %.4g)", d,
+                           sigma, ledger.spent(), rho));
+  std::vector<Clique> measured;
+  for (int a = 0; a < d; ++a) measured.push_back({a});
+
+  int round = 0;
+  bool terminate = false;
+  while (!terminate) {
+    ++round;
+    const double remaining = rho - ledger.spent();
+    if (remaining < 2.0 * (0.5 / (sigma * sigma) + eps * eps / 8.0)) {
+      sigma = std::sqrt(1.0 / (2.0 * 0.9 * remaining));
+      eps = std::sqrt(8.0 * 0.1 * remaining);
+      terminate = true;
+    }
+    const double planned = ledger.spent() + eps * eps / 8.0 + 0.5 / (sigma * sigma);
+    const double size_limit = cell_limit_total * std::min(1.0, planned / rho);
+    // Filter: candidates already representable, or whose model would fit the size limit.
+    const std::set<Clique> free = DownwardClosure(measured);
+    std::vector<int> small;
+    for (size_t k = 0; k < cand.size(); ++k) {
+      if (free.count(cand[k])) {
+        small.push_back(static_cast<int>(k));
+        continue;
+      }
+      std::vector<Clique> hyp = measured;
+      hyp.push_back(cand[k]);
+      if (static_cast<double>(internal::JunctionTreeCells(data.domain, hyp)) <= size_limit) {
+        small.push_back(static_cast<int>(k));
+      }
+    }
+    // Scores of the small candidates, computed lazily (see LazyExponentialMechanism). The
+    // bound uses ||x - xh||_1 <= |D| + total(model); it only affects running time.
+    const double n_rows = static_cast<double>(data.num_rows());
+    std::vector<double> upper(small.size());
+    for (size_t j = 0; j < small.size(); ++j) {
+      const int k = small[j];
+      const double cells = static_cast<double>(internal::TableSize(data.domain, cand[k]));
+      const double l1_max = (n_rows + model.total()) * (1 + 1e-9) + 1;
+      upper[j] = cand_w[k] * (l1_max - std::sqrt(2.0 / M_PI) * sigma * cells);
+    }
+    std::vector<double> score_cache(small.size(), std::numeric_limits<double>::quiet_NaN());
+    auto compute = [&](int j) -> absl::StatusOr<double> {
+      const int k = small[j];
+      const Clique& c = cand[k];
+      std::vector<double> local;
+      bool use_cache = false;
+      {
+        std::lock_guard<std::mutex> l(answers_mu);
+        use_cache = !answers[k].empty();
+      }
+      if (!use_cache) {
+        local = ComputeMarginal(data, c, 1);
+        std::lock_guard<std::mutex> l(answers_mu);
+        if (cached_cells + static_cast<int64_t>(local.size()) <= kAnswerCacheCells) {
+          cached_cells += local.size();
+          answers[k] = std::move(local);
+          use_cache = true;
+        }
+      }
+      const std::vector<double>& x = use_cache ? answers[k] : local;
+      DPKIT_ASSIGN_OR_RETURN(auto xh, model.Marginal(c));
+      const double bias = std::sqrt(2.0 / M_PI) * sigma * static_cast<double>(xh.size());
+      return cand_w[k] * (L1(x, xh) - bias);
+    };
+    auto prefetch = [&](const std::vector<int>& batch) -> absl::Status {
+      std::vector<absl::Status> st(batch.size());
+      ParallelFor(batch.size(), options.threads, [&](int64_t q) {
+        auto r = compute(batch[q]);
+        if (r.ok()) {
+          score_cache[batch[q]] = *r;
+        } else {
+          st[q] = r.status();
+        }
+      });
+      for (const auto& x : st) DPKIT_RETURN_IF_ERROR(x);
+      return absl::OkStatus();
+    };
+    auto score = [&](int j) -> absl::StatusOr<double> {
+      if (std::isnan(score_cache[j])) {
+        DPKIT_ASSIGN_OR_RETURN(score_cache[j], compute(j));
+      }
+      return score_cache[j];
+    };
+    DPKIT_ASSIGN_OR_RETURN(
+        int pick, LazyExponentialMechanism(upper, score, prefetch, eps, sensitivity, gen));
+    ledger.Charge(absl::StrFormat("select round %d (exponential mechanism, eps=%.4g)", round, eps),
+                  eps * eps / 8.0);
+    const Clique& chosen = cand[small[pick]];
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, chosen, sigma, gen, &ledger, options.threads,
+                                           &report));
+    const int64_t n = static_cast<int64_t>(m.values.size());
+    ms.push_back(std::move(m));
+    if (std::find(measured.begin(), measured.end(), chosen) == measured.end()) {
+      measured.push_back(chosen);
+    }
+    DPKIT_ASSIGN_OR_RETURN(auto before, model.Marginal(chosen));
+    DPKIT_ASSIGN_OR_RETURN(model, GraphicalModel::Fit(data.domain, ms, round_opt, &model));
+    DPKIT_ASSIGN_OR_RETURN(auto after, model.Marginal(chosen));
+    const double used_sigma = ms.back().sigma;
+    Progress(options.progress,
+             absl::StrFormat("aim: round %d selected %s (%d cells) sigma=%.4g, budget left "
+                             "%.1f%% (rho %.4g of %.4g)",
+                             round, Names(data, chosen), static_cast<int>(n), used_sigma,
+                             100.0 * std::max(0.0, 1.0 - ledger.spent() / rho), ledger.spent(),
+                             rho));
+    if (!terminate && L1(before, after) <= used_sigma * std::sqrt(2.0 / M_PI) * n) {
+      sigma /= 2;
+      eps *= 2;
+    }
+  }
+  InferenceOptions final_opt = options.inference;
+  final_opt.max_model_cells = round_opt.max_model_cells;
+  DPKIT_ASSIGN_OR_RETURN(model, GraphicalModel::Fit(data.domain, ms, final_opt, &model));
+  report.rounds = round;
+  report.estimated_rows = model.total();
+  report.model_cells = model.cells();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Progress(options.progress, absl::StrFormat("aim: %d rounds, model fitted (%.2f s)", round,
+                                             report.seconds));
+  return FitResult{SynthModel(std::move(model), data.domain, {}), std::move(report)};
+}
+
+}  // namespace dpkit::synth
