@@ -1,1 +1,139 @@
+#include "dpkit/io/schema.h"
+
+#include <unistd.h>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
+// GCC 12 warns about designated initializers that leave members defaulted.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace dpkit::io {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kExample[] = R"({
+  "privacy_unit": "pid",
+  "null_tokens": ["", "NA"],
+  "columns": [
+    {"name": "pid", "type": "int64", "nullable": false},
+    {"name": "age", "type": "int64", "lower": 0, "upper": 100},
+    {"name": "income", "type": "double", "lower": 0, "upper": 500000,
+     "bins": [0, 10000, 50000, 100000, 500000]},
+    {"name": "sex", "type": "string", "categories": ["F", "M"]},
+    {"name": "educ", "type": "int64", "categories": [1, 2, 3]},
+    {"name": "visit", "type": "date", "lower": "2020-01-01", "upper": "2020-12-31"}
+  ]
+})";
+
+std::string Err(std::string_view json) {
+  absl::StatusOr<Schema> s = Schema::FromJson(json, "s.json");
+  EXPECT_FALSE(s.ok());
+  if (s.ok()) return "";
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(s.status().message());
+}
+
+TEST(SchemaTest, ParsesFullExample) {
+  absl::StatusOr<Schema> s = Schema::FromJson(kExample);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->privacy_unit, "pid");
+  EXPECT_EQ(s->null_tokens, (std::vector<std::string>{"", "NA"}));
+  ASSERT_EQ(s->columns.size(), 6u);
+  EXPECT_FALSE(s->columns[0].nullable);
+  EXPECT_EQ(*s->columns[1].upper, 100);
+  EXPECT_TRUE(s->columns[1].has_bounds());
+  EXPECT_EQ(s->columns[2].bins.size(), 5u);
+  EXPECT_EQ(s->columns[3].categories, (std::vector<std::string>{"F", "M"}));
+  EXPECT_EQ(s->columns[4].categories, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(s->columns[5].type, DataType::kDate);
+  EXPECT_EQ(*s->columns[5].lower, 18262);  // 2020-01-01
+  EXPECT_EQ((*s->Get("sex"))->name, "sex");
+  EXPECT_THAT(std::string(s->Get("zz").status().message()),
+              HasSubstr("unknown column 'zz' in schema (available: pid, age"));
+}
+
+TEST(SchemaTest, JsonRoundTripAndFile) {
+  Schema s = *Schema::FromJson(kExample);
+  absl::StatusOr<Schema> back = Schema::FromJson(s.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status() << s.ToJson();
+  EXPECT_EQ(back->ToJson(), s.ToJson());
+  EXPECT_THAT(s.ToJson(), HasSubstr("\"2020-12-31\""));
+  char tmpl[] = "/tmp/dpkit_schema_XXXXXX";
+  const std::string path = std::string(mkdtemp(tmpl)) + "/s.json";
+  ASSERT_TRUE(SaveSchema(s, path).ok());
+  absl::StatusOr<Schema> loaded = LoadSchema(path);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->ToJson(), s.ToJson());
+  absl::StatusOr<Schema> missing = LoadSchema("/nonexistent/s.json");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("/nonexistent/s.json"));
+}
+
+TEST(SchemaTest, Errors) {
+  EXPECT_THAT(Err("{"), HasSubstr("s.json: not valid JSON"));
+  EXPECT_THAT(Err("[]"), HasSubstr("top level must be a JSON object"));
+  EXPECT_THAT(Err(R"({"colums": []})"), HasSubstr("unknown key 'colums'"));
+  EXPECT_THAT(Err(R"({"privacy_unit": "x"})"), HasSubstr("missing 'columns'"));
+  EXPECT_THAT(Err(R"({"columns": [{"type": "int64"}]})"), HasSubstr("needs a string 'name'"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a"}]})"), HasSubstr("column 'a': needs a 'type'"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "decimal"}]})"),
+              HasSubstr("column 'a': unknown type 'decimal'"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "int64", "lowr": 1}]})"),
+              HasSubstr("column 'a': unknown key 'lowr'"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "int64", "lower": 5, "upper": 1}]})"),
+              HasSubstr("column 'a': lower bound 5 is greater than upper bound 1"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "int64", "lower": "x"}]})"),
+              HasSubstr("'lower' must be a number"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "date", "lower": "2020-02-30"}]})"),
+              HasSubstr("must be a date YYYY-MM-DD"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "double", "bins": [1, 1]}]})"),
+              HasSubstr("strictly increasing"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "double", "bins": [1]}]})"),
+              HasSubstr("at least 2 edges"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "string", "lower": 1}]})"),
+              HasSubstr("bounds are only allowed"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "string", "categories": ["x", "x"]}]})"),
+              HasSubstr("duplicate category 'x'"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "int64"}, {"name": "a", "type": "int64"}]})"),
+              HasSubstr("duplicate schema column 'a'"));
+  EXPECT_THAT(Err(R"({"privacy_unit": "uid", "columns": [{"name": "a", "type": "int64"}]})"),
+              HasSubstr("privacy_unit 'uid' is not a schema column"));
+  EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "int64", "nullable": "no"}]})"),
+              HasSubstr("'nullable' must be true or false"));
+}
+
+TEST(SchemaTest, InferSchemaGivesTypesButNeverBounds) {
+  std::vector<Column> cols;
+  cols.push_back(Column::Int64("age", {30, 99}));
+  cols.push_back(Column::String("sex", {"F", "M"}));
+  Table t = *Table::Make(std::move(cols));
+  Schema s = InferSchema(t);
+  ASSERT_EQ(s.columns.size(), 2u);
+  EXPECT_EQ(s.columns[0].type, DataType::kInt64);
+  EXPECT_FALSE(s.columns[0].lower.has_value());
+  EXPECT_FALSE(s.columns[0].upper.has_value());
+  EXPECT_TRUE(s.columns[1].categories.empty());
+  EXPECT_TRUE(s.CheckTable(t).ok());
+}
+
+TEST(SchemaTest, CheckTable) {
+  std::vector<Column> cols;
+  cols.push_back(Column::Int64("age", {30, 0}, {1, 0}));
+  Table t = *Table::Make(std::move(cols));
+  Schema s;
+  s.columns.push_back({.name = "age", .type = DataType::kDouble});
+  EXPECT_THAT(std::string(s.CheckTable(t).message()),
+              HasSubstr("column 'age' has type int64 but the schema declares double"));
+  s.columns[0].type = DataType::kInt64;
+  s.columns[0].nullable = false;
+  EXPECT_THAT(std::string(s.CheckTable(t).message()), HasSubstr("1 null values"));
+  s.columns[0].nullable = true;
+  s.columns.push_back({.name = "pid", .type = DataType::kInt64});
+  EXPECT_THAT(std::string(s.CheckTable(t).message()),
+              HasSubstr("schema column 'pid' is not in the table (available: age)"));
+}
+
+}  // namespace
+}  // namespace dpkit::io
