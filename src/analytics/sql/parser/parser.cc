@@ -222,7 +222,7 @@ class Parser {
         }
         opt.name = Upper(Next().text);
         AcceptSymbol("=");
-        DPKIT_ASSIGN_OR_RETURN(auto value, ParsePrimary());
+        DPKIT_ASSIGN_OR_RETURN(auto value, ParseUnary());
         if (value->kind == ExprKind::kLiteral) {
           opt.value = value->literal;
         } else if (value->kind == ExprKind::kColumn) {  // bare word, e.g. MECHANISM gaussian

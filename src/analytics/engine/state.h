@@ -1,0 +1,126 @@
+// Internal: the pre-noise aggregation state of a query, how it is computed from a table
+// (keying, contribution bounding, exact fixed-point accumulation) and merged.
+#ifndef DPKIT_SRC_ANALYTICS_ENGINE_STATE_H_
+#define DPKIT_SRC_ANALYTICS_ENGINE_STATE_H_
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "dpkit/analytics/query.h"
+#include "dpkit/io/table.h"
+
+namespace dpkit::analytics::engine {
+
+using int128 = __int128;
+
+// Quantile tree geometry: branching 16, height 3 -> 4096 leaves over [lower, upper].
+inline constexpr int kTreeBranching = 16;
+inline constexpr int kTreeHeight = 3;
+inline constexpr int kTreeLeaves = 4096;
+// Fixed-point resolution: a centred, clamped value in [-R, R] becomes an integer in
+// [-2^40, 2^40].
+inline constexpr double kFixedPointOne = 1099511627776.0;  // 2^40
+
+// A value column as aggregated: which table column, clamping bounds, what is needed.
+struct ValueColumn {
+  std::string name;  // table column
+  int table_index = -1;
+  double lower = 0, upper = 0;  // clamping bounds (unused when count_only)
+  bool count_only = false;      // COUNT(col): only non-null counts
+  bool needs_tree = false;      // some quantile uses it
+  double mid() const { return 0.5 * (lower + upper); }
+  double radius() const { return 0.5 * (upper - lower); }
+  // Fixed-point scale: integer units per value unit (0 when radius is 0).
+  double scale() const { return radius() > 0 ? kFixedPointOne / radius() : 0.0; }
+  // Fixed-point scale of raw (uncentred) values for SUM: |x| <= max(|lower|, |upper|) maps to
+  // [-2^40, 2^40].
+  double max_abs() const { return std::max(std::fabs(lower), std::fabs(upper)); }
+  double raw_scale() const { return max_abs() > 0 ? kFixedPointOne / max_abs() : 0.0; }
+};
+
+struct ValueAccumulator {
+  int64_t n = 0;        // non-null kept rows
+  int128 sum = 0;       // sum of round((clamp(x) - mid) * scale)
+  int128 sum_sq = 0;    // sum of squares of the same integers
+  int128 raw_sum = 0;   // sum of round(clamp(x) * raw_scale)
+  // Quantile tree leaf counts (sparse), when needs_tree.
+  std::map<uint32_t, int64_t> leaves;
+};
+
+struct GroupState {
+  std::vector<std::string> keys;  // key texts
+  int64_t units = 0;              // distinct privacy units after bounding (= rows without unit)
+  int64_t rows = 0;               // kept rows
+  std::vector<ValueAccumulator> values;  // one per ValueColumn
+};
+
+}  // namespace dpkit::analytics::engine
+
+namespace dpkit::analytics {
+
+struct PartialAggregates::State {
+  std::vector<std::string> group_columns;
+  std::vector<engine::ValueColumn> value_columns;
+  std::string privacy_unit;
+  int64_t max_groups_per_unit = 1;
+  int64_t max_rows_per_group = 1;
+  uint64_t salt = 0;
+  int64_t input_rows = 0;      // rows after the filter
+  int64_t dropped_rows = 0;    // rows dropped (null privacy unit, undeclared public key)
+  // Keyed by the key texts joined with '\x1f'.
+  std::map<std::string, engine::GroupState> groups;
+};
+
+}  // namespace dpkit::analytics
+
+namespace dpkit::analytics::engine {
+
+// Resolved, validated query columns.
+struct ResolvedQuery {
+  std::vector<int> group_indices;  // table column indices
+  int unit_index = -1;             // -1: rows are units
+  std::vector<ValueColumn> value_columns;
+  std::vector<int> aggregate_value_column;  // per aggregate: index into value_columns or -1
+  // Per group column: the public key set (empty if not public).
+  std::vector<std::vector<std::string>> public_keys;
+  bool all_keys_public() const;
+};
+
+// Stable (process-independent) 64-bit hashing used for the random-but-reproducible choice of
+// kept groups and rows. Not cryptographic: the choice only has to depend on the unit's own data
+// (which makes bounding stable under adding/removing other units), not be secret.
+uint64_t Mix64(uint64_t x);
+uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
+
+// Bounds contributions and accumulates. `bounds_ready` must be true for every non-count_only
+// value column (auto bounds are resolved by the caller first, see BoundedRows below).
+struct BoundedRows {
+  std::vector<int32_t> gid;   // per kept row: dense group id
+  std::vector<int64_t> row;   // per kept row: table row
+  std::vector<int64_t> units_per_group;
+  std::vector<std::vector<std::string>> group_keys;  // per gid
+  int64_t input_rows = 0;
+  int64_t dropped_rows = 0;
+};
+
+// Filters, keys and bounds the rows (L0 groups per unit, Linf rows per group).
+absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const QuerySpec& spec,
+                                               const ResolvedQuery& rq, uint64_t salt,
+                                               int threads);
+
+// Accumulates the kept rows into per-group state (exact fixed point), multi-threaded.
+void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRows& bounded,
+                int threads, PartialAggregates::State* state);
+
+// Merges `from` into `into` (exact).
+void MergeGroup(const GroupState& from, GroupState* into);
+
+}  // namespace dpkit::analytics::engine
+
+#endif  // DPKIT_SRC_ANALYTICS_ENGINE_STATE_H_

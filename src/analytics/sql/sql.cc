@@ -1,0 +1,63 @@
+#include "dpkit/analytics/sql.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "analytics/sql/binder/binder.h"
+#include "analytics/sql/executor/executor.h"
+#include "analytics/sql/parser/parser.h"
+#include "analytics/sql/planner/planner.h"
+#include "dpkit/base/status.h"
+
+namespace dpkit::analytics {
+
+absl::Status SqlCatalog::AddTable(const std::string& name, io::Table table, io::Schema schema) {
+  if (name.empty()) return absl::InvalidArgumentError("table name must not be empty");
+  for (const auto& [n, e] : tables_) {
+    if (absl::AsciiStrToLower(n) == absl::AsciiStrToLower(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("table '", name, "' registered twice"));
+    }
+  }
+  DPKIT_RETURN_IF_ERROR(schema.CheckTable(table));
+  auto e = std::make_shared<Entry>();
+  e->table = std::move(table);
+  e->schema = std::move(schema);
+  tables_[name] = std::move(e);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> SqlCatalog::TableNames() const {
+  std::vector<std::string> names;
+  for (const auto& [n, e] : tables_) names.push_back(n);
+  return names;
+}
+
+namespace {
+absl::StatusOr<SqlResult> Run(const std::string& text, const SqlCatalog& catalog,
+                              const SqlOptions& o, const ExecutionOptions& exec, bool zero) {
+  DPKIT_ASSIGN_OR_RETURN(sql::SelectStatement stmt, sql::ParseSql(text));
+  sql::QueryDefaults d;
+  d.epsilon = o.epsilon;
+  d.delta = o.delta;
+  d.max_groups_per_unit = o.max_groups_per_unit;
+  d.max_rows_per_group = o.max_rows_per_group;
+  d.confidence = o.confidence;
+  d.noise = o.noise;
+  DPKIT_ASSIGN_OR_RETURN(sql::BoundQuery bound, sql::Bind(stmt, text, catalog.entries(), d));
+  DPKIT_ASSIGN_OR_RETURN(sql::SqlPlan plan, sql::PlanSql(bound));
+  return sql::Execute(bound, plan, exec, text, zero);
+}
+}  // namespace
+
+absl::StatusOr<SqlResult> ExecuteSql(const std::string& text, const SqlCatalog& catalog,
+                                     const SqlOptions& o, const ExecutionOptions& exec) {
+  return Run(text, catalog, o, exec, /*zero=*/false);
+}
+
+namespace testing {
+absl::StatusOr<SqlResult> ExecuteSqlWithoutNoise(const std::string& text, const SqlCatalog& catalog,
+                                                 const SqlOptions& o, const ExecutionOptions& exec) {
+  return Run(text, catalog, o, exec, /*zero=*/true);
+}
+}  // namespace testing
+
+}  // namespace dpkit::analytics
