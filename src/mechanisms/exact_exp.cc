@@ -168,27 +168,28 @@ struct Encl {
 template <class T>
 struct ConstantsT {
   int limbs = 0;
-  int terms = 0;                  // J: Horner uses 1/j! for j = 0..J+1
-  std::vector<Encl<T>> inv_fact;  // 1/j!
-  std::vector<Encl<T>> exp_pow2;  // exp(-2^b), b = 0..bits-1
+  int terms = 0;                  // J: Horner uses 1/j! for j = 0..J
+  std::vector<T> inv_fact;        // floor(2^P / j!) (error < 1 ulp)
+  std::vector<T> exp_pow2;        // lower bounds of exp(-2^b), b = 0..bits-1
+  std::vector<uint64_t> pow2_err; // exp(-2^b) - exp_pow2[b] <= pow2_err[b] ulps
   uint64_t kmax = 0;              // exp(-k) < 2^-(P+2) for k > kmax
   int bits = 0;                   // bit length of kmax
+  uint64_t total_err = 0;         // |approximation - exp(-x)| <= total_err ulps (see below)
   T one, zero, ulp;
 };
 using Constants = ConstantsT<Fixed>;
 
+// Horner evaluation of exp(-f) = sum_j (-f)^j / j!, f = frac / 2^64, as a single chain
+// A_j = max(0, c_j - floor(f A_{j+1})), A_{J+1} = 0. With r_j the exact partial sums (which
+// lie in [0, 1/j!] because the series alternates with decreasing terms) and c_j = floor(2^P /
+// j!) / 2^P: |A_j - r_j| <= |A_{j+1} - r_{j+1}| + 2 ulps (one for c_j, one for the floor; the
+// clamp at 0 only moves A_j towards r_j >= 0), and |A_{J+1} - r_{J+1}| <= 1/(J+1)! < 1 ulp.
+// Hence |A_0 - exp(-f)| <= 2 (J + 1) + 1 ulps.
 template <class T>
-Encl<T> HornerExpNeg(const ConstantsT<T>& c, uint64_t f) {
-  // r_{J+1} in [0, 1/(J+1)!]
-  T lo = c.zero;
-  T hi = c.inv_fact[c.terms + 1].hi;
-  for (int j = c.terms; j >= 0; --j) {
-    T new_lo = SubSat(c.inv_fact[j].lo, MulFrac64(hi, f, /*round_up=*/true));
-    T new_hi = SubSat(c.inv_fact[j].hi, MulFrac64(lo, f, /*round_up=*/false));
-    lo = new_lo;
-    hi = new_hi;
-  }
-  return {lo, hi};
+T HornerExpNeg(const ConstantsT<T>& c, uint64_t f) {
+  T a = c.zero;
+  for (int j = c.terms; j >= 0; --j) a = SubSat(c.inv_fact[j], MulFrac64(a, f, false));
+  return a;
 }
 
 std::unique_ptr<Constants> MakeConstants(int limbs) {
@@ -199,7 +200,7 @@ std::unique_ptr<Constants> MakeConstants(int limbs) {
   c->ulp = Fixed(limbs, 0);
   c->ulp[0] = 1;
   const double p = 64.0 * (limbs - 1);
-  // J: smallest with log2((J+1)!) >= P + 4.
+  // J: smallest with log2((J+1)!) >= P + 4, so the tail 1/(J+1)! is below 2^-(P+4).
   double log2_fact = 0;
   int j = 0;
   while (true) {
@@ -208,22 +209,38 @@ std::unique_ptr<Constants> MakeConstants(int limbs) {
     ++j;
   }
   c->terms = j;
-  Fixed lo = One(limbs), hi = One(limbs);
-  c->inv_fact.push_back({lo, hi});
-  for (int i = 1; i <= c->terms + 1; ++i) {
-    lo = DivSmall(lo, static_cast<uint64_t>(i), false);
-    hi = DivSmall(hi, static_cast<uint64_t>(i), true);
-    c->inv_fact.push_back({lo, hi});
+  Fixed f = One(limbs);
+  c->inv_fact.push_back(f);
+  for (int i = 1; i <= c->terms; ++i) {
+    f = DivSmall(f, static_cast<uint64_t>(i), false);  // floor(floor(a/b)/c) = floor(a/(bc))
+    c->inv_fact.push_back(f);
   }
+  const uint64_t horner_err = 2 * static_cast<uint64_t>(c->terms + 1) + 1;
   c->kmax = static_cast<uint64_t>(std::ceil((p + 2) * std::log(2.0)));
   c->bits = 64 - __builtin_clzll(c->kmax);
-  // exp(-1) = exp(-1/2)^2, then repeated squaring.
-  Encl<Fixed> half = HornerExpNeg(*c, uint64_t{1} << 63);
-  Encl<Fixed> e{Mul(half.lo, half.lo, false), Mul(half.hi, half.hi, true)};
+  // exp(-1) = exp(-1/2)^2 and exp(-2^(b+1)) = exp(-2^b)^2, as lower bounds with error bounds:
+  // if m = true - lo with 0 <= m <= e ulps and true <= 1, then
+  // true^2 - floor(lo^2) <= 2 e + 1 ulps (lo^2 >= true^2 - 2 m true, floor loses < 1 ulp).
+  Fixed lo = HornerExpNeg(*c, uint64_t{1} << 63);
+  // The Horner error is two-sided; shift down to a lower bound with one-sided error.
+  uint64_t err = 2 * horner_err;
+  for (uint64_t i = 0; i < horner_err; ++i) lo = SubSat(lo, c->ulp);
+  lo = Mul(lo, lo, false);
+  err = 2 * err + 1;
   for (int b = 0; b < c->bits; ++b) {
-    c->exp_pow2.push_back(e);
-    e = {Mul(e.lo, e.lo, false), Mul(e.hi, e.hi, true)};
+    c->exp_pow2.push_back(lo);
+    c->pow2_err.push_back(err);
+    lo = Mul(lo, lo, false);
+    err = 2 * err + 1;
   }
+  // exp(-k) as prod over bits of k of exp_pow2[b] (or 1): with P_b the running product (a lower
+  // bound of the exact product p_b <= 1) and e_b its error, P_{b+1} = floor(P_b M) with M the
+  // factor's lower bound (error <= pow2_err[b]) gives e_{b+1} <= e_b + pow2_err[b] + 1. The final
+  // product with A_0 (two-sided error horner_err, A_0 <= 1 + horner_err ulps) adds <= e_k +
+  // horner_err + 2 ulps in total. Everything is a public constant.
+  uint64_t power_err = 0;
+  for (int b = 0; b < c->bits; ++b) power_err += c->pow2_err[b] + 1;
+  c->total_err = power_err + horner_err + 2;
   return c;
 }
 
@@ -236,21 +253,24 @@ const Constants& ConstantsFor(int limbs) {
   return *slot;
 }
 
-// The default 4-limb precision as fixed-size arrays (no allocation on the hot path).
-using F4 = std::array<uint64_t, 4>;
+// The default precision (kFastLimbs limbs) as fixed-size arrays: no allocation on the hot path.
+constexpr int kFastLimbs = 3;
+using F4 = std::array<uint64_t, kFastLimbs>;
 F4 ToF4(const Fixed& f) {
   F4 r{};
-  for (size_t i = 0; i < 4; ++i) r[i] = f[i];
+  for (size_t i = 0; i < kFastLimbs; ++i) r[i] = f[i];
   return r;
 }
 const ConstantsT<F4>& Constants4() {
   static const ConstantsT<F4>* c4 = [] {
-    const Constants& c = ConstantsFor(4);
+    const Constants& c = ConstantsFor(kFastLimbs);
     auto* r = new ConstantsT<F4>();
-    r->limbs = 4;
+    r->limbs = kFastLimbs;
     r->terms = c.terms;
-    for (const auto& e : c.inv_fact) r->inv_fact.push_back({ToF4(e.lo), ToF4(e.hi)});
-    for (const auto& e : c.exp_pow2) r->exp_pow2.push_back({ToF4(e.lo), ToF4(e.hi)});
+    for (const auto& e : c.inv_fact) r->inv_fact.push_back(ToF4(e));
+    for (const auto& e : c.exp_pow2) r->exp_pow2.push_back(ToF4(e));
+    r->pow2_err = c.pow2_err;
+    r->total_err = c.total_err;
     r->kmax = c.kmax;
     r->bits = c.bits;
     r->one = ToF4(c.one);
@@ -263,19 +283,24 @@ const ConstantsT<F4>& Constants4() {
 
 template <class T>
 Encl<T> ExpNegWith(const ConstantsT<T>& c, const ExpArg& x) {
-  Encl<T> ef = HornerExpNeg(c, x.frac);
+  const T ef = HornerExpNeg(c, x.frac);
   const uint64_t big = static_cast<uint64_t>(x.k > c.kmax);
   const uint64_t kk = x.k < c.kmax ? x.k : c.kmax;  // compiled to a conditional move
-  T klo = c.one, khi = c.one;
+  T pk = c.one;
   for (int b = 0; b < c.bits; ++b) {
     const uint64_t bit = (kk >> b) & 1;
-    klo = Mul(klo, Select(bit, c.exp_pow2[b].lo, c.one), false);
-    khi = Mul(khi, Select(bit, c.exp_pow2[b].hi, c.one), true);
+    pk = Mul(pk, Select(bit, c.exp_pow2[b], c.one), false);
   }
-  // k > kmax: exp(-k) in [0, 2^-P].
-  klo = Select(big, c.zero, klo);
-  khi = Select(big, c.ulp, khi);
-  return {Mul(klo, ef.lo, false), Mul(khi, ef.hi, true)};
+  const T w = Mul(pk, ef, false);
+  // [w - total_err, w + total_err] encloses exp(-x) (see MakeConstants); for k > kmax,
+  // exp(-x) is in [0, 2^-P].
+  T err = c.zero;
+  err[0] = c.total_err;
+  T lo = SubSat(w, err);
+  T hi = Add(w, err);
+  lo = Select(big, c.zero, lo);
+  hi = Select(big, c.ulp, hi);
+  return {lo, hi};
 }
 
 // A uniform U in [0,1) known through its first `bits` bits (random words, most significant
@@ -358,8 +383,10 @@ size_t SampleExpWeights(const std::vector<ExpArg>& args, random::BitGenerator& g
   LazyUniform u;
   u.Extend(gen, precision.u_bits);
   size_t selected = 0;
-  if (limbs == 4 && TrySampleExpWeights(Constants4(), args, u, &selected)) return selected;
-  if (limbs != 4 && TrySampleExpWeights(ConstantsFor(limbs), args, u, &selected)) {
+  if (limbs == kFastLimbs && TrySampleExpWeights(Constants4(), args, u, &selected)) {
+    return selected;
+  }
+  if (limbs != kFastLimbs && TrySampleExpWeights(ConstantsFor(limbs), args, u, &selected)) {
     return selected;
   }
   // Undecided (U within the enclosure width of a boundary): refine exactly.
@@ -392,7 +419,7 @@ size_t FirstBernoulliExpSuccess(const std::vector<ExpArg>& args, random::BitGene
   std::vector<int> decision(n);
   std::vector<LazyUniform> u(n);
   for (size_t i = 0; i < n; ++i) u[i].Extend(gen, precision.u_bits);
-  if (precision.limbs == 4) {
+  if (precision.limbs == kFastLimbs) {
     const auto& c = Constants4();
     for (size_t i = 0; i < n; ++i) decision[i] = DecideBernoulli(ExpNegWith(c, args[i]), u[i], c.zero);
   } else {

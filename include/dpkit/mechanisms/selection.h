@@ -35,12 +35,12 @@
 //      max(u_i, u* - 2^20 * 2 Delta / eps), which have the same sensitivity (a max of
 //      sensitivity-Delta functions), so the claim stays exact; the capped weights are below
 //      exp(-2^20) and no realistic run can tell the difference.
-//   4. Weights are enclosed in rigorous 192-bit fixed-point intervals (Horner series for exp(-f)
-//      with outward rounding, exact constants 1/j!, exp(-2^b) by squaring; see
-//      src/mechanisms/exact_exp.h). The exponential mechanism inverts the CDF at one uniform U,
+//   4. Weights are enclosed in rigorous intervals ~2^-110 wide on 128-bit fixed-point numbers
+//      (Horner series for exp(-f) with exact constants floor(2^128 / j!), exp(-2^b) by squaring,
+//      every rounding counted in a public error bound; see src/mechanisms/exact_exp.h). The exponential mechanism inverts the CDF at one uniform U,
 //      permute-and-flip compares one uniform per candidate with its weight; a decision is taken
 //      only when the enclosures decide it for every possible value, otherwise (probability
-//      ~ n 2^-120) U gets 64 more random bits and the precision 128 more, and the decision is
+//      ~ n 2^-109) U gets 64 more random bits and the precision 128 more, and the decision is
 //      retried. The result is an exact sample.
 //   Scores must be finite; scores beyond +-2^120 gamma are clamped (1-Lipschitz, so privacy is
 //   unaffected).
@@ -50,7 +50,7 @@
 // steps and multiplications; comparisons and selections by masks), permute-and-flip draws a
 // uniformly random permutation (work depends only on n) and one 128-bit uniform per candidate and
 // flips every candidate (the first success is recorded without branching), and the exponential
-// mechanism draws one 128-bit uniform. Only the refinement step above (probability ~ n 2^-120)
+// mechanism draws one 128-bit uniform. Only the refinement step above (probability ~ n 2^-109)
 // takes time that depends on the scores. The random-word count is therefore a function of n
 // alone (tested in mechanisms_statistical_test.cc). Cost: O(n) for both mechanisms (see
 // docs/benchmarks.md). This replaces rejection sampling with random::BernoulliExpFixedWork,
