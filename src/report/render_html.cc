@@ -82,7 +82,7 @@ double NiceMax(double v) {
 
 std::string SvgOpen(int w, int h, const std::string& kind, const std::string& label) {
   return fmt::format(
-      "<svg class=\"chart\" data-chart=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "<svg class=\"chart\" data-chart=\"{}\" "
       "width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">",
       Esc(kind), w, h, w, h, Esc(label));
 }

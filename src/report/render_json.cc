@@ -337,12 +337,16 @@ std::string RenderJson(const Evaluation& ev, const PrivacyGuarantee* g) {
 
 absl::Status WriteReport(Env* env, const Evaluation& ev, const PrivacyGuarantee* guarantee,
                          const std::string& html_path, const std::string& json_path) {
-  if (!json_path.empty()) {
-    DPKIT_RETURN_IF_ERROR(env->WriteFileAtomically(json_path, RenderJson(ev, guarantee)));
-  }
-  if (!html_path.empty()) {
-    DPKIT_RETURN_IF_ERROR(env->WriteFileAtomically(html_path, RenderHtml(ev, guarantee)));
-  }
+  auto write = [&](const std::string& path, const std::string& contents) -> absl::Status {
+    absl::Status s = env->WriteFileAtomically(path, contents);
+    if (s.ok()) return s;
+    const std::string message(s.message());
+    if (message.find(path) != std::string::npos) return s;
+    return absl::Status(s.code(), "cannot write " + path + ": " + message +
+                                      " (check the directory exists and has free space)");
+  };
+  if (!json_path.empty()) DPKIT_RETURN_IF_ERROR(write(json_path, RenderJson(ev, guarantee)));
+  if (!html_path.empty()) DPKIT_RETURN_IF_ERROR(write(html_path, RenderHtml(ev, guarantee)));
   return absl::OkStatus();
 }
 
