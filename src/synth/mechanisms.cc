@@ -19,6 +19,7 @@
 #include "dpkit/random/samplers.h"
 #include "synth/factor.h"
 #include "synth/junction_tree.h"
+#include "synth/selection.h"
 
 namespace dpkit::synth {
 namespace {
@@ -162,7 +163,7 @@ absl::StatusOr<int> ExponentialMechanism(const std::vector<double>& scores, doub
   }
 }
 
-namespace {
+namespace internal {
 
 // The exponential mechanism over candidates whose scores are expensive: exactly the same output
 // distribution as ExponentialMechanism, but a score is computed only when needed. Candidates
@@ -192,6 +193,9 @@ absl::StatusOr<int> LazyExponentialMechanism(
     DPKIT_RETURN_IF_ERROR(prefetch(batch));
     for (int i : batch) {
       DPKIT_ASSIGN_OR_RETURN(exact[i], score(i));
+      if (exact[i] > upper[i]) {
+        return absl::InternalError("exponential mechanism: a score exceeded its upper bound");
+      }
       best = std::max(best, exact[i]);
     }
     pos += batch.size();
@@ -220,7 +224,7 @@ absl::StatusOr<int> LazyExponentialMechanism(
   }
 }
 
-}  // namespace
+}  // namespace internal
 
 PrivacyMap FitReport::privacy_map() const {
   return PrivacyMap::Zcdp(rho_spent, absl::StrCat("synth/", method));
@@ -570,7 +574,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
       return score_cache[j];
     };
     DPKIT_ASSIGN_OR_RETURN(
-        int pick, LazyExponentialMechanism(upper, score, prefetch, eps, sensitivity, gen));
+        int pick, internal::LazyExponentialMechanism(upper, score, prefetch, eps, sensitivity, gen));
     ledger.Charge(absl::StrFormat("select round %d (exponential mechanism, eps=%.4g)", round, eps),
                   eps * eps / 8.0);
     const Clique& chosen = cand[small[pick]];
