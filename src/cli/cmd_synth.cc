@@ -68,6 +68,7 @@ absl::Status Run(Context& ctx, const Args& a) {
   }
   random::BitGenerator& rng = ctx.rng();
   std::optional<synth::Synthesizer> synth;
+  std::string unit = a.unit;  // ledger unit: --unit, else the schema's privacy unit
   if (!a.domain.empty()) {
     DPKIT_ASSIGN_OR_RETURN(io::Domain domain, io::LoadDomain(a.domain));
     DPKIT_ASSIGN_OR_RETURN(io::EncodedTable table, io::ReadEncodedCsv(a.data, domain));
@@ -79,6 +80,7 @@ absl::Status Run(Context& ctx, const Args& a) {
     std::optional<io::Schema> schema;
     if (!a.schema.empty()) {
       DPKIT_ASSIGN_OR_RETURN(schema, io::LoadSchema(a.schema));
+      if (unit.empty()) unit = schema->privacy_unit;
       ro.schema = schema;
       if (!schema->null_tokens.empty()) ro.null_tokens = schema->null_tokens;
       ro.select_columns = schema->ColumnNames();
@@ -98,7 +100,7 @@ absl::Status Run(Context& ctx, const Args& a) {
         absl::StrCat("dpkit synth --data ", a.data, " --method ", a.method, " --epsilon ",
                      FormatNumber(a.epsilon), " --delta ", FormatNumber(a.delta));
     DPKIT_ASSIGN_OR_RETURN(receipt,
-                           ledger->Charge(a.dataset, a.unit, rep.privacy_maps(), operation));
+                           ledger->Charge(a.dataset, unit, rep.privacy_maps(), operation));
     if (!quiet) {
       err << "synth: charged ledger " << a.ledger << " dataset '" << a.dataset << "'\n";
     }
@@ -158,7 +160,7 @@ Runner Setup(CLI::App& app) {
   app.add_option("--threads", a->threads, "Worker threads")->capture_default_str();
   app.add_option("--ledger", a->ledger, "Ledger file to charge before writing output");
   app.add_option("--dataset", a->dataset, "Dataset name in the ledger");
-  app.add_option("--unit", a->unit, "Privacy unit of the ledger budget (default: row)");
+  app.add_option("--unit", a->unit, "Privacy unit of the ledger budget (default: the schema's privacy_unit, else row)");
   return [a](Context& ctx) { return Run(ctx, *a); };
 }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end tests of `dpkit synth` on real files: Private-PGM domain data (titanic), a typed CSV
+# with a schema (DP preprocessing), ledger charging (before output; exhausted budget -> exit 3 and
+# no output), and clear errors for bad input.
+source "$(dirname "$0")/lib.sh"
+DATA=${DPKIT_SHARED_DATA_DIR:?}/aim-benchmark
+SEED=(--insecure-seed 7 -q)
+
+# 1. Pre-discretised data with its domain file, both methods.
+for method in mst aim; do
+  expect_exit 0 "$DPKIT" "${SEED[@]}" synth --data "$DATA/titanic.csv" \
+    --domain "$DATA/titanic-domain.json" --method $method --epsilon 3 --delta 1e-9 \
+    --rows 500 --out "$WORK/t_$method.csv"
+  expect_contains "$OUT" "500 rows, 9 columns" "synth $method stdout"
+  expect_contains "$OUT" "(3, 1e-09)-DP" "synth $method privacy line"
+  [ "$(wc -l <"$WORK/t_$method.csv")" = 501 ] || fail "$method: expected 500 rows + header"
+  head -1 "$WORK/t_$method.csv" | grep -q '^Survived,Pclass,Sex,Age' || fail "$method: header"
+  # Every code inside the domain (Age < 91, Fare < 100).
+  awk -F, 'NR>1 && ($4 >= 91 || $7 >= 100 || $1 >= 3) {bad=1} END {exit bad}' \
+    "$WORK/t_$method.csv" || fail "$method: code outside the domain"
+  grep -q '"rho_spent"' "$WORK/t_$method.csv.report.json" || fail "$method: report missing"
+done
+
+# 2. A typed CSV with a schema: DP quantile bins, partition selection, declared categories.
+python3 - "$WORK/people.csv" <<'PY'
+import random, sys
+random.seed(3)
+with open(sys.argv[1], "w") as f:
+    f.write("id,age,income,city,sex,joined\n")
+    for i in range(3000):
+        age = random.randint(18, 80)
+        city = random.choice(["Paris", "Lyon", "Nice"]) if i else "Atlantis"
+        f.write(f"{i},{age},{age * 1000 + random.randint(0, 9999)},{city},"
+                f"{random.choice('FM')},2020-0{random.randint(1, 9)}-1{random.randint(0, 9)}\n")
+PY
+cat >"$WORK/people.json" <<'JSON'
+{"privacy_unit": "id",
+ "columns": [
+  {"name": "id", "type": "int64"},
+  {"name": "age", "type": "int64", "lower": 18, "upper": 80},
+  {"name": "income", "type": "double", "lower": 0, "upper": 100000},
+  {"name": "city", "type": "string"},
+  {"name": "sex", "type": "string", "categories": ["F", "M"], "nullable": false},
+  {"name": "joined", "type": "date", "lower": "2020-01-01", "upper": "2020-12-31"}]}
+JSON
+"$DPKIT" budget init --ledger "$WORK/l.db" --dataset people --unit id --epsilon 3 --delta 1e-5 \
+  >/dev/null || fail "budget init"
+expect_exit 0 "$DPKIT" --insecure-seed 7 synth --data "$WORK/people.csv" \
+  --schema "$WORK/people.json" --method aim --epsilon 2 --delta 1e-6 --rows 1000 \
+  --out "$WORK/people_synth.csv" --ledger "$WORK/l.db" --dataset people
+expect_contains "$ERR" "preprocess: column 'city': private partition selection" "progress"
+expect_contains "$ERR" "aim: round" "AIM progress"
+expect_contains "$ERR" "budget left" "AIM progress"
+expect_contains "$OUT" "charge #" "ledger receipt"
+expect_contains "$OUT" "neighbouring: add/remove all rows of one 'id'" "privacy unit"
+head -1 "$WORK/people_synth.csv" | grep -q '^age,income,city,sex,joined$' || fail "typed header"
+grep -q Atlantis "$WORK/people_synth.csv" && fail "rare category leaked into the output"
+grep -Eq ',2020-[0-9]{2}-[0-9]{2}$' "$WORK/people_synth.csv" || fail "dates not decoded"
+# Charged to the ledger: epsilon 2 of 3 spent.
+SHOW=$("$DPKIT" budget history --ledger "$WORK/l.db" --dataset people --unit id 2>&1)
+expect_contains "$SHOW" "synth/aim" "ledger history names the mechanism"
+# 3. The remaining budget (1) cannot pay for epsilon 2: exit 3, nothing written.
+expect_exit 3 "$DPKIT" --insecure-seed 7 synth --data "$WORK/people.csv" \
+  --schema "$WORK/people.json" --method mst --epsilon 2 --delta 1e-6 \
+  --out "$WORK/refused.csv" --ledger "$WORK/l.db" --dataset people
+[ -e "$WORK/refused.csv" ] && fail "output written although the charge was refused"
+
+# 4. Bad input: clear one-line errors with the right exit codes.
+expect_exit 2 "$DPKIT" synth --data "$DATA/titanic.csv" --domain "$DATA/titanic-domain.json" \
+  --epsilon -1 --out "$WORK/x.csv"
+expect_contains "$ERR" "epsilon must be finite and > 0, got -1" "negative epsilon"
+expect_exit 2 "$DPKIT" synth --data "$DATA/titanic.csv" --domain "$DATA/titanic-domain.json" \
+  --epsilon 1 --method gan --out "$WORK/x.csv"
+expect_contains "$ERR" "method must be 'aim' or 'mst'" "bad method"
+expect_exit 4 "$DPKIT" synth --data "$WORK/missing.csv" --domain "$DATA/titanic-domain.json" \
+  --epsilon 1 --out "$WORK/x.csv"
+expect_exit 2 "$DPKIT" synth --data "$WORK/people.csv" --epsilon 1 --out "$WORK/x.csv"
+expect_contains "$ERR" "needs public \"lower\"/\"upper\" bounds" "numeric without bounds"
+printf 'a,b\n1,0\n5,1\n' >"$WORK/bad.csv"
+printf '{"a": 2, "b": 2}' >"$WORK/bad-domain.json"
+expect_exit 4 "$DPKIT" synth --data "$WORK/bad.csv" --domain "$WORK/bad-domain.json" \
+  --epsilon 1 --out "$WORK/x.csv"
+expect_contains "$ERR" "'a'" "out-of-domain code names the column"
+[ -e "$WORK/x.csv" ] && fail "output written on error"
+finish
