@@ -20,6 +20,7 @@ Prints one line per check and a closing "N passed, M failed"; exit status 0 iff 
 """
 import argparse
 import base64
+import fcntl
 import json
 import os
 import select
@@ -132,8 +133,12 @@ class Browser:
         self.stderr = tempfile.TemporaryFile()
 
         def child_fds():
-            os.dup2(cmd_r, 3)
-            os.dup2(resp_w, 4)
+            # Move both ends out of the way first so neither dup2 clobbers the other, then
+            # place them on fds 3 and 4 (kept open through exec by pass_fds below).
+            high_r = os.dup(cmd_r) if cmd_r >= 5 else fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
+            high_w = os.dup(resp_w) if resp_w >= 5 else fcntl.fcntl(resp_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
 
         args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
@@ -143,7 +148,7 @@ class Browser:
                 "--window-size=1280,900", "about:blank"]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.stderr,
                                      stderr=self.stderr, preexec_fn=child_fds,
-                                     pass_fds=(cmd_r, resp_w))
+                                     pass_fds=(3, 4))
         os.close(cmd_r)
         os.close(resp_w)
         self.buf = b""
