@@ -599,9 +599,12 @@ Interval Divide(Interval num, Interval den) {  // den.lo > 0
   return {*std::min_element(c, c + 4), *std::max_element(c, c + 4)};
 }
 
-int128 Shifted(int128 v, int shift) {  // floor(v / 2^shift)
+// round(v / 2^shift), halves rounded up. Like floor, this map is monotone and commutes with
+// adding multiples of 2^shift, so |Shifted(a) - Shifted(b)| <= ceil(|a - b| / 2^shift): the
+// shifted statistic's sensitivity is the shifted sensitivity rounded up.
+int128 Shifted(int128 v, int shift) {
   if (shift <= 0) return v;
-  return v >> shift;  // arithmetic shift: floor for negatives too
+  return (v + (int128{1} << (shift - 1))) >> shift;  // arithmetic shift: floor
 }
 
 int64_t Saturate(int128 v) {
@@ -673,8 +676,16 @@ TreeEstimate NoisyTree(const engine::ValueAccumulator& acc, const Sub& s, random
   return t;
 }
 
-ReleasedValue QuantileFromTree(const TreeEstimate& t, const Sub& s, const ValueColumn& vc, double q,
-                               double alpha) {
+// Half-widths of sums of k = 0..48 node noises, simultaneous over all prefixes and the total.
+std::vector<double> TreeErrorBounds(const Sub& s, double alpha) {
+  const double a = alpha / (kTreeLeaves + 1);
+  std::vector<double> e(49, 0);
+  for (int k = 1; k < 49; ++k) e[k] = s.noise->SumHalfWidth(k, a);
+  return e;
+}
+
+ReleasedValue QuantileFromTree(const TreeEstimate& t, const std::vector<double>& e,
+                               const ValueColumn& vc, double q, double alpha) {
   const double width = (vc.upper - vc.lower) / kTreeLeaves;
   // Point estimate from the monotone (running max) CDF.
   double target = q * t.total;
@@ -687,10 +698,7 @@ ReleasedValue QuantileFromTree(const TreeEstimate& t, const Sub& s, const ValueC
       break;
     }
   }
-  // Simultaneous bounds over all 4096 prefixes and the total (union bound).
-  const double a = alpha / (kTreeLeaves + 1);
-  std::vector<double> e(49, 0);
-  for (int k = 1; k < 49; ++k) e[k] = s.noise->SumHalfWidth(k, a);
+  // Simultaneous bounds over all 4096 prefixes and the total (union bound; see TreeErrorBounds).
   const double e_total = e[16];
   int lo_leaf = kTreeLeaves - 1, hi_leaf = kTreeLeaves - 1;
   bool lo_found = false;
@@ -845,6 +853,7 @@ absl::StatusOr<QueryResult> ReleaseState(Planned& p, const PartialAggregates::St
   std::sort(groups.begin(), groups.end(), [](const engine::GroupState* a, const engine::GroupState* b) {
     return CompareKeys(a->keys, b->keys) < 0;
   });
+  std::map<int, std::vector<double>> tree_bounds;  // per tree sub: prefix error bounds
   for (const engine::GroupState* g : groups) {
     ResultRow row;
     row.keys = g->keys;
@@ -927,7 +936,9 @@ absl::StatusOr<QueryResult> ReleaseState(Planned& p, const PartialAggregates::St
           int sub = ap.subs[0];
           auto it = trees.find(sub);
           if (it == trees.end()) it = trees.emplace(sub, NoisyTree(acc, p.subs[sub], gen)).first;
-          rv = QuantileFromTree(it->second, p.subs[sub], *vc, as.quantile, alpha);
+          auto eb = tree_bounds.find(sub);
+          if (eb == tree_bounds.end()) eb = tree_bounds.emplace(sub, TreeErrorBounds(p.subs[sub], alpha)).first;
+          rv = QuantileFromTree(it->second, eb->second, *vc, as.quantile, alpha);
           break;
         }
       }

@@ -44,6 +44,7 @@ class IntegerNoise {
   const char* mechanism() const;
 
  private:
+  double ComputeSumHalfWidth(int k, double alpha) const;
   NoiseKind kind_ = NoiseKind::kLaplace;
   double scale_ = 0;
   double sensitivity_l1_or_l2_ = 0;

@@ -253,7 +253,8 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   };
   // 3. Partition entries by the top bit of the unit hash (a unit never spans partitions), sort
   //    and bound each partition in its own thread.
-  const int parts = threads >= 2 ? 2 : 1;
+  // Two partitions (one per thread) only when the input is large enough to pay for a thread.
+  const int parts = (threads >= 2 && out.input_rows >= 50000) ? 2 : 1;
   std::vector<std::vector<Entry>> entries(parts);
   for (int64_t r = 0; r < n; ++r) {
     int32_t g = row_gid[r];
