@@ -393,7 +393,9 @@ absl::StatusOr<std::vector<double>> GraphicalModel::Marginal(const Clique& cliqu
       break;
     }
   }
-  // BFS within the subtree.
+  // Factors of the subtree: the root's marginal and every other node's conditional given its
+  // separator with its subtree parent; their product is the subtree's joint. Then greedy
+  // variable elimination (min product size) of the attributes not in `clique`.
   std::vector<int> order = {root}, parent(n, -1);
   std::vector<char> seen(n, 0);
   seen[root] = 1;
@@ -406,51 +408,70 @@ absl::StatusOr<std::vector<double>> GraphicalModel::Marginal(const Clique& cliqu
       }
     }
   }
-  std::vector<internal::Factor> msg(n);
-  auto too_big = [&](const Attrs& attrs) -> absl::Status {
-    if (TableSize(domain, attrs) > m.max_cells) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "marginal ", CliqueName(clique), ": variable elimination needs a table over ",
-          CliqueName(attrs), " with ", TableSize(domain, attrs), " cells, over the limit of ",
-          m.max_cells));
+  std::vector<internal::Factor> factors;
+  for (int i : order) {
+    if (i == root) {
+      factors.push_back({jt.cliques[i], m.mu[i]});
+      continue;
     }
-    return absl::OkStatus();
-  };
-  for (int k = static_cast<int>(order.size()) - 1; k >= 0; --k) {
-    const int i = order[k];
-    const Attrs up =
-        i == root ? Attrs{} : internal::Intersection(jt.cliques[i], jt.cliques[parent[i]]);
-    std::vector<int> children;
+    const Attrs up = internal::Intersection(jt.cliques[i], jt.cliques[parent[i]]);
+    // Sum out attributes private to this node that are not wanted (they appear nowhere else).
+    Attrs keep = internal::Union(up, internal::Intersection(jt.cliques[i], clique));
     for (int j : jt.nbrs[i]) {
-      if (alive[j] && parent[j] == i) children.push_back(j);
-    }
-    // Attributes still needed after absorbing children [from, end).
-    auto needed = [&](size_t from) {
-      Attrs need = internal::Union(up, clique);
-      for (size_t q = from; q < children.size(); ++q) {
-        need = internal::Union(need, internal::Intersection(jt.cliques[i],
-                                                            jt.cliques[children[q]]));
+      if (alive[j] && parent[j] == i) {
+        keep = internal::Union(keep, internal::Intersection(jt.cliques[i], jt.cliques[j]));
       }
-      return need;
-    };
-    internal::Factor f = internal::SumOnto(
-        domain, {jt.cliques[i], m.mu[i]}, internal::Intersection(jt.cliques[i], needed(0)));
-    if (i != root) {
-      // Conditional on the separator: divide by the separator marginal.
-      internal::Factor sepm = internal::SumOnto(domain, f, up);
-      for (double& v : sepm.values) v = v > 0 ? 1.0 / v : 0.0;
-      f = internal::Multiply(domain, f, sepm);
     }
-    for (size_t q = 0; q < children.size(); ++q) {
-      DPKIT_RETURN_IF_ERROR(too_big(internal::Union(f.attrs, msg[children[q]].attrs)));
-      f = internal::Multiply(domain, f, msg[children[q]]);
-      msg[children[q]] = {};
-      f = internal::SumOnto(domain, f, internal::Intersection(f.attrs, needed(q + 1)));
-    }
-    if (i == root) return internal::SumOnto(domain, f, clique).values;
-    msg[i] = std::move(f);
+    internal::Factor f = internal::SumOnto(domain, {jt.cliques[i], m.mu[i]}, keep);
+    internal::Factor sepm = internal::SumOnto(domain, f, up);
+    for (double& v : sepm.values) v = v > 0 ? 1.0 / v : 0.0;
+    factors.push_back(internal::Multiply(domain, f, sepm));
   }
-  return absl::InternalError("marginal: empty subtree");
+  while (true) {
+    // Candidate variables to eliminate: in some factor, not in the clique.
+    Attrs vars;
+    for (const auto& f : factors) vars = internal::Union(vars, f.attrs);
+    vars = internal::Difference(vars, clique);
+    if (vars.empty()) break;
+    int best = -1;
+    int64_t best_size = 0;
+    for (int v : vars) {
+      Attrs u;
+      for (const auto& f : factors) {
+        if (std::binary_search(f.attrs.begin(), f.attrs.end(), v)) u = internal::Union(u, f.attrs);
+      }
+      const int64_t size = TableSize(domain, u);
+      if (best < 0 || size < best_size) {
+        best = v;
+        best_size = size;
+      }
+    }
+    if (best_size > m.max_cells) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "marginal ", CliqueName(clique), ": variable elimination needs a table with ",
+          best_size, " cells, over the limit of ", m.max_cells));
+    }
+    std::vector<internal::Factor> rest;
+    internal::Factor prod{{}, {1.0}};
+    for (auto& f : factors) {
+      if (std::binary_search(f.attrs.begin(), f.attrs.end(), best)) {
+        prod = internal::Multiply(domain, prod, f);
+      } else {
+        rest.push_back(std::move(f));
+      }
+    }
+    rest.push_back(internal::SumOnto(domain, prod, internal::Difference(prod.attrs, {best})));
+    factors = std::move(rest);
+  }
+  internal::Factor prod{{}, {1.0}};
+  for (const auto& f : factors) {
+    if (TableSize(domain, internal::Union(prod.attrs, f.attrs)) > m.max_cells) {
+      return absl::FailedPreconditionError(absl::StrCat("marginal ", CliqueName(clique),
+                                                        " is too large to compute"));
+    }
+    prod = internal::Multiply(domain, prod, f);
+  }
+  return internal::SumOnto(domain, prod, clique).values;
 }
 
 namespace {

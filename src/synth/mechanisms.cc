@@ -25,6 +25,7 @@ namespace dpkit::synth {
 namespace {
 
 constexpr double kExponentGrid = 1099511627776.0;  // 2^40
+constexpr double kExcludedScore = -1e300;  // selection probability exp(-huge) = 0
 constexpr double kEmEpsilonSlack = 1.0 / 274877906944.0;  // 2^-38
 
 std::string Names(const EncodedData& data, const Clique& c) {
@@ -550,7 +551,14 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
         }
       }
       const std::vector<double>& x = use_cache ? answers[k] : local;
-      DPKIT_ASSIGN_OR_RETURN(auto xh, model.Marginal(c));
+      auto xh_or = model.Marginal(c);
+      if (absl::IsFailedPrecondition(xh_or.status())) {
+        // The current model cannot produce this marginal within the memory limit (a property
+        // of the model alone, so public): the candidate sits out this round.
+        return kExcludedScore;
+      }
+      DPKIT_RETURN_IF_ERROR(xh_or.status());
+      const std::vector<double>& xh = *xh_or;
       const double bias = std::sqrt(2.0 / M_PI) * sigma * static_cast<double>(xh.size());
       return cand_w[k] * (L1(x, xh) - bias);
     };
