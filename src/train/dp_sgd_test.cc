@@ -1,0 +1,189 @@
+// DpSgdEngine and GridGaussianNoise: unit tests (deterministic, seeded).
+#include "dpkit/train/dp_sgd.h"
+
+#include <cmath>
+
+#include "dpkit/random/seeded_rng.h"
+#include "dpkit/train/noise.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace dpkit::train {
+namespace {
+
+namespace nn = torch::nn;
+using ::testing::HasSubstr;
+using random::testing::SeededRng;
+
+TEST(GridGaussianNoise, GridAndEffectiveNoiseMultiplier) {
+  auto n = GridGaussianNoise::Create({.noise_multiplier = 1.1, .sensitivity = 2.0, .dimension = 10000});
+  ASSERT_TRUE(n.ok()) << n.status();
+  // gamma = 1e-3 * C / sqrt(d); Delta' = C (1 + 1e-3); sigma >= nm * Delta'.
+  EXPECT_NEAR(n->granularity(), 1e-3 * 2.0 / 100.0, 1e-15);
+  EXPECT_NEAR(n->effective_sensitivity(), 2.0 * 1.001, 1e-12);
+  EXPECT_GE(n->sigma(), 1.1 * 2.0 * 1.001);
+  EXPECT_LE(n->sigma(), 1.1 * 2.0 * 1.001 * (1 + 1e-9));
+  EXPECT_GE(n->effective_noise_multiplier(), 1.1);
+  EXPECT_LE(n->effective_noise_multiplier(), 1.1 * (1 + 1e-9));
+}
+
+TEST(GridGaussianNoise, HugeModelsCoarsenTheGridButKeepTheMultiplier) {
+  auto n = GridGaussianNoise::Create({.noise_multiplier = 20, .sensitivity = 1, .dimension = 100000000});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_GT(n->sensitivity_inflation(), 1e-3);
+  EXPECT_LT(n->sensitivity_inflation(), 0.5);
+  EXPECT_LE(n->grid_sigma(), 16777216.0);
+  EXPECT_GE(n->effective_noise_multiplier(), 20);
+}
+
+TEST(GridGaussianNoise, RejectsBadParameters) {
+  auto n = GridGaussianNoise::Create({.noise_multiplier = -1});
+  ASSERT_FALSE(n.ok());
+  EXPECT_THAT(n.status().message(), HasSubstr("noise_multiplier must be finite and > 0, got -1"));
+  EXPECT_FALSE(GridGaussianNoise::Create({.dimension = 0}).ok());
+  EXPECT_FALSE(GridGaussianNoise::Create({.noise_multiplier = 1e6, .dimension = 1000000000}).ok());
+}
+
+TEST(GridGaussianNoise, ApplySnapsToTheGridThenAddsTheDraws) {
+  auto n = GridGaussianNoise::Create({.noise_multiplier = 1, .sensitivity = 1, .dimension = 3});
+  ASSERT_TRUE(n.ok());
+  const double g = n->granularity();
+  torch::Tensor s = torch::tensor({0.0, 10 * g + 0.4 * g, -3 * g - 0.6 * g}, torch::kDouble);
+  std::vector<int64_t> z = {5, -2, 0};
+  ASSERT_TRUE(n->Apply({s}, z.data()).ok());
+  EXPECT_NEAR(s[0].item<double>(), 5 * g, 1e-15);
+  EXPECT_NEAR(s[1].item<double>(), 8 * g, 1e-15);
+  EXPECT_NEAR(s[2].item<double>(), -4 * g, 1e-15);
+  torch::Tensor wrong = torch::zeros({4}, torch::kDouble);
+  EXPECT_FALSE(n->Apply({wrong}, z.data()).ok());
+}
+
+TEST(PoissonSample, EdgeRates) {
+  SeededRng rng(1);
+  EXPECT_EQ(PoissonSampleIndices(rng, 100, 1.0).size(), 100u);
+  auto idx = PoissonSampleIndices(rng, 1000, 0.1);
+  EXPECT_TRUE(std::is_sorted(idx.begin(), idx.end()));
+  for (int64_t i : idx) {
+    EXPECT_GE(i, 0);
+    EXPECT_LT(i, 1000);
+  }
+}
+
+struct Toy {
+  nn::Sequential model;
+  torch::Tensor x, y;
+};
+
+Toy MakeToy(uint64_t seed) {
+  torch::manual_seed(seed);
+  Toy t{nn::Sequential(nn::Linear(4, 8), nn::Tanh(), nn::Linear(8, 3)), torch::randn({50, 4}),
+        torch::randint(0, 3, {50}, torch::kLong)};
+  return t;
+}
+
+std::vector<torch::Tensor> Snapshot(nn::Sequential& m) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : m->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+std::vector<torch::Tensor> Train(const DpSgdOptions& o, int steps, uint64_t seed) {
+  Toy t = MakeToy(11);
+  torch::optim::SGD opt(t.model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  SeededRng rng(seed);
+  auto e = DpSgdEngine::Create(t.model, opt, o, 50, rng);
+  EXPECT_TRUE(e.ok()) << e.status();
+  for (int i = 0; i < steps; ++i) {
+    auto r = (*e)->Step(t.x, t.y, CrossEntropyLoss());
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+  return Snapshot(t.model);
+}
+
+TEST(DpSgdEngine, VirtualStepsAndPrefetchDoNotChangeTheResult) {
+  DpSgdOptions o{.noise_multiplier = 0.8, .sampling_rate = 0.3, .max_steps = 6,
+                 .clipping = {.max_grad_norm = 0.7}};
+  auto base = Train(o, 6, 42);
+  DpSgdOptions small = o;
+  small.max_physical_batch_size = 4;
+  DpSgdOptions noprefetch = o;
+  noprefetch.prefetch = false;
+  for (const auto& other : {Train(small, 6, 42), Train(noprefetch, 6, 42)}) {
+    for (size_t i = 0; i < base.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(base[i], other[i], 1e-5, 1e-6));
+    }
+  }
+  // A different seed gives different noise.
+  auto other = Train(o, 6, 43);
+  EXPECT_FALSE(torch::allclose(base[0], other[0], 1e-5, 1e-6));
+}
+
+TEST(DpSgdEngine, StopsAtTheCalibratedNumberOfSteps) {
+  Toy t = MakeToy(1);
+  torch::optim::Adam opt(t.model->parameters(), torch::optim::AdamOptions(0.01));
+  SeededRng rng(2);
+  auto e = DpSgdEngine::Create(t.model, opt,
+                               {.noise_multiplier = 1.0, .sampling_rate = 0.2, .max_steps = 3}, 50,
+                               rng);
+  ASSERT_TRUE(e.ok());
+  for (int i = 1; i <= 3; ++i) {
+    auto r = (*e)->Step(t.x, t.y, CrossEntropyLoss());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->step, i);
+  }
+  auto before = Snapshot(t.model);
+  auto r = (*e)->Step(t.x, t.y, CrossEntropyLoss());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  auto after = Snapshot(t.model);
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i]));
+  auto spent = (*e)->PrivacySpent();
+  ASSERT_TRUE(spent.ok());
+  EXPECT_EQ(spent->kind, PrivacyMapKind::kSubsampledGaussian);
+  EXPECT_EQ(spent->repetitions, 3);
+  EXPECT_DOUBLE_EQ(spent->sampling_rate, 0.2);
+  EXPECT_DOUBLE_EQ(spent->noise_multiplier, (*e)->effective_noise_multiplier());
+  EXPECT_GE(spent->noise_multiplier, 1.0);
+}
+
+TEST(DpSgdEngine, ValidatesOptions) {
+  Toy t = MakeToy(1);
+  torch::optim::SGD opt(t.model->parameters(), torch::optim::SGDOptions(0.1));
+  SeededRng rng(2);
+  auto no_noise = DpSgdEngine::Create(t.model, opt, {.noise_multiplier = 0}, 50, rng);
+  ASSERT_FALSE(no_noise.ok());
+  EXPECT_THAT(no_noise.status().message(), HasSubstr("allow_no_noise_not_private"));
+  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.sampling_rate = 1.5}, 50, rng).ok());
+  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.max_steps = 0}, 50, rng).ok());
+  nn::Linear other(2, 2);
+  torch::optim::SGD wrong(other->parameters(), torch::optim::SGDOptions(0.1));
+  auto e = DpSgdEngine::Create(t.model, wrong, {}, 50, rng);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("optimizer"));
+  auto ok = DpSgdEngine::Create(t.model, opt, {}, 50, rng);
+  ASSERT_TRUE(ok.ok());
+  auto bad_rows = (*ok)->Step(t.x.slice(0, 0, 10), t.y.slice(0, 0, 10), CrossEntropyLoss());
+  ASSERT_FALSE(bad_rows.ok());
+  EXPECT_THAT(bad_rows.status().message(), HasSubstr("50 rows"));
+}
+
+TEST(DpSgdEngine, LearnsASeparableProblem) {
+  torch::manual_seed(5);
+  torch::Tensor x = torch::randn({400, 2});
+  torch::Tensor y = (x.select(1, 0) + x.select(1, 1) > 0).to(torch::kLong);
+  nn::Sequential model(nn::Linear(2, 2));
+  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.5));
+  SeededRng rng(9);
+  auto e = DpSgdEngine::Create(model, opt,
+                               {.noise_multiplier = 1.0, .sampling_rate = 0.25, .max_steps = 60,
+                                .clipping = {.max_grad_norm = 1.0}},
+                               400, rng);
+  ASSERT_TRUE(e.ok());
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE((*e)->Step(x, y, CrossEntropyLoss()).ok());
+  torch::NoGradGuard g;
+  double acc = model->forward(x).argmax(1).eq(y).to(torch::kDouble).mean().item<double>();
+  EXPECT_GT(acc, 0.9);
+}
+
+}  // namespace
+}  // namespace dpkit::train

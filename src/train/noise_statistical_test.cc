@@ -1,0 +1,101 @@
+// Statistical tests of DP-SGD's noise and sampling (fixed seeds; each check states its
+// false-positive rate alpha: a correct implementation fails it with probability alpha).
+#include <cmath>
+#include <vector>
+
+#include "dpkit/random/seeded_rng.h"
+#include "dpkit/train/dp_sgd.h"
+#include "dpkit/train/noise.h"
+#include "gtest/gtest.h"
+#include "lib/stats.h"
+
+namespace dpkit::train {
+namespace {
+
+namespace nn = torch::nn;
+using random::testing::SeededRng;
+
+constexpr double kAlpha = 1e-3;
+
+// Zero-gradient model: every input is 0, so Linear(d, 1, no bias) has per-example gradient 0
+// and each SGD(lr = 1) step moves the weights by exactly -noise / (q N). The weights after the
+// step therefore show the summed noise: N(0, sigma^2) per coordinate, sigma = nm * C (x the
+// documented 1e-3 grid inflation), divided by q N.
+TEST(DpSgdNoise, SummedNoiseHasTheCalibratedScale) {
+  const int64_t d = 4000, N = 100;
+  const double q = 0.1, nm = 1.3, C = 2.0;
+  nn::Sequential model(nn::Linear(nn::LinearOptions(d, 1).bias(false)));
+  SeededRng rng(20240611);
+  std::vector<double> samples;
+  double sigma = 0;
+  for (int step = 0; step < 5; ++step) {
+    {
+      torch::NoGradGuard g;
+      for (auto& p : model->parameters()) p.zero_();
+    }
+    torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(1.0));
+    auto e = DpSgdEngine::Create(model, opt,
+                                 {.noise_multiplier = nm, .sampling_rate = q, .max_steps = 1,
+                                  .clipping = {.max_grad_norm = C}},
+                                 N, rng);
+    ASSERT_TRUE(e.ok()) << e.status();
+    sigma = (*e)->noise()->sigma();
+    auto r = (*e)->Step(torch::zeros({N, d}), torch::zeros({N}), MseLoss());
+    ASSERT_TRUE(r.ok()) << r.status();
+    torch::Tensor w = model->parameters()[0].detach().to(torch::kDouble).flatten() * (q * N);
+    for (int64_t i = 0; i < d; ++i) samples.push_back(-w[i].item<double>());
+  }
+  EXPECT_NEAR(sigma, nm * C * 1.001, 1e-6);
+  // KS against N(0, sigma^2). alpha = 1e-3.
+  auto ks = test::KolmogorovSmirnov(samples, [&](double x) { return test::NormalCdf(x / sigma); });
+  EXPECT_GT(ks.p_value, kAlpha) << "KS statistic " << ks.statistic;
+  // Variance: sum x^2 / sigma^2 ~ chi^2(n); two-sided, alpha = 1e-3.
+  double ss = 0;
+  for (double x : samples) ss += x * x / (sigma * sigma);
+  const double n = static_cast<double>(samples.size());
+  double upper = test::ChiSquareSurvival(ss, n);
+  double two_sided = 2 * std::min(upper, 1 - upper);
+  EXPECT_GT(two_sided, kAlpha) << "sum of squares / sigma^2 = " << ss << " for n = " << n;
+}
+
+// The integer draws behind the noise follow the discrete Gaussian N_Z(0, s^2): chi^2 goodness of
+// fit on a moderate grid sigma (alpha = 1e-3).
+TEST(DpSgdNoise, GridDrawsAreDiscreteGaussian) {
+  auto noise = GridGaussianNoise::Create({.noise_multiplier = 1.0, .sensitivity = 1.0,
+                                          .dimension = 1, .max_sensitivity_inflation = 0.2});
+  ASSERT_TRUE(noise.ok());
+  const double s = noise->grid_sigma();  // = 1.2 / 0.2 = 6 (rounded up)
+  ASSERT_NEAR(s, 6.0, 1e-6);
+  SeededRng rng(77);
+  std::vector<int64_t> z(200000);
+  noise->Sample(rng, z.data(), static_cast<int64_t>(z.size()));
+  double norm = 0;
+  for (int64_t k = -200; k <= 200; ++k) norm += std::exp(-double(k * k) / (2 * s * s));
+  auto r = test::ChiSquareIntegers(
+      z, [&](int64_t k) { return std::exp(-double(k * k) / (2 * s * s)) / norm; });
+  EXPECT_GT(r.p_value, kAlpha) << r.ToString();
+}
+
+// Poisson sampling: batch sizes are Binomial(N, q) and every example is equally likely to be
+// chosen (alpha = 1e-3 each).
+TEST(DpSgdSampling, PoissonBatchesAreBinomialAndUniform) {
+  SeededRng rng(5);
+  const int64_t N = 1000, reps = 400;
+  const double q = 0.05;
+  int64_t total = 0;
+  std::vector<int64_t> hits(N, 0);
+  for (int r = 0; r < reps; ++r) {
+    auto idx = PoissonSampleIndices(rng, N, q);
+    total += static_cast<int64_t>(idx.size());
+    for (int64_t i : idx) ++hits[i];
+  }
+  EXPECT_GT(test::BinomialTwoSidedPValue(total, N * reps, q), kAlpha);
+  // Per-decile counts are uniform.
+  std::vector<int64_t> deciles(10, 0);
+  for (int64_t i = 0; i < N; ++i) deciles[i / 100] += hits[i];
+  auto chi = test::ChiSquareCounts(deciles, std::vector<double>(10, 0.1));
+  EXPECT_GT(chi.p_value, kAlpha) << chi.ToString();
+}
+
+}  // namespace
+}  // namespace dpkit::train
