@@ -1,0 +1,76 @@
+// Synthetic-data micro-benchmarks: inference (mirror descent on a junction tree), model
+// marginals, and sampling throughput, on adult (48,842 rows, 14 attributes) from
+// ../shared/data/aim-benchmark. End-to-end comparisons with Private-PGM: bench/synth_peer.sh.
+#include <benchmark/benchmark.h>
+
+#include "dpkit/io/encoded.h"
+#include "dpkit/random/secure_rng.h"
+#include "dpkit/random/seeded_rng.h"
+#include "dpkit/synth/mechanisms.h"
+
+namespace dpkit::synth {
+namespace {
+
+const EncodedData* Adult() {
+  static const EncodedData* data = [] {
+    const std::string dir = std::string(DPKIT_SHARED_DATA_DIR) + "/aim-benchmark/";
+    auto domain = io::LoadDomain(dir + "adult-domain.json");
+    if (!domain.ok()) return static_cast<EncodedData*>(nullptr);
+    auto t = io::ReadEncodedCsv(dir + "adult.csv", *domain);
+    if (!t.ok()) return static_cast<EncodedData*>(nullptr);
+    auto* d = new EncodedData;
+    d->names = t->domain().names();
+    for (int64_t s : t->domain().sizes()) d->domain.push_back(static_cast<int>(s));
+    for (int a = 0; a < t->num_attributes(); ++a) d->columns.push_back(t->column(a));
+    return d;
+  }();
+  return data;
+}
+
+void BM_MstAdult(benchmark::State& state) {
+  const EncodedData* data = Adult();
+  if (data == nullptr) return state.SkipWithError("adult data not found");
+  random::testing::SeededRng rng(1);
+  MstOptions o;
+  o.rho = *RhoForEpsilonDelta(1.0, 1e-9);
+  for (auto _ : state) benchmark::DoNotOptimize(FitMst(*data, o, rng));
+}
+BENCHMARK(BM_MstAdult)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_InferenceIterationsAdultTree(benchmark::State& state) {
+  const EncodedData* data = Adult();
+  if (data == nullptr) return state.SkipWithError("adult data not found");
+  std::vector<Measurement> ms;
+  for (int a = 0; a < 14; ++a) ms.push_back({{a}, ComputeMarginal(*data, {a}), 10.0, {}});
+  for (int a = 0; a + 1 < 14; ++a) {
+    ms.push_back({{a, a + 1}, ComputeMarginal(*data, {a, a + 1}), 10.0, {}});
+  }
+  InferenceOptions o;
+  o.max_iters = 100;
+  o.tolerance = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(GraphicalModel::Fit(data->domain, ms, o));
+  state.SetItemsProcessed(state.iterations() * 100);  // items = mirror-descent iterations
+}
+BENCHMARK(BM_InferenceIterationsAdultTree)->Unit(benchmark::kMillisecond);
+
+void BM_SampleRows(benchmark::State& state) {
+  const EncodedData* data = Adult();
+  if (data == nullptr) return state.SkipWithError("adult data not found");
+  random::testing::SeededRng fit_rng(1);
+  MstOptions o;
+  o.rho = 1.0;
+  auto r = FitMst(*data, o, fit_rng);
+  random::SecureRng rng;
+  const int64_t rows = 1'000'000;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r->model.Sample(
+        rows, rng, [](const std::vector<std::vector<int32_t>>&, int64_t) {
+          return absl::OkStatus();
+        }));
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+}
+BENCHMARK(BM_SampleRows)->Unit(benchmark::kMillisecond)->Iterations(2);
+
+}  // namespace
+}  // namespace dpkit::synth
