@@ -163,6 +163,7 @@ struct ParseConfig {
   bool trim_tab = true;
   std::vector<std::string> null_tokens;
   bool empty_is_null = false;
+  bool has_text_tokens = false;
   NullPolicy policy = NullPolicy::kNull;
   bool allow_non_finite = false;
   int ncols = 0;
@@ -180,7 +181,8 @@ struct ColBuf {
   std::vector<int64_t> ints;
   std::vector<double> dbls;
   std::vector<int32_t> codes;
-  std::vector<uint8_t> valid;
+  std::vector<uint8_t> valid;  // empty until the first null, then one byte per value
+  int64_t n = 0;               // values appended
   bool has_null = false;
   absl::flat_hash_map<std::string_view, int32_t> dict_index;
   std::vector<std::string_view> dict;
@@ -217,6 +219,14 @@ class ChunkParser {
         c.fixed = true;
       }
     }
+    // Reserve from the line density of the first MB (avoids regrowth and page-fault churn).
+    const size_t probe = std::min<size_t>(static_cast<size_t>(e - b), size_t{1} << 20);
+    if (probe > 0) {
+      const int64_t lines = std::count(b, b + probe, '\n') + 1;
+      est_rows_ = static_cast<int64_t>(static_cast<double>(e - b) / probe * lines * 1.02) + 16;
+      if (cfg_.max_rows >= 0) est_rows_ = std::min(est_rows_, cfg_.max_rows);
+      for (ColBuf& c : out_->cols) Reserve(c);
+    }
     Parse(b, e);
   }
 
@@ -232,11 +242,28 @@ class ChunkParser {
 
   bool IsNullToken(const char* b, const char* e) const {
     if (b == e) return cfg_.empty_is_null;
+    if (!cfg_.has_text_tokens) return false;
     const size_t n = static_cast<size_t>(e - b);
     for (const std::string& t : cfg_.null_tokens) {
       if (t.size() == n && std::memcmp(t.data(), b, n) == 0) return true;
     }
     return false;
+  }
+
+  void Reserve(ColBuf& c) const {
+    const size_t n = static_cast<size_t>(est_rows_);
+    if (UsesInts(c.kind)) {
+      c.ints.reserve(n);
+    } else if (c.kind == Kind::kDouble) {
+      c.dbls.reserve(n);
+    } else if (c.kind == Kind::kString) {
+      c.codes.reserve(n);
+    }
+  }
+
+  static void MarkValid(ColBuf& c) {
+    if (!c.valid.empty()) c.valid.push_back(1);
+    ++c.n;
   }
 
   static void AppendPlaceholder(ColBuf& c) {
@@ -250,9 +277,10 @@ class ChunkParser {
   }
 
   // Sets the kind of a column that was unknown (nulls only so far).
-  static void SetKind(ColBuf& c, Kind k) {
+  void SetKind(ColBuf& c, Kind k) {
     c.kind = k;
-    const size_t n = c.valid.size();
+    Reserve(c);
+    const size_t n = static_cast<size_t>(c.n);
     if (UsesInts(k)) {
       c.ints.assign(n, 0);
     } else if (k == Kind::kDouble) {
@@ -262,10 +290,11 @@ class ChunkParser {
     }
   }
 
-  static void WidenToDouble(ColBuf& c) {
+  void WidenToDouble(ColBuf& c) {
+    c.dbls.reserve(static_cast<size_t>(est_rows_));
     c.dbls.resize(c.ints.size());
     for (size_t i = 0; i < c.ints.size(); ++i) {
-      c.dbls[i] = c.valid[i] ? static_cast<double>(c.ints[i]) : kNaN;
+      c.dbls[i] = (c.valid.empty() || c.valid[i]) ? static_cast<double>(c.ints[i]) : kNaN;
     }
     c.ints.clear();
     c.ints.shrink_to_fit();
@@ -277,27 +306,25 @@ class ChunkParser {
     for (ColBuf& c : out_->cols) c.scan_kind = c.kind;
   }
 
-  std::string_view Unescape(const char* b, const char* e) {
-    std::string s;
-    s.reserve(static_cast<size_t>(e - b));
-    for (const char* p = b; p < e; ++p) {
-      s.push_back(*p);
-      if (*p == '"') ++p;  // skip the second quote of a pair
-    }
-    out_->arena.push_back(std::move(s));
-    return out_->arena.back();
-  }
-
   void AppendString(ColBuf& c, const char* b, const char* e, bool escaped) {
     std::string_view key(b, static_cast<size_t>(e - b));
+    if (escaped) {
+      // Look up the unescaped value ("" -> "); only new values are copied to the arena.
+      scratch_.clear();
+      for (const char* p = b; p < e; ++p) {
+        scratch_.push_back(*p);
+        if (*p == '"') ++p;  // skip the second quote of a pair
+      }
+      key = scratch_;
+    }
     auto it = c.dict_index.find(key);
     if (it == c.dict_index.end()) {
-      if (escaped) key = Unescape(b, e);
-      it = c.dict_index.find(key);
-      if (it == c.dict_index.end()) {
-        it = c.dict_index.emplace(key, static_cast<int32_t>(c.dict.size())).first;
-        c.dict.push_back(key);
+      if (escaped) {
+        out_->arena.push_back(scratch_);
+        key = out_->arena.back();
       }
+      it = c.dict_index.emplace(key, static_cast<int32_t>(c.dict.size())).first;
+      c.dict.push_back(key);
     }
     c.codes.push_back(it->second);
   }
@@ -322,7 +349,9 @@ class ChunkParser {
       }
       if (cfg_.policy == NullPolicy::kDropRow) *row_null = true;
       if (out_->scanning && !c.fixed) return true;
+      if (c.valid.empty()) c.valid.assign(static_cast<size_t>(c.n), 1);
       c.valid.push_back(0);
+      ++c.n;
       c.has_null = true;
       AppendPlaceholder(c);
       return true;
@@ -335,14 +364,14 @@ class ChunkParser {
     switch (c.kind) {
       case Kind::kString:
         AppendString(c, b, e, escaped);
-        c.valid.push_back(1);
+        MarkValid(c);
         return true;
       case Kind::kInt64: {
         int64_t v;
         bool overflow = false;
         if (ParseInt64(b, e, &v, &overflow) && (c.fixed || !HasLeadingZero(b, e))) {
           c.ints.push_back(v);
-          c.valid.push_back(1);
+          MarkValid(c);
           return true;
         }
         if (c.fixed) {
@@ -376,7 +405,7 @@ class ChunkParser {
             }
           }
           c.dbls.push_back(v);
-          c.valid.push_back(1);
+          MarkValid(c);
           return true;
         }
         if (c.fixed) return TypeError(slot, fs, b, e, "double", "");
@@ -388,7 +417,7 @@ class ChunkParser {
         int64_t v;
         if (ParseBool(b, e, sc.declared, &v)) {
           c.ints.push_back(v);
-          c.valid.push_back(1);
+          MarkValid(c);
           return true;
         }
         if (c.fixed) return TypeError(slot, fs, b, e, "bool", " (expected true or false)");
@@ -400,7 +429,7 @@ class ChunkParser {
         int64_t v;
         if (ParseDate(std::string_view(b, e - b), &v)) {
           c.ints.push_back(v);
-          c.valid.push_back(1);
+          MarkValid(c);
           return true;
         }
         if (c.fixed) return TypeError(slot, fs, b, e, "date", " (expected YYYY-MM-DD)");
@@ -437,6 +466,7 @@ class ChunkParser {
       if (out_->scanning && !c.fixed) continue;
       const size_t n = static_cast<size_t>(kept);
       if (c.valid.size() > n) c.valid.resize(n);
+      if (c.n > kept) c.n = kept;
       if (UsesInts(c.kind) && c.ints.size() > n) c.ints.resize(n);
       if (c.kind == Kind::kDouble && c.dbls.size() > n) c.dbls.resize(n);
       if (c.kind == Kind::kString && c.codes.size() > n) c.codes.resize(n);
@@ -570,6 +600,8 @@ class ChunkParser {
 
   const ParseConfig& cfg_;
   ChunkResult* out_;
+  std::string scratch_;
+  int64_t est_rows_ = 0;
 };
 
 // Splits one record (header) into unescaped fields; returns the position after it.
@@ -655,20 +687,31 @@ absl::StatusOr<Column> MergeColumn(const SlotConfig& sc, Kind kind,
   std::vector<uint8_t> valid;
   bool any_null = false;
   for (auto& ch : chunks) any_null |= ch.cols[slot].has_null;
-  if (any_null) {
+  if (any_null && chunks.size() == 1 && !chunks[0].cols[slot].valid.empty()) {
+    valid = std::move(chunks[0].cols[slot].valid);
+  } else if (any_null) {
     valid.reserve(total);
     for (auto& ch : chunks) {
-      auto& v = ch.cols[slot].valid;
-      valid.insert(valid.end(), v.begin(), v.end());
+      const ColBuf& c = ch.cols[slot];
+      if (c.valid.empty()) {
+        valid.insert(valid.end(), static_cast<size_t>(c.n), 1);
+      } else {
+        valid.insert(valid.end(), c.valid.begin(), c.valid.end());
+      }
     }
   }
   if (UsesInts(kind)) {
     std::vector<int64_t> ints;
-    ints.reserve(total);
+    if (chunks.size() == 1 && chunks[0].cols[slot].kind == kind) {
+      ints = std::move(chunks[0].cols[slot].ints);
+    } else {
+      ints.reserve(total);
+    }
     for (auto& ch : chunks) {
+      if (chunks.size() == 1 && ch.cols[slot].kind == kind) break;
       ColBuf& c = ch.cols[slot];
       if (c.kind == Kind::kUnknown) {
-        ints.insert(ints.end(), c.valid.size(), 0);
+        ints.insert(ints.end(), static_cast<size_t>(c.n), 0);
       } else {
         ints.insert(ints.end(), c.ints.begin(), c.ints.end());
       }
@@ -680,14 +723,19 @@ absl::StatusOr<Column> MergeColumn(const SlotConfig& sc, Kind kind,
   }
   if (kind == Kind::kDouble) {
     std::vector<double> dbls;
-    dbls.reserve(total);
+    if (chunks.size() == 1 && chunks[0].cols[slot].kind == kind) {
+      dbls = std::move(chunks[0].cols[slot].dbls);
+    } else {
+      dbls.reserve(total);
+    }
     for (auto& ch : chunks) {
+      if (chunks.size() == 1 && ch.cols[slot].kind == kind) break;
       ColBuf& c = ch.cols[slot];
       if (c.kind == Kind::kUnknown) {
-        dbls.insert(dbls.end(), c.valid.size(), kNaN);
+        dbls.insert(dbls.end(), static_cast<size_t>(c.n), kNaN);
       } else if (c.kind == Kind::kInt64) {
         for (size_t i = 0; i < c.ints.size(); ++i) {
-          dbls.push_back(c.valid[i] ? static_cast<double>(c.ints[i]) : kNaN);
+          dbls.push_back((c.valid.empty() || c.valid[i]) ? static_cast<double>(c.ints[i]) : kNaN);
         }
       } else {
         dbls.insert(dbls.end(), c.dbls.begin(), c.dbls.end());
@@ -707,7 +755,7 @@ absl::StatusOr<Column> MergeColumn(const SlotConfig& sc, Kind kind,
   for (auto& ch : chunks) {
     ColBuf& c = ch.cols[slot];
     if (c.kind == Kind::kUnknown) {
-      codes.insert(codes.end(), c.valid.size(), -1);
+      codes.insert(codes.end(), static_cast<size_t>(c.n), -1);
       continue;
     }
     std::vector<int32_t> remap(c.dict.size());
@@ -843,7 +891,10 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
   if (options.schema.has_value() && !options.schema->null_tokens.empty()) {
     cfg.null_tokens = options.schema->null_tokens;
   }
-  for (const std::string& t : cfg.null_tokens) cfg.empty_is_null |= t.empty();
+  for (const std::string& t : cfg.null_tokens) {
+    cfg.empty_is_null |= t.empty();
+    cfg.has_text_tokens |= !t.empty();
+  }
   cfg.policy = options.null_policy;
   cfg.allow_non_finite = options.allow_non_finite;
   cfg.ncols = ncols;

@@ -111,6 +111,16 @@ TEST(CsvReadTest, Rfc4180Quoting) {
   EXPECT_EQ(b.StringAt(2), "a\"");
 }
 
+TEST(CsvReadTest, EscapedQuotesNeverCollideWithOtherValues) {
+  // 'a""b' (quoted) is a"b; 'a""""b' (quoted) is a""b: two different dictionary entries.
+  Table t = MustRead("s\n\"a\"\"\"\"b\"\n\"a\"\"b\"\n\"a\"\"b\"\n");
+  const Column& c = t.column(0);
+  EXPECT_EQ(c.StringAt(0), "a\"\"b");
+  EXPECT_EQ(c.StringAt(1), "a\"b");
+  EXPECT_EQ(c.StringAt(2), "a\"b");
+  EXPECT_EQ(c.dictionary().size(), 2u);
+}
+
 TEST(CsvReadTest, CrlfBomAndNoFinalNewline) {
   Table t = MustRead("\xEF\xBB\xBFid,name\r\n1,ann\r\n2,bob");
   ASSERT_EQ(t.num_rows(), 2);
@@ -452,7 +462,9 @@ void ExpectSameTable(const Table& a, const Table& b) {
     const auto& db = b.column(c).double_values();
     ASSERT_EQ(da.size(), db.size());
     for (size_t i = 0; i < da.size(); ++i) {
-      if (!(std::isnan(da[i]) && std::isnan(db[i]))) ASSERT_EQ(da[i], db[i]) << i;
+      if (!(std::isnan(da[i]) && std::isnan(db[i]))) {
+        ASSERT_EQ(da[i], db[i]) << i;
+      }
     }
   }
 }

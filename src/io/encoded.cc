@@ -56,6 +56,11 @@ absl::Status ValidateEncoding(const ColumnEncoding& e) {
     }
   }
   if (!e.bin_edges.empty()) {
+    if (e.other_category) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "other_category applies to categories, not bins (out-of-range "
+                              "values are clamped into the first/last bin)"));
+    }
     if (e.bin_edges.size() < 2) {
       return absl::InvalidArgumentError(absl::StrCat(where, "need at least 2 bin edges"));
     }
