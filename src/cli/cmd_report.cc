@@ -111,7 +111,7 @@ absl::Status Run(const ReportArgs& a, Context& ctx) {
   return absl::OkStatus();
 }
 
-Runner Setup(CLI::App& app) {
+Runner SetupReport(CLI::App& app) {
   auto a = std::make_shared<ReportArgs>();
   app.add_option("--real", a->real, "The real (training) table, CSV (may be gzipped)")
       ->required();
@@ -154,7 +154,7 @@ Runner Setup(CLI::App& app) {
 DPKIT_CLI_COMMAND("report",
                   "Evaluate synthetic data against the real table: fidelity, utility, privacy "
                   "risk; writes a self-contained HTML report and a JSON of every metric",
-                  Setup);
+                  SetupReport);
 
 }  // namespace
 }  // namespace dpkit::cli
