@@ -178,9 +178,59 @@ struct DiscretePrv {
   double var = 0;            // of Yhat
 };
 
-constexpr int64_t kMaxSupportPoints = int64_t{1} << 25;
+// int_l^r G(y) dy and int_l^r 2 (y - c) G(y) dy.
+struct SimpsonIntegrals {
+  double i1 = 0;
+  double i2 = 0;
+  int budget = 200000;    // evaluations left (bounds the work on any input)
+  bool converged = true;  // false if the budget or the depth limit was hit
+};
 
-absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail) {
+// Adaptive Simpson quadrature of both integrals (Lyness' error estimate with Richardson
+// correction), at most 48 levels. G is monotone, so a feature cannot hide between samples
+// without changing them: the first-level comparison (5 points) is a sound refinement trigger.
+template <typename G>
+void AdaptiveSimpson(const G& g, double c, double l, double r, double gl, double gm, double gr,
+                     double tol, double tol2_per_width, int depth, SimpsonIntegrals* out) {
+  const double m = 0.5 * (l + r);
+  const double lm = 0.5 * (l + m), rm = 0.5 * (m + r);
+  const double glm = g(lm), grm = g(rm);
+  out->budget -= 2;
+  auto s1 = [](double a, double b, double fa, double fm, double fb) {
+    return (b - a) / 6 * (fa + 4 * fm + fb);
+  };
+  auto s2 = [c](double a, double b, double fa, double fm, double fb) {
+    const double mid = 0.5 * (a + b);
+    return (b - a) / 6 * (2 * (a - c) * fa + 8 * (mid - c) * fm + 2 * (b - c) * fb);
+  };
+  const double whole1 = s1(l, r, gl, gm, gr), whole2 = s2(l, r, gl, gm, gr);
+  const double left1 = s1(l, m, gl, glm, gm), right1 = s1(m, r, gm, grm, gr);
+  const double left2 = s2(l, m, gl, glm, gm), right2 = s2(m, r, gm, grm, gr);
+  const double d1 = left1 + right1 - whole1, d2 = left2 + right2 - whole2;
+  const double width = r - l;
+  // Below the rounding noise of the G values nothing more can be gained.
+  const double gmax = std::max({std::fabs(gl), std::fabs(gm), std::fabs(gr), 1e-300});
+  const double tol1 = std::max(tol, 1e-15 * width * gmax);
+  const double tol2 = std::max(tol2_per_width * width, 1e-15 * width * width * gmax);
+  // For monotone G both integrals over [l, r] lie within width * |G(r) - G(l)| (times the
+  // (y - c) factor) of any estimate between the endpoint values: a rigorous stop for steps.
+  const double spread = width * std::fabs(gr - gl);
+  const bool tiny = spread <= tol1 &&
+                    spread * 2 * std::max(std::fabs(l - c), std::fabs(r - c)) <= tol2;
+  const bool smooth = std::fabs(d1) <= 15 * tol1 && std::fabs(d2) <= 15 * tol2;
+  if (!smooth && !tiny && (depth >= 60 || out->budget <= 0)) out->converged = false;
+  if (smooth || tiny || depth >= 60 || out->budget <= 0) {
+    out->i1 += left1 + right1 + d1 / 15;
+    out->i2 += left2 + right2 + d2 / 15;
+    return;
+  }
+  AdaptiveSimpson(g, c, l, m, gl, glm, gm, tol / 2, tol2_per_width, depth + 1, out);
+  AdaptiveSimpson(g, c, m, r, gm, grm, gr, tol / 2, tol2_per_width, depth + 1, out);
+}
+
+// mean_tol: absolute accuracy required of the discrete PRV's mean.
+absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail, double mean_tol,
+                                       int64_t max_points) {
   DiscretePrv d;
   d.inf_mass = prv.inf_mass;
   const double cont = prv.continuous_mass();
@@ -199,10 +249,10 @@ absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail) {
   }
   const double j_lo_d = std::floor(lo_val / h + 0.5);
   const double j_hi_d = std::floor(hi_val / h + 0.5);
-  if (j_hi_d - j_lo_d + 1 > static_cast<double>(kMaxSupportPoints)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "PLD: privacy-loss support [", lo_val, ", ", hi_val, "] needs more than 2^25 grid points at step ",
-        h));
+  if (j_hi_d - j_lo_d + 1 > static_cast<double>(max_points)) {
+    return absl::ResourceExhaustedError(absl::StrCat("PLD: privacy-loss support [", lo_val, ", ",
+                                                     hi_val, "] needs more than ", max_points,
+                                                     " grid points at step ", h));
   }
   d.j_lo = static_cast<int64_t>(j_lo_d);
   const int64_t n = static_cast<int64_t>(j_hi_d) - d.j_lo + 1;
@@ -233,11 +283,29 @@ absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail) {
       prev_x = hi;
       prev_g = g_hi;
       const double mass = std::max(0.0, g_hi - g_lo);
-      const double w = (hi - lo) / 6;
-      // Integration by parts + Simpson's rule on G (exact for the linear parts).
-      const double b1 = (hi - c) * g_hi - (lo - c) * g_lo - w * (g_lo + 4 * g_mid + g_hi);
-      const double b2 = (hi - c) * (hi - c) * g_hi - (lo - c) * (lo - c) * g_lo -
-                        w * (2 * (lo - c) * g_lo + 8 * (mid - c) * g_mid + 2 * (hi - c) * g_hi);
+      // Integration by parts: int (y-c) dG = [(y-c) G] - int G dy and
+      // int (y-c)^2 dG = [(y-c)^2 G] - int 2 (y-c) G dy, with the integrals of G by adaptive
+      // Simpson (the CDF may be nearly a step inside a bin, e.g. for tiny sampling rates).
+      // Tolerances: the shift (mean) must be accurate to mean_tol in total, the rounding
+      // variance to 1e-3 h^2; both are spread over the support in proportion to bin width.
+      SimpsonIntegrals ints;
+      const double share = (hi - lo) / std::max(b - a, h);
+      const double tol1 = mean_tol * share;
+      const double tol2 = 1e-3 * h * h / std::max(b - a, h);
+      const double spread = (hi - lo) * std::fabs(g_hi - g_lo);
+      if (spread <= tol1 && spread * h <= tol2 * (hi - lo)) {
+        // Negligible mass (tails): any estimate between the endpoint values is accurate enough.
+        ints.i1 = (hi - lo) * 0.5 * (g_lo + g_hi);
+        ints.i2 = (hi - lo) * ((lo - c) * g_lo + (hi - c) * g_hi);
+      } else {
+        AdaptiveSimpson(g, c, lo, hi, g_lo, g_mid, g_hi, tol1, tol2, 0, &ints);
+      }
+      if (!ints.converged) {
+        return absl::InternalError(absl::StrCat(
+            "PLD: quadrature of the privacy loss CDF did not converge near ", c));
+      }
+      const double b1 = (hi - c) * g_hi - (lo - c) * g_lo - ints.i1;
+      const double b2 = (hi - c) * (hi - c) * g_hi - (lo - c) * (lo - c) * g_lo - ints.i2;
       d.p[j - d.j_lo] += mass;
       m1 += b1;
       m2 += b2;
@@ -273,41 +341,65 @@ absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail) {
     var += d.p[i] * v * v;
   }
   d.mean = mean + d.shift;
+  // The mean of a privacy loss variable is a KL divergence (>= 0); a clearly negative discrete
+  // mean means the quadrature failed, and nothing built on it can be trusted.
+  if (d.inf_mass == 0 && d.mean < -1e-9 * h - 1e-15) {
+    return absl::InternalError(absl::StrCat("PLD: discretised privacy loss has negative mean ",
+                                            d.mean, " at grid step ", h));
+  }
   d.var = var;
   return d;
 }
 
 // A compressed view of a discrete PRV for Chernoff bounds: blocks of consecutive grid points
-// with their total log-mass and their extreme values. Replacing each block by its largest
-// (lambda > 0) or smallest (lambda < 0) value upper-bounds the moment generating function, so
-// the bounds stay valid.
+// with their mass, mean value and end values. By convexity of e^{lambda v}, the block's
+// contribution sum_i p_i e^{lambda v_i} is at most m [a e^{lambda v_lo} + (1-a) e^{lambda v_hi}]
+// with a = (v_hi - mean) / (v_hi - v_lo) (the chord), so bounds built from it stay valid; the
+// relative slack is about (lambda w)^2 / 8 for a block of width w.
 struct MgfBlocks {
-  std::vector<double> log_mass, lo_value, hi_value;
+  std::vector<double> log_mass, lo_value, hi_value, log_a, log_1ma;
 };
 
-MgfBlocks MakeMgfBlocks(const DiscretePrv& d, double h, int64_t block) {
+MgfBlocks MakeMgfBlocks(const DiscretePrv& d, double h) {
   MgfBlocks b;
   const int64_t n = d.p.size();
+  // Blocks narrower than a quarter of the PRV's standard deviation, and at most 2^16 of them.
+  int64_t block = std::max<int64_t>(1, static_cast<int64_t>(std::sqrt(d.var) / (4 * h)));
+  block = std::max<int64_t>(block, n / 65536 + 1);
   for (int64_t i0 = 0; i0 < n; i0 += block) {
     const int64_t i1 = std::min<int64_t>(n, i0 + block);
-    double mass = 0;
-    for (int64_t i = i0; i < i1; ++i) mass += d.p[i];
+    double mass = 0, first = 0;
+    for (int64_t i = i0; i < i1; ++i) {
+      mass += d.p[i];
+      first += d.p[i] * static_cast<double>(i - i0);
+    }
     if (mass <= 0) continue;
+    const double lo = (d.j_lo + i0) * h + d.shift;
+    const double w = static_cast<double>(i1 - 1 - i0) * h;
+    const double mean_off = first / mass * h;  // mean - lo, in [0, w]
+    const double a = w > 0 ? std::clamp((w - mean_off) / w, 0.0, 1.0) : 1.0;
     b.log_mass.push_back(std::log(mass));
-    b.lo_value.push_back((d.j_lo + i0) * h + d.shift);
-    b.hi_value.push_back((d.j_lo + i1 - 1) * h + d.shift);
+    b.lo_value.push_back(lo);
+    b.hi_value.push_back(lo + w);
+    b.log_a.push_back(a > 0 ? std::log(a) : kNegInf);
+    b.log_1ma.push_back(a < 1 ? std::log1p(-a) : kNegInf);
   }
   return b;
 }
 
 // Upper bound on log E[exp(lambda Yhat)].
 double LogMgfUpper(const MgfBlocks& b, double lambda) {
-  const std::vector<double>& v = lambda > 0 ? b.hi_value : b.lo_value;
+  const size_t n = b.log_mass.size();
+  std::vector<double> t(n);
   double m = kNegInf;
-  for (size_t i = 0; i < v.size(); ++i) m = std::max(m, b.log_mass[i] + lambda * v[i]);
+  for (size_t i = 0; i < n; ++i) {
+    t[i] = b.log_mass[i] + internal::LogAddExp(b.log_a[i] + lambda * b.lo_value[i],
+                                                b.log_1ma[i] + lambda * b.hi_value[i]);
+    m = std::max(m, t[i]);
+  }
   if (m == kNegInf) return kNegInf;
   double s = 0;
-  for (size_t i = 0; i < v.size(); ++i) s += std::exp(b.log_mass[i] + lambda * v[i] - m);
+  for (size_t i = 0; i < n; ++i) s += std::exp(t[i] - m);
   return m + std::log(s);
 }
 
@@ -316,24 +408,39 @@ struct Group {
   int64_t count;
 };
 
-// Chernoff bounds on P(S < lo) + P(S > hi) for S = sum of count_g copies of each group.
-double OutsideMassBound(const std::vector<Group>& groups, const std::vector<MgfBlocks>& blocks,
-                        double lo, double hi, double sd) {
-  double upper = 1, lower = 1;
-  const double scale = 1 / std::max(sd, 1e-12);
-  for (int i = -24; i <= 16; ++i) {
-    const double lambda = scale * std::pow(2.0, i / 2.0);
-    double up = -lambda * hi, dn = lambda * lo;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      const double k = static_cast<double>(groups[g].count);
-      up += k * LogMgfUpper(blocks[g], lambda);
-      dn += k * LogMgfUpper(blocks[g], -lambda);
+// Chernoff bounds on P(S < lo) + P(S > hi) for S = the sum of count_g copies of each group:
+// log E e^{lambda S} = sum_g count_g log E e^{lambda Yhat_g} is tabulated once on a geometric
+// grid of lambdas (scaled by the composed standard deviation), then any window is cheap.
+class ChernoffTable {
+ public:
+  ChernoffTable(const std::vector<Group>& groups, const std::vector<MgfBlocks>& blocks,
+                double sd) {
+    const double scale = 1 / std::max(sd, 1e-12);
+    for (int i = -24; i <= 16; ++i) {
+      const double lambda = scale * std::pow(2.0, i / 2.0);
+      double up = 0, dn = 0;
+      for (size_t g = 0; g < groups.size(); ++g) {
+        const double k = static_cast<double>(groups[g].count);
+        up += k * LogMgfUpper(blocks[g], lambda);
+        dn += k * LogMgfUpper(blocks[g], -lambda);
+      }
+      lambda_.push_back(lambda);
+      up_.push_back(up);
+      dn_.push_back(dn);
     }
-    upper = std::min(upper, std::exp(up));
-    lower = std::min(lower, std::exp(dn));
   }
-  return std::min(1.0, upper + lower);
-}
+  double OutsideMass(double lo, double hi) const {
+    double upper = 1, lower = 1;
+    for (size_t i = 0; i < lambda_.size(); ++i) {
+      upper = std::min(upper, std::exp(up_[i] - lambda_[i] * hi));
+      lower = std::min(lower, std::exp(dn_[i] + lambda_[i] * lo));
+    }
+    return std::min(1.0, upper + lower);
+  }
+
+ private:
+  std::vector<double> lambda_, up_, dn_;
+};
 
 // Plain complex product (std::complex operator* adds C99 inf/nan recovery that is slow here).
 inline std::complex<double> Mul(std::complex<double> a, std::complex<double> b) {
@@ -497,6 +604,7 @@ struct DirectionResult {
   double aliasing = 0;       // Chernoff bound on the wrapped mass
   int64_t n = 0;
   double needed_step = 0;    // > 0: the window needs more than max_grid_points at this step
+  double window_half_width = 0;
 };
 
 // Composes each neighbouring order's groups on one cyclic grid of n points. Distinct discrete
@@ -504,7 +612,8 @@ struct DirectionResult {
 // orders' products are inverted together the same way. If the window needs more than
 // max_grid_points, returns results with needed_step > 0 (the grid step that would fit).
 absl::StatusOr<std::vector<DirectionResult>> ComposeDirections(
-    const std::vector<std::vector<Group>>& dirs, double h, const PldOptions& options) {
+    const std::vector<std::vector<Group>>& dirs, double h, const PldOptions& options,
+    bool plan_only = false) {
   const size_t num_dirs = dirs.size();
   std::vector<DirectionResult> results(num_dirs);
   std::vector<double> mean(num_dirs, 0), shift_total(num_dirs, 0), log_keep(num_dirs, 0);
@@ -525,15 +634,15 @@ absl::StatusOr<std::vector<DirectionResult>> ComposeDirections(
     const double sd = std::sqrt(var);
     std::vector<MgfBlocks> blocks;
     for (const Group& g : dirs[d]) {
-      blocks.push_back(MakeMgfBlocks(
-          *g.prv, h, std::max<int64_t>(1, static_cast<int64_t>(g.prv->p.size()) / 4096)));
+      blocks.push_back(MakeMgfBlocks(*g.prv, h));
     }
     // Window half-width W (loss units): from +-8 sd, grow until the Chernoff bound on the mass
     // outside [mean - W, mean + W] is below aliasing_mass.
+    const ChernoffTable chernoff(dirs[d], blocks, sd);
     double w = std::max(8 * sd, 32 * h);
     double bound = 1;
-    for (int i = 0; i < 80; ++i) {
-      bound = OutsideMassBound(dirs[d], blocks, mean[d] - w, mean[d] + w, sd);
+    for (int i = 0; i < 200; ++i) {
+      bound = chernoff.OutsideMass(mean[d] - w, mean[d] + w);
       if (bound <= options.aliasing_mass) break;
       w *= 1.25;
     }
@@ -543,6 +652,8 @@ absl::StatusOr<std::vector<DirectionResult>> ComposeDirections(
     r.aliasing = bound;
     w_max = std::max(w_max, w);
   }
+  results[0].window_half_width = w_max;
+  if (plan_only) return results;
   // The cyclic grid covers [mean - n h / 2 + h, mean + n h / 2 - 2h] (see the index map below).
   int64_t n = 64;
   while (static_cast<double>(n) * h / 2 - 2 * h < w_max) {
@@ -694,44 +805,75 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
   for (const auto& [key, mech] : mechanisms) asymmetric = asymmetric || mech.add != nullptr;
   const double eta = options.bernstein_failure;
   const double tail_per_step = options.truncation_mass / total_count;
+  // Quadrature accuracy of each step's mean: k_total * mean_tol <= 1e-3 epsilon_error, which
+  // is added to the reported epsilon error.
+  const double mean_tol = 1e-3 * options.epsilon_error / std::max(1.0, total_count);
   // Grid step: for smooth PRVs Var(Z) ~ h^2/12, so Bernstein gives t ~ h sqrt(K log(1/eta)/6).
   double h = options.epsilon_error / std::sqrt(std::max(1.0, total_count) *
                                                 std::log(1 / eta) / 6);
-  absl::Status last_error;
-  bool refined = false;
-  bool coarsened = false;
-  for (int attempt = 0; attempt < 40; ++attempt) {
-    // On failure (support too large for the grid cap) coarsen the grid and retry.
-    if (attempt > 0 && !last_error.ok() && !coarsened) h *= 1.6;
-    coarsened = false;
-    last_error = absl::OkStatus();
-    std::vector<std::unique_ptr<DiscretePrv>> storage;
-    std::vector<Group> remove_groups, add_groups;
-    absl::Status st;
+  // Discretises every mechanism (both orders) at step h.
+  std::vector<std::unique_ptr<DiscretePrv>> storage;
+  std::vector<Group> remove_groups, add_groups;
+  auto discretize_all = [&](double step) -> absl::Status {
+    storage.clear();
+    remove_groups.clear();
+    add_groups.clear();
     for (const auto& [key, mech] : mechanisms) {
-      auto d = Discretize(*mech.remove, h, tail_per_step);
-      if (!d.ok()) {
-        st = d.status();
-        break;
-      }
-      storage.push_back(std::make_unique<DiscretePrv>(std::move(*d)));
+      DPKIT_ASSIGN_OR_RETURN(DiscretePrv d,
+                             Discretize(*mech.remove, step, tail_per_step, mean_tol,
+                                        options.max_grid_points));
+      storage.push_back(std::make_unique<DiscretePrv>(std::move(d)));
       remove_groups.push_back({storage.back().get(), mech.count});
       if (mech.add) {
-        auto da = Discretize(*mech.add, h, tail_per_step);
-        if (!da.ok()) {
-          st = da.status();
-          break;
-        }
-        storage.push_back(std::make_unique<DiscretePrv>(std::move(*da)));
+        DPKIT_ASSIGN_OR_RETURN(DiscretePrv da,
+                               Discretize(*mech.add, step, tail_per_step, mean_tol,
+                                          options.max_grid_points));
+        storage.push_back(std::make_unique<DiscretePrv>(std::move(da)));
         add_groups.push_back({storage.back().get(), mech.count});
       } else {
         add_groups.push_back(remove_groups.back());
       }
     }
-    if (!st.ok()) {
-      last_error = st;
-      continue;
+    return absl::OkStatus();
+  };
+  double h_min = 0;  // the finest step whose composed window fits max_grid_points (pilot)
+  // Pilot: when the fine grid would be large, size the composed window on a coarse grid first
+  // (cheap) and take the finest step whose window fits max_grid_points.
+  {
+    double width = 0;
+    for (const auto& [key, mech] : mechanisms) {
+      for (const Prv* prv : {mech.remove.get(), mech.add.get()}) {
+        if (prv == nullptr) continue;
+        double a = 0, b = 0;
+        if (prv->continuous_mass() > 0) prv->Truncation(tail_per_step, &a, &b);
+        for (const Atom& at : prv->atoms) {
+          a = std::min(a, at.value);
+          b = std::max(b, at.value);
+        }
+        width = std::max(width, b - a);
+      }
     }
+    const double h_pilot = width / 4096;
+    if (h_pilot > h && discretize_all(h_pilot).ok()) {
+      std::vector<std::vector<Group>> dirs = {remove_groups};
+      if (asymmetric) dirs.push_back(add_groups);
+      auto plan = ComposeDirections(dirs, h_pilot, options, /*plan_only=*/true);
+      if (plan.ok()) {
+        const double w = (*plan)[0].window_half_width;
+        h_min = 1.1 * 2 * w / (static_cast<double>(options.max_grid_points) - 8);
+        h = std::max(h, h_min);
+      }
+    }
+  }
+  absl::Status last_error;
+  bool refined = false;
+  bool coarsened = false;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    // On failure (support too large, quadrature trouble) coarsen the grid and retry.
+    if (attempt > 0 && !last_error.ok() && !coarsened) h *= 2;
+    coarsened = false;
+    last_error = discretize_all(h);
+    if (!last_error.ok()) continue;
     std::vector<std::vector<Group>> dirs = {remove_groups};
     if (asymmetric) dirs.push_back(add_groups);
     auto composed = ComposeDirections(dirs, h, options);
@@ -753,14 +895,16 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
     int64_t n = 0;
     double neg = 0;
     for (const DirectionResult& dr : results) {
-      t = std::max(t, BernsteinDeviation(dr.bernstein_var, dr.z_bound, eta));
+      t = std::max(t, BernsteinDeviation(dr.bernstein_var, dr.z_bound, eta) +
+                          total_count * mean_tol);
       neg = std::max(neg, dr.composed->negative_mass);
       err = std::max(err, eta + dr.dropped + dr.aliasing + 2 * dr.composed->negative_mass + 1e-15);
       n = std::max(n, dr.n);
     }
     // The first attempt sizes h by the smooth-PRV estimate; if atoms made Var(Z) larger than
     // expected, refine once.
-    if (!refined && attempt == 0 && t > 1.25 * options.epsilon_error) {
+    if (!refined && attempt == 0 && t > 1.25 * options.epsilon_error &&
+        h * options.epsilon_error / t > h_min) {
       h *= options.epsilon_error / t;
       refined = true;
       continue;
