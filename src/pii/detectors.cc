@@ -1012,8 +1012,40 @@ class Detector {
             break;
         }
       }
-      // C: "Koskikatu 25", "Mellemvej 32", "Hauptstraße 5a".
-      if (score == 0 && IsCapWord(w) && lexicon::HasStreetSuffix(w) && x + 1 < words_.size() &&
+      // F: "Villacher Strasse 89", "Csabai kapu 39": 1-3 capitalised words, a street word,
+      // a house number.
+      if (score == 0 && IsCapWord(w) && !lexicon::IsStopWord(w)) {
+        for (size_t m = 1; m <= 3 && x + m + 1 < words_.size(); ++m) {
+          std::string_view v = words_[x + m].w;
+          if (!SameLine(words_[x].b, words_[x + m + 1].b)) break;
+          if (lexicon::IsStreetType(v) && IsHouseNumber(words_[x + m + 1].w)) {
+            matched_begin = words_[x].b;
+            matched_end = words_[x + m + 1].b + words_[x + m + 1].w.size();
+            next = x + m + 2;
+            score = 0.75;
+            break;
+          }
+          if (!IsCapWord(v)) break;
+        }
+      }
+      // G: "28030 Edeby 55", "0138 Brisas 6802": a number, 1-3 capitalised words, a number.
+      if (score == 0 && AllDigits(w) && w.size() >= 3 && w.size() <= 5 &&
+          WordBoundaryBefore(t_, words_[x].b)) {
+        for (size_t m = 1; m <= 3 && x + m + 1 < words_.size(); ++m) {
+          std::string_view v = words_[x + m].w;
+          if (!IsCapWord(v) || lexicon::IsStopWord(v) || !SameLine(words_[x].b, words_[x + m + 1].b)) break;
+          std::string_view num = words_[x + m + 1].w;
+          if (AllDigits(num) && num.size() <= 5 && words_[x + m + 1].e == words_[x + m + 1].b + num.size()) {
+            matched_begin = words_[x].b;
+            matched_end = words_[x + m + 1].b + num.size();
+            next = x + m + 2;
+            score = 0.6;
+            break;
+          }
+        }
+      }
+      // C: "Koskikatu 25", "Mellemvej 32", "Hauptstraße 5a" (also lower case).
+      if (score == 0 && lexicon::HasStreetSuffix(w) && x + 1 < words_.size() &&
           IsHouseNumber(words_[x + 1].w) && SameLine(words_[x].b, words_[x + 1].b)) {
         matched_begin = words_[x].b;
         matched_end = words_[x + 1].b + words_[x + 1].w.size();
@@ -1107,9 +1139,9 @@ class Detector {
         std::string_view w = words_[i].w;
         std::string_view core = w;
         if (core.ends_with("'s")) core.remove_suffix(2);
-        return (IsNameLike(core) || IsInitial(w)) && !lexicon::IsStopWord(core) &&
-               !lexicon::IsPersonTitle(core) && lexicon::MonthNumber(core) == 0 &&
-               !lexicon::IsWeekday(core);
+        if (IsInitial(w)) return true;
+        return IsNameLike(core) && !lexicon::IsStopWord(core) && !lexicon::IsPersonTitle(core) &&
+               lexicon::MonthNumber(core) == 0 && !lexicon::IsWeekday(core);
       };
       while (y < words_.size() && word_ok(y) && y - x < 5) {
         if (y > x) {
@@ -1150,7 +1182,12 @@ class Detector {
       if (i > x && i + 1 < y && IsInitial(w)) initial_mid = true;
       non_ascii |= HasNonAscii(w);
     }
-    if (org) return;
+    if (org || lexicon::IsStreetPrefixWord(words_[x].w)) return;
+    // "Kimberly Way", "Isaac Lodge": a street type that is not also a surname ends the run.
+    {
+      std::string_view lastw = words_[y - 1].w;
+      if (k >= 2 && lexicon::IsStreetType(lastw) && !lexicon::IsSurname(lastw)) return;
+    }
     const size_t b = words_[x].b;
     const size_t e = words_[y - 1].b + words_[y - 1].w.size() -
                      (words_[y - 1].w.ends_with("'s") ? 2 : 0);
@@ -1158,12 +1195,15 @@ class Detector {
     if (given) s += k >= 2 ? 0.6 : 0.35;
     if (sur) s += k >= 2 ? 0.3 : 0.25;
     if (initial_mid) s += 0.5;
-    if (k >= 2) s += 0.15;
+    const bool sentence_start = SentenceStart(b);
+    if (k >= 2) s += sentence_start ? 0.15 : 0.35;
     if (k >= 2 && non_ascii) s += 0.2;
     // Title before: "Dr. Smith", "Mrs Jones".
+    bool titled = false;
     if (x >= 1 && lexicon::IsPersonTitle(words_[x - 1].w) && words_[x - 1].e + 1 >= b &&
         SameLine(words_[x - 1].b, b)) {
       s += 0.6;
+      titled = true;
     }
     if (ContextBefore(t_, b, 14, {"name is", "name:", "name's", "named ", "called ", "call me ",
                                   "user:", "signed", "directed by:", "written by", "ask for ",
@@ -1175,11 +1215,14 @@ class Detector {
       s += 0.3;
     }
     // Dialogue "Nicole: ..." at line start.
-    if (e < t_.size() && t_[e] == ':' && (b == 0 || t_[b - 1] == '\n')) s += 0.4;
-    if (ContextAfter(t_, e, 12, {" said", " says", " wrote", " listed", " told", " asked",
-                                 " is a ", " was a ", " and his", " and her"}))
-      s += 0.15;
-    if (k == 1 && !given && SentenceStart(b)) s -= 0.3;
+    const bool dialogue = e < t_.size() && t_[e] == ':' && (b == 0 || t_[b - 1] == '\n');
+    if (dialogue && (k == 1 || given)) s += 0.5;
+    if (ContextAfter(t_, e, 14, {" said", " says", " wrote", " listed", " told", " asked",
+                                 " is a ", " was a ", " and his", " and her", " lives ",
+                                 " had given", " will be", " flew ", " spent ", " is the ",
+                                 " was born", " grew up"}))
+      s += k >= 2 ? 0.35 : 0.25;
+    if (k == 1 && !given && sentence_start && !titled && !dialogue) s -= 0.3;
     if (s >= 0.5) Add(EntityType::kPerson, b, e, std::min(0.95, s));
   }
 

@@ -237,6 +237,7 @@ constexpr std::string_view kStopWords[] = {
     "police", "fire", "department", "ministry", "agency", "office", "center", "centre",
     "church", "museum", "library", "park", "lake", "river", "mount", "island", "beach",
     "mystery", "suspense", "drama", "comedy", "action", "horror", "romance", "thriller",
+    "bot", "desk", "agent", "assistant", "operator", "system", "admin", "support", "help",
 };
 
 constexpr std::string_view kOrgWords[] = {
@@ -249,6 +250,11 @@ constexpr std::string_view kOrgWords[] = {
     "theater", "hotel", "restaurant", "cafe", "store", "shop", "market", "mall", "center",
     "centre", "park", "stadium", "airport", "station", "river", "lake", "mountain", "island",
     "county", "city", "state", "republic", "kingdom", "province", "street", "avenue", "road",
+    "investments", "investment", "capital", "consulting", "design", "designs", "studio",
+    "studios", "media", "records", "entertainment", "industries", "international", "global",
+    "enterprises", "ventures", "trust", "insurance", "financial", "bank", "pharmacy", "sons",
+    "brothers", "statement", "mission", "project", "program", "festival", "conference",
+    "incorporated", "resources", "lines", "data", "labs", "analytics", "software", "networks",
 };
 
 constexpr std::string_view kTitles[] = {"mr",  "mrs",  "ms",    "miss", "mx",  "dr",
@@ -270,6 +276,8 @@ constexpr std::string_view kStreetTypeWords[] = {
     "fort", "gateway", "haven", "island", "isle", "key", "lakes", "light", "lock", "lodge",
     "motorway", "mount", "mountain", "oval", "pines", "port", "radial", "ramp", "rapids", "rest",
     "route", "shoals", "skyway", "stream", "throughway", "underpass", "via", "viaduct", "wall",
+    "strasse", "straße", "str", "weg", "gasse", "allee", "platz", "utca", "u", "tér", "kapu",
+    "út", "körút", "rapids", "gateway", "extensions", "courts", "parks", "pass", "str",
 };
 
 constexpr std::string_view kStreetPrefixes[] = {
@@ -282,7 +290,7 @@ constexpr std::string_view kStreetPrefixes[] = {
 
 constexpr std::string_view kStreetSuffixes[] = {
     "katu", "tie", "kuja", "polku", "vej", "gade", "vænget", "straße", "strasse", "str.",
-    "weg", "gasse", "allee", "platz", "ring", "damm", "laan", "straat", "gracht", "plein",
+    "weg", "gasse", "allee", "platz", "damm", "laan", "straat", "gracht", "plein",
     "vägen", "gatan", "väg", "gata", "veien", "gaten", "vegen", "gata", "stræde", "tanya",
     "utca", "út", "tér", "ulice", "třída", "tee", "põik", "iela", "gatvė", "prospekt",
     "brekka", "gata", "stígur", "vegur",
