@@ -4,7 +4,8 @@
 Writes into OUT_DIR: train.csv, holdout.csv (a 50/50 split of the source rows), and two
 stand-in "synthetic" tables made from train.csv only:
   marginals.csv  every column sampled independently from its training marginal (no row is
-                 copied; correlations are lost) - private-looking, low fidelity;
+                 copied; correlations are lost; unique-per-row identifier columns get fresh
+                 values) - private-looking, low fidelity;
   perturbed.csv  each row a training row with ~25% of its cells swapped for values from other
                  training rows - high fidelity, but rows sit next to training rows (a
                  membership-inference attack must notice).
@@ -61,6 +62,12 @@ def main():
     ncol = len(header)
     columns = [[r[c] for r in train] for c in range(ncol)]
     marginals = [[rng.choice(columns[c]) for c in range(ncol)] for _ in range(len(train))]
+    # A real synthesizer never outputs real identifiers: unique-per-row columns get fresh values.
+    for c in range(ncol):
+        numeric = all(str(v).replace(".", "", 1).lstrip("-").isdigit() for v in columns[c] if v != "")
+        if not numeric and len(set(columns[c])) == len(train):
+            for i, row in enumerate(marginals):
+                row[c] = f"synthetic-{c}-{i}"
     perturbed = []
     for r in train:
         row = list(r)
