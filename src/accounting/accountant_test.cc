@@ -157,3 +157,85 @@ TEST(ZcdpAccountantTest, RejectsWhatItCannotCompose) {
 
 }  // namespace
 }  // namespace dpkit::accounting
+
+namespace dpkit::accounting {
+namespace {
+
+TEST(PldAccountantTest, TighterThanRdpForDpSgd) {
+  auto pld = Make(AccountantKind::kPld);
+  auto rdp = Make(AccountantKind::kRdp);
+  const PrivacyMap m = PrivacyMap::SubsampledGaussian(1.0, 0.01, 1000);
+  ASSERT_TRUE(pld->Add(m).ok());
+  ASSERT_TRUE(rdp->Add(m).ok());
+  const double e_pld = *pld->Epsilon(1e-5), e_rdp = *rdp->Epsilon(1e-5);
+  EXPECT_LT(e_pld, e_rdp);
+  EXPECT_THAT(pld->Notes(), testing::Contains(HasSubstr("PRV accountant")));
+  EXPECT_THAT(pld->Notes(), testing::Contains(HasSubstr("answer from: PLD upper bound")));
+  // Round trip epsilon -> delta -> epsilon is consistent (both are upper bounds).
+  const double d = *pld->Delta(e_pld);
+  EXPECT_LE(d, 1e-5 * 1.01);
+  auto c = pld->Clone();
+  EXPECT_NEAR(*c->Epsilon(1e-5), e_pld, 1e-12);
+}
+
+TEST(PldAccountantTest, MixedMapsUseRdpForTheRest) {
+  auto a = Make(AccountantKind::kPld);
+  ASSERT_TRUE(a->Add(PrivacyMap::Gaussian(2.0)).ok());
+  ASSERT_TRUE(a->Add(PrivacyMap::Zcdp(0.01)).ok());
+  PrivacyMap dg = PrivacyMap::Gaussian(3.0);
+  dg.kind = PrivacyMapKind::kDiscreteGaussian;
+  ASSERT_TRUE(a->Add(dg).ok());
+  ASSERT_TRUE(a->Add(PrivacyMap::ApproxDp(0.1, 1e-7)).ok());
+  const double e = *a->Epsilon(1e-5);
+  EXPECT_TRUE(std::isfinite(e));
+  // Never worse than basic composition of the same maps.
+  auto basic = Make(AccountantKind::kBasic);
+  for (const PrivacyMap& m : {PrivacyMap::Gaussian(2.0), PrivacyMap::Zcdp(0.01), dg,
+                              PrivacyMap::ApproxDp(0.1, 1e-7)}) {
+    ASSERT_TRUE(basic->Add(m).ok());
+  }
+  EXPECT_LE(e, *basic->Epsilon(1e-5) + 1e-12);
+  EXPECT_THAT(a->Notes(), testing::Contains(HasSubstr("composed by RDP")));
+}
+
+TEST(PldAccountantTest, PureDpOnlyUsesBasicAtDeltaZero) {
+  auto a = Make(AccountantKind::kPld);
+  ASSERT_TRUE(a->Add(PrivacyMap::PureDp(0.5)).ok());
+  ASSERT_TRUE(a->Add(PrivacyMap::PureDp(0.25)).ok());
+  EXPECT_DOUBLE_EQ(*a->Epsilon(0.0), 0.75);
+  EXPECT_LT(*a->Epsilon(1e-3), 0.75);  // RR composition is tighter than the sum at delta > 0
+}
+
+// Extreme parameters: never crash, never hang, always a sound (<= RDP) finite-or-inf answer.
+TEST(PldAccountantTest, ExtremeParametersStaySound) {
+  struct Case {
+    double nm, q;
+    int64_t steps;
+  };
+  for (const Case& c : {Case{1.0, 1e-9, 10000}, Case{1.0, 0.999999, 100}, Case{0.05, 0.01, 1000},
+                        Case{1.0, 0.01, 1000000000}, Case{1000.0, 0.5, 10}}) {
+    auto pld = Make(AccountantKind::kPld);
+    auto rdp = Make(AccountantKind::kRdp);
+    const PrivacyMap m = PrivacyMap::SubsampledGaussian(c.nm, c.q, c.steps);
+    ASSERT_TRUE(pld->Add(m).ok());
+    ASSERT_TRUE(rdp->Add(m).ok());
+    auto e = pld->Epsilon(1e-6);
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_FALSE(std::isnan(*e));
+    EXPECT_LE(*e, *rdp->Epsilon(1e-6) + 1e-12) << m.ToString();
+    auto d = pld->Delta(1.0);
+    ASSERT_TRUE(d.ok());
+    EXPECT_GE(*d, 0);
+    EXPECT_LE(*d, 1);
+  }
+  auto tiny = Make(AccountantKind::kPld);
+  PrivacyMap p = PrivacyMap::PureDp(1e-8);
+  p.repetitions = 1000000;
+  ASSERT_TRUE(tiny->Add(p).ok());
+  auto e = tiny->Epsilon(1e-6);
+  ASSERT_TRUE(e.ok());
+  EXPECT_LE(*e, 1e-2 + 1e-12);  // at most the basic sum
+}
+
+}  // namespace
+}  // namespace dpkit::accounting
