@@ -24,7 +24,7 @@ struct ReportArgs {
   bool no_pii_detection = false;
   int kmarginal_k = 3;
   int kmarginal_max = 300;
-  int privacy_sample = 1000;
+  int privacy_sample = 500;
   char delimiter = ',';
 };
 
@@ -147,7 +147,7 @@ Runner SetupReport(CLI::App& app) {
       ->default_val(300);
   app.add_option("--privacy-sample", a->privacy_sample,
                  "Rows sampled per side for distance-based privacy metrics")
-      ->default_val(1000);
+      ->default_val(500);
   return [a](Context& ctx) { return Run(*a, ctx); };
 }
 

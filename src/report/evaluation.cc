@@ -637,12 +637,19 @@ absl::StatusOr<Evaluation> Evaluate(const TextTable& real, const TextTable& synt
   if (enc.has_holdout) {
     pr.holdout_to_train = Summarize(d_hold, hist_max, 20);
     // Closer-to-train share with training subsampled to the holdout's size.
-    const std::vector<size_t> train_sub =
-        internal::SampleIndices(enc.real.rows, enc.holdout.rows, rng);
-    const internal::PointSet train_ps = internal::MakePointSet(enc, enc.real, used, train_sub);
+    // (When the holdout is at least as large as the real table, all real rows are used and
+    // the distances computed above are reused.)
+    std::vector<double> dt;
+    if (enc.holdout.rows >= enc.real.rows) {
+      dt = d_syn;
+    } else {
+      const std::vector<size_t> train_sub =
+          internal::SampleIndices(enc.real.rows, enc.holdout.rows, rng);
+      const internal::PointSet train_ps = internal::MakePointSet(enc, enc.real, used, train_sub);
+      dt = internal::NearestDistances(syn_q, train_ps, threads);
+    }
     const internal::PointSet hold_ps =
         internal::MakePointSet(enc, enc.holdout, used, AllRows(enc.holdout.rows));
-    const auto dt = internal::NearestDistances(syn_q, train_ps, threads);
     const auto dh = internal::NearestDistances(syn_q, hold_ps, threads);
     double closer = 0;
     for (size_t i = 0; i < dt.size(); ++i) closer += dt[i] < dh[i] ? 1.0 : (dt[i] == dh[i] ? 0.5 : 0);

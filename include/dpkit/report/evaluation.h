@@ -72,8 +72,9 @@ struct EvaluationOptions {
   // Histogram bars per numeric column and categories shown per categorical column.
   int histogram_bins = 20;
   int max_categories_shown = 20;
-  // Rows sampled per side for distance-based metrics (DCR, membership inference).
-  int privacy_sample = 1000;
+  // Rows sampled per side for distance-based metrics (DCR, membership inference). Each side
+  // costs one exact nearest-neighbour search over the full reference table.
+  int privacy_sample = 500;
   // A real value counts as rare (for PII replay) if it occurs at most this many times in the
   // real table and has at least `rare_min_length` characters.
   int rare_max_count = 1;
@@ -165,7 +166,8 @@ struct PrivacyRiskResult {
   DistanceSummary synthetic_to_train;
   std::optional<DistanceSummary> holdout_to_train;
   // Share of synthetic rows whose closest training row is closer than their closest holdout row
-  // (ties count 1/2), training subsampled to the holdout's size. Ideal 0.5.
+  // (ties count 1/2), training subsampled to the holdout's size when it is larger. Ideal 0.5
+  // for equal sizes; |train| / (|train| + |holdout|) when the holdout is larger.
   std::optional<double> closer_to_train_share;
   // Distance-based membership inference (score = -distance to the closest synthetic row).
   std::optional<double> membership_auc;
