@@ -49,7 +49,7 @@ std::string Num(double v) { return fmt::format("{:.6g}", v); }
 
 std::string SpendLine(const Budget& b, const Spend& s) {
   if (b.is_rho()) return "rho=" + Num(s.rho);
-  return "epsilon=" + Num(s.epsilon) + "  delta=" + Num(s.delta);
+  return "epsilon=" + Num(s.epsilon) + " (at delta=" + Num(b.delta) + ")";
 }
 
 std::string BudgetLine(const Budget& b) {
@@ -89,7 +89,7 @@ nlohmann::json SpendJson(const Budget& b, const Spend& s) {
     j["rho"] = s.rho;
   } else {
     j["epsilon"] = s.epsilon;
-    j["delta"] = s.delta;
+    j["at_delta"] = b.delta;
   }
   return j;
 }
@@ -268,7 +268,7 @@ absl::Status RunCheck(Context& ctx, const BudgetArgs& a) {
   return absl::OkStatus();
 }
 
-Runner Setup(CLI::App& app) {
+Runner SetupBudget(CLI::App& app) {
   auto args = std::make_shared<BudgetArgs>();
   BudgetArgs& a = *args;
   app.require_subcommand(1);
@@ -321,7 +321,7 @@ Runner Setup(CLI::App& app) {
 }
 
 DPKIT_CLI_COMMAND("budget", "Privacy budget ledger: init, show, history, export, charge, check",
-                  Setup);
+                  SetupBudget);
 
 }  // namespace
 }  // namespace dpkit::cli

@@ -182,20 +182,20 @@ Spend Remaining(const Budget& b, const Spend& s) {
     r.rho = std::max(0.0, b.rho - s.rho);
   } else {
     r.epsilon = std::max(0.0, b.epsilon - s.epsilon);
-    r.delta = std::max(0.0, b.delta - s.delta);
+    if (std::isnan(r.epsilon)) r.epsilon = 0;
+    r.delta = b.delta;
   }
-  if (std::isnan(r.epsilon)) r.epsilon = 0;
-  if (std::isnan(r.delta)) r.delta = 0;
   return r;
 }
 
 Spend Minus(const Spend& a, const Spend& b) {
-  return {a.epsilon - b.epsilon, a.delta - b.delta, a.rho - b.rho};
+  return {a.epsilon - b.epsilon, std::max(a.delta, b.delta), a.rho - b.rho};
 }
 
 std::string SpendText(const Budget& b, const Spend& s) {
   if (b.is_rho()) return absl::StrCat("rho=", FormatDouble(s.rho));
-  return absl::StrCat("epsilon=", FormatDouble(s.epsilon), ", delta=", FormatDouble(s.delta));
+  return absl::StrCat("epsilon=", FormatDouble(s.epsilon), " (at delta=", FormatDouble(b.delta),
+                      ")");
 }
 
 bool NearlyEqual(double a, double b) {
@@ -210,7 +210,7 @@ nlohmann::json SpendJson(const Budget& b, const Spend& s) {
     j["rho"] = s.rho;
   } else {
     j["epsilon"] = s.epsilon;
-    j["delta"] = s.delta;
+    j["at_delta"] = b.delta;
   }
   return j;
 }
@@ -672,6 +672,9 @@ absl::StatusOr<Spend> Ledger::Impl::ComputeSpend(const BudgetRow& b, const Accou
     return s;
   }
   if (empty) return s;
+  // One query per decision: epsilon at the budget's delta. (Delta(epsilon) is an inversion by
+  // bisection in several accountants -- 50 ms for 20 maps with basic composition -- and for an
+  // exact privacy profile epsilon(delta_B) <= epsilon_B iff delta(epsilon_B) <= delta_B.)
   absl::StatusOr<double> eps = acc->Epsilon(b.budget.delta);
   if (!eps.ok()) {
     return absl::Status(eps.status().code(),
@@ -679,16 +682,8 @@ absl::StatusOr<Spend> Ledger::Impl::ComputeSpend(const BudgetRow& b, const Accou
                                      " could not compute epsilon at delta=",
                                      FormatDouble(b.budget.delta), ": ", eps.status().message()));
   }
-  absl::StatusOr<double> delta = acc->Delta(b.budget.epsilon);
-  if (!delta.ok()) {
-    return absl::Status(delta.status().code(),
-                        absl::StrCat("accountant ", AccountantKindName(b.accountant),
-                                     " could not compute delta at epsilon=",
-                                     FormatDouble(b.budget.epsilon), ": ",
-                                     delta.status().message()));
-  }
   s.epsilon = std::isnan(*eps) ? HUGE_VAL : *eps;
-  s.delta = std::isnan(*delta) ? 1.0 : *delta;
+  s.delta = b.budget.delta;
   return s;
 }
 
@@ -801,8 +796,7 @@ absl::StatusOr<Ledger::Impl::Evaluation> Ledger::Impl::Evaluate(
     }
   }
   DPKIT_ASSIGN_OR_RETURN(ev.after, ComputeSpend(b, ev.accountant.get(), 0, /*empty=*/false));
-  ev.fits = std::isfinite(ev.after.epsilon) && ev.after.epsilon <= b.budget.epsilon &&
-            ev.after.delta <= b.budget.delta;
+  ev.fits = std::isfinite(ev.after.epsilon) && ev.after.epsilon <= b.budget.epsilon;
   ev.notes = ev.accountant->Notes();
   return ev;
 }
@@ -814,7 +808,8 @@ std::string Ledger::Impl::ExhaustedMessage(const BudgetRow& b, const Evaluation&
   std::string need = b.budget.is_rho()
                          ? absl::StrCat("rho=", FormatDouble(cost.rho))
                          : absl::StrCat("epsilon=", FormatDouble(cost.epsilon),
-                                        " (total would be ", SpendText(b.budget, ev.after), ")");
+                                        " (total would be epsilon=",
+                                        FormatDouble(ev.after.epsilon), ")");
   return absl::StrCat(
       "privacy budget exhausted for dataset '", b.dataset, "' unit '", b.unit, "': remaining ",
       SpendText(b.budget, remaining), " of ", b.budget.ToString(), " (accountant ",
@@ -833,11 +828,33 @@ absl::StatusOr<Receipt> Ledger::Impl::Charge(const std::string& dataset, const s
   const std::string mechanism = MechanismNames(maps);
 
   std::lock_guard<std::mutex> lock(mu_);
+  // 1. Without the write lock (a read transaction; other processes keep charging): fold in the
+  //    charges committed since this handle last looked, and price this charge. Composition can
+  //    be expensive (an RDP curve of a subsampled Gaussian, a PLD), so it is kept out of the
+  //    critical section whenever nobody commits in between.
+  int64_t priced_after_id = -1;
+  Evaluation priced;
+  {
+    Txn read(db_.get());
+    DPKIT_RETURN_IF_ERROR(read.Begin(/*immediate=*/false));
+    DPKIT_ASSIGN_OR_RETURN(BudgetRow b0, LookupBudget(dataset, unit));
+    DPKIT_ASSIGN_OR_RETURN(BudgetState * st0, Refresh(b0));
+    DPKIT_ASSIGN_OR_RETURN(priced, Evaluate(b0, *st0, maps));
+    priced_after_id = st0->last_id;
+    DPKIT_RETURN_IF_ERROR(read.Commit());
+  }
+  // 2. Under SQLite's write lock: fold in whatever was committed meanwhile, re-price only if
+  //    something was, decide, insert, commit.
   Txn txn(db_.get());
   DPKIT_RETURN_IF_ERROR(txn.Begin(/*immediate=*/true));
   DPKIT_ASSIGN_OR_RETURN(BudgetRow b, LookupBudget(dataset, unit));
   DPKIT_ASSIGN_OR_RETURN(BudgetState * st, Refresh(b));
-  DPKIT_ASSIGN_OR_RETURN(Evaluation ev, Evaluate(b, *st, maps));
+  Evaluation ev;
+  if (st->last_id == priced_after_id) {
+    ev = std::move(priced);
+  } else {
+    DPKIT_ASSIGN_OR_RETURN(ev, Evaluate(b, *st, maps));
+  }
   const int64_t now = env_->NowMicros();
 
   DPKIT_ASSIGN_OR_RETURN(
@@ -1108,8 +1125,7 @@ absl::Status Ledger::Impl::CheckIntegrity() {
       last_stored = {s.ColumnDouble(2), s.ColumnDouble(3), s.ColumnDouble(4)};
       ++n;
       const bool over = b.budget.is_rho() ? last_stored.rho > b.budget.rho
-                                          : (last_stored.epsilon > b.budget.epsilon ||
-                                             last_stored.delta > b.budget.delta);
+                                          : !(last_stored.epsilon <= b.budget.epsilon);
       if (over) {
         return CorruptionError(path(), absl::StrCat("charge #", id, " of ", where,
                                                     " records a total (",
@@ -1122,8 +1138,7 @@ absl::Status Ledger::Impl::CheckIntegrity() {
     DPKIT_ASSIGN_OR_RETURN(Spend recomposed, ComputeSpend(b, acc.get(), rho, false));
     const bool match = b.budget.is_rho()
                            ? NearlyEqual(recomposed.rho, last_stored.rho)
-                           : NearlyEqual(recomposed.epsilon, last_stored.epsilon) &&
-                                 NearlyEqual(recomposed.delta, last_stored.delta);
+                           : NearlyEqual(recomposed.epsilon, last_stored.epsilon);
     if (!match) {
       return CorruptionError(
           path(), absl::StrCat(where, ": re-composing its ", n, " charges gives ",

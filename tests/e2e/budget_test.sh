@@ -7,7 +7,7 @@ L="$WORK/ledger.db"
 
 # --- init ----------------------------------------------------------------------------------
 expect_exit 0 "$DPKIT" budget init --ledger "$L" --dataset adult --unit user_id --epsilon 1
-expect_contains "$OUT" "created budget for dataset 'adult' unit 'user_id': epsilon=1  delta=0"
+expect_contains "$OUT" "created budget for dataset 'adult' unit 'user_id': epsilon=1  delta=0 (accountant basic)"
 expect_exit 0 "$DPKIT" budget init --ledger "$L" --dataset census --epsilon 2 --delta 1e-6 \
   --accountant zcdp
 expect_contains "$OUT" "unit '(row)'"
@@ -54,7 +54,7 @@ expect_contains "$OUT" "remaining epsilon=0"
 expect_exit 3 "$DPKIT" budget charge --ledger "$L" --dataset adult --unit user_id \
   --map "$MAP" --operation "SELECT COUNT(*) FROM adult -- 5"
 expect_contains "$ERR" "privacy budget exhausted for dataset 'adult' unit 'user_id'"
-expect_contains "$ERR" "remaining epsilon=0, delta=0 of epsilon=1, delta=0"
+expect_contains "$ERR" "remaining epsilon=0 (at delta=0) of epsilon=1, delta=0"
 # Bad map JSON is a usage error.
 expect_exit 2 "$DPKIT" budget charge --ledger "$L" --dataset adult --unit user_id \
   --map '{"kind":"laplace"' --operation "x"
@@ -72,8 +72,8 @@ expect_contains "$ERR" "remaining rho=0"
 # --- show / history / export ---------------------------------------------------------------
 expect_exit 0 "$DPKIT" budget show --ledger "$L"
 expect_contains "$OUT" "adult / user_id  (accountant basic"
-expect_contains "$OUT" "spent      epsilon=1  delta=0  (4 charges, 1 refused)"
-expect_contains "$OUT" "remaining  epsilon=0  delta=0"
+expect_contains "$OUT" "spent      epsilon=1 (at delta=0)  (4 charges, 1 refused)"
+expect_contains "$OUT" "remaining  epsilon=0 (at delta=0)"
 expect_contains "$OUT" "census / (row)"
 expect_contains "$OUT" "tiny / (row)"
 expect_exit 0 "$DPKIT" budget show --ledger "$L" --dataset adult --unit user_id --json

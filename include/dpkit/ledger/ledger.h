@@ -20,18 +20,24 @@
 //   One `BEGIN IMMEDIATE` transaction (SQLite's single write lock, waited for up to
 //   LedgerOptions::lock_timeout_ms): read the budget, compose every earlier charged map plus the
 //   new ones with the dataset's accountant (dpkit/accounting), and insert the charge only if
-//     epsilon_spent(delta_budget) <= epsilon_budget  and  delta_spent(epsilon_budget) <= delta_budget
-//   (for a rho budget: total rho <= rho_budget, by zCDP's additive composition, Bun & Steinke
-//   2016, Lemma 2.3). Comparisons are exact (no tolerance). The commit is durable before Charge
-//   returns (WAL journal, synchronous=FULL). A refused charge is recorded with status "refused"
-//   (it spends nothing). Composition is incremental: each Ledger keeps, per budget, the composed
-//   accountant and the id of the last charge folded into it, and inside each transaction folds
-//   in only newer charges (other processes' too); this is exact because charges are append-only.
+//     epsilon_spent(delta_budget) <= epsilon_budget
+//   i.e. everything charged, this charge included, is (epsilon_budget, delta_budget)-DP by the
+//   accountant's bound. (With basic composition, approximate-DP maps' deltas count against
+//   delta_budget: once they exceed it, epsilon_spent is infinite.) For a rho budget: total
+//   rho <= rho_budget (zCDP composition adds rho, Bun & Steinke 2016, Lemma 2.3). Comparisons
+//   are exact (no tolerance). The commit is durable before Charge returns (WAL journal,
+//   synchronous=FULL). A refused charge is recorded with status "refused" (it spends nothing).
+//   Composition is incremental: each Ledger keeps, per budget, the composed accountant and the
+//   id of the last charge folded into it, and folds in only newer charges (other processes'
+//   too); this is exact because charges are append-only. Charge first folds and prices in a
+//   read transaction, then re-checks under the write lock, re-pricing only if another process
+//   committed in between, so expensive composition rarely happens inside the lock.
 //
-// SPENT AND REMAINING for an (epsilon, delta) budget:
-//   spent.epsilon = smallest epsilon with all charges (epsilon, delta_budget)-DP,
-//   spent.delta   = smallest delta with all charges (epsilon_budget, delta)-DP,
-//   remaining     = budget - spent (clamped at 0). For a rho budget: spent.rho, remaining.rho.
+// SPENT AND REMAINING for an (epsilon, delta) budget are stated at the budget's delta:
+//   spent.epsilon     = smallest epsilon with all charges (epsilon, delta_budget)-DP,
+//   remaining.epsilon = epsilon_budget - spent.epsilon (clamped at 0),
+//   spent.delta = remaining.delta = delta_budget (the delta they are stated at; 0 while nothing
+//   is spent). For a rho budget: spent.rho, remaining.rho = rho_budget - spent.rho.
 //   Privacy claim: if every charged PrivacyMap is a valid bound for its release, everything
 //   released under a budget is (epsilon_budget, delta_budget)-DP (rho_budget-zCDP) with respect
 //   to the budget's privacy unit. Budgets of different units of the same dataset are separate:
@@ -82,8 +88,8 @@ struct Budget {
   std::string ToString() const;  // "epsilon=1, delta=1e-06" or "rho=0.5"
 };
 
-// Amounts spent or remaining, in the units of the budget they belong to (rho only for rho
-// budgets; epsilon and delta otherwise).
+// Amounts spent or remaining, in the units of the budget they belong to: rho for rho budgets;
+// otherwise epsilon, stated at `delta` (the budget's delta; see SPENT AND REMAINING above).
 struct Spend {
   double epsilon = 0;
   double delta = 0;
