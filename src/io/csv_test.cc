@@ -89,6 +89,52 @@ TEST(CsvReadTest, DoublesAreCorrectlyRounded) {
   EXPECT_EQ(t.column(0).double_values()[3], 1.7976931348623157e308);
 }
 
+TEST(CsvReadTest, FastNumberPathsAgreeWithStrtodAndFromChars) {
+  // Random decimals of 1..20 significant digits, with and without sign, fraction and exponent,
+  // read through the fast paths (declared and inferred) must equal strtod / from_chars.
+  std::string csv = "d,i\n";
+  std::vector<std::string> dtext, itext;
+  uint64_t x = 88172645463325252ULL;  // xorshift64: test data only
+  auto next = [&]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int r = 0; r < 20000; ++r) {
+    std::string d = (next() % 2) ? "-" : "";
+    const int int_digits = static_cast<int>(next() % 9);
+    const int frac_digits = static_cast<int>(next() % 12);
+    d += std::to_string(1 + next() % 9);
+    for (int k = 1; k < int_digits; ++k) d += static_cast<char>('0' + next() % 10);
+    if (frac_digits > 0 || next() % 4 == 0) {
+      d += '.';
+      for (int k = 0; k < frac_digits; ++k) d += static_cast<char>('0' + next() % 10);
+    }
+    if (next() % 10 == 0) d += "e" + std::to_string(static_cast<int>(next() % 40) - 20);
+    if (next() % 20 == 0) d = "0." + std::to_string(next() % 1000000000000ULL);
+    std::string i = (next() % 2 ? "-" : "") + std::to_string(next() % 1000000000000000000ULL);
+    csv += d + "," + i + "\n";
+    dtext.push_back(d);
+    itext.push_back(i);
+  }
+  CsvReadOptions declared;
+  declared.schema = Schema{};
+  declared.schema->columns.push_back({.name = "d", .type = DataType::kDouble});
+  declared.schema->columns.push_back({.name = "i", .type = DataType::kInt64});
+  for (const CsvReadOptions& o : {declared, CsvReadOptions()}) {
+    Table t = MustRead(csv, o);
+    ASSERT_EQ(t.column(0).type(), DataType::kDouble);
+    ASSERT_EQ(t.column(1).type(), DataType::kInt64);
+    for (size_t r = 0; r < dtext.size(); ++r) {
+      ASSERT_EQ(t.column(0).double_values()[r], std::strtod(dtext[r].c_str(), nullptr))
+          << dtext[r];
+      ASSERT_EQ(t.column(1).int64_values()[r], std::strtoll(itext[r].c_str(), nullptr, 10))
+          << itext[r];
+    }
+  }
+}
+
 TEST(CsvReadTest, Rfc4180Quoting) {
   Table t = MustRead(
       "a,b,c\n"
