@@ -90,7 +90,8 @@ absl::StatusOr<GaussianCalibration> ParseGaussianCalibration(const std::string& 
 absl::StatusOr<double> LaplaceScale(double epsilon, double l1_sensitivity) {
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", epsilon));
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("l1_sensitivity", l1_sensitivity));
-  double b = Up(l1_sensitivity / epsilon);
+  double b = l1_sensitivity / epsilon;
+  if (std::fma(b, epsilon, -l1_sensitivity) < 0) b = Up(b);  // smallest double >= the quotient
   if (!std::isfinite(b)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "noise scale l1_sensitivity/epsilon overflows: l1_sensitivity=",

@@ -132,8 +132,10 @@ TEST(CalibrationTest, RhoAndLaplaceScale) {
   EXPECT_DOUBLE_EQ(GaussianRho(2.0, 1.0), 0.125);
   auto b = LaplaceScale(0.5, 2.0);
   ASSERT_TRUE(b.ok());
-  EXPECT_GE(*b, 4.0);
-  EXPECT_LE(*b, std::nextafter(4.0, 5.0));
+  EXPECT_EQ(*b, 4.0);  // exact quotient: not bumped
+  b = LaplaceScale(0.3, 1.0);
+  EXPECT_GE(static_cast<long double>(*b) * 0.3L, 1.0L);  // never below 1/0.3
+  EXPECT_LE(*b, std::nextafter(1 / 0.3, 5.0));
 }
 
 TEST(CalibrationTest, ValidationNamesParameterAndValue) {

@@ -52,13 +52,32 @@ double RatioDown(long double a, long double b) {
   return std::nextafter(static_cast<double>(a / b), 0.0);
 }
 
+double DivUp(double a, double b) {
+  double q = a / b;
+  // q * b - a computed exactly rounded: its sign is the sign of the exact residual.
+  if (std::fma(q, b, -a) < 0) q = std::nextafter(q, kInf);
+  return q;
+}
+
+double DivDown(double a, double b) {
+  double q = a / b;
+  if (std::fma(q, b, -a) > 0) q = std::nextafter(q, 0.0);
+  return q;
+}
+
+double ToDoubleUp(long double x) {
+  double d = static_cast<double>(x);
+  if (static_cast<long double>(d) < x) d = std::nextafter(d, kInf);
+  return d;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 absl::StatusOr<DiscreteLaplaceCore> DiscreteLaplaceCore::Create(double epsilon,
                                                                 int64_t sensitivity) {
   // t >= D / epsilon exactly: the quotient is rounded up by one ulp, and the sampler rounds
   // its scale up to a rational.
-  double t = RatioUp(static_cast<long double>(sensitivity), epsilon);
+  double t = DivUp(static_cast<double>(sensitivity), epsilon);
   auto sampler = random::DiscreteLaplaceSampler::Create(t);
   if (!sampler.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -69,14 +88,17 @@ absl::StatusOr<DiscreteLaplaceCore> DiscreteLaplaceCore::Create(double epsilon,
   return DiscreteLaplaceCore(*sampler, sensitivity);
 }
 
+// t = num / den with den a power of two and num < 2^53: D den and num are exact doubles.
 double DiscreteLaplaceCore::epsilon() const {
   auto r = scale_rational();
-  return RatioUp(static_cast<long double>(sensitivity_) * r.den, r.num);
+  return DivUp(std::ldexp(static_cast<double>(sensitivity_), 63 - __builtin_clzll(r.den)),
+               static_cast<double>(r.num));
 }
 
 double DiscreteLaplaceCore::noise_multiplier() const {
   auto r = scale_rational();
-  return RatioDown(static_cast<long double>(r.num), static_cast<long double>(r.den) * sensitivity_);
+  return DivDown(static_cast<double>(r.num),
+                 std::ldexp(static_cast<double>(sensitivity_), 63 - __builtin_clzll(r.den)));
 }
 
 double DiscreteLaplaceCore::stddev() const {

@@ -14,6 +14,12 @@ namespace dpkit::mechanisms::internal {
 // (double)a / b rounded up / down (via long double, then one ulp towards safety).
 double RatioUp(long double a, long double b);
 double RatioDown(long double a, long double b);
+// The smallest double >= a / b and the largest double <= a / b (finite positive a, b; exact:
+// uses the sign of the fma residual).
+double DivUp(double a, double b);
+double DivDown(double a, double b);
+// The smallest double >= x.
+double ToDoubleUp(long double x);
 
 // x + DLap(t) on the integers with integer sensitivity D: epsilon_actual = D / t <= epsilon.
 class DiscreteLaplaceCore {

@@ -49,7 +49,7 @@ bool RandomizedResponse::RandomizeBit(bool value, random::BitGenerator& gen) con
 }
 
 double RandomizedResponse::epsilon() const {
-  return internal::RatioUp(static_cast<long double>(eps_.num), eps_.den);
+  return internal::ToDoubleUp(static_cast<long double>(eps_.num) / eps_.den);  // exact
 }
 
 double RandomizedResponse::keep_probability() const {

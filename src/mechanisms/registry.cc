@@ -1,6 +1,8 @@
 #include "dpkit/mechanisms/registry.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -114,7 +116,13 @@ absl::StatusOr<int64_t> IntegerValue(double v, const char* param, const std::str
   return static_cast<int64_t>(v);
 }
 
-std::string Num(double x) { return FormatDouble(x); }
+// 10 significant digits, never below the value (privacy numbers are shown conservatively).
+std::string Num(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.10g", x);
+  if (std::strtod(buf, nullptr) < x) std::snprintf(buf, sizeof(buf), "%.10g", x * (1 + 1e-10));
+  return buf;
+}
 
 enum Family { kRealAdditive, kIntAdditive, kSelection, kSvt, kRr };
 
@@ -309,8 +317,9 @@ absl::StatusOr<NoiseResult> RunSvt(const NoiseRequest& r, random::BitGenerator& 
   out.output_kind = "above";
   DPKIT_ASSIGN_OR_RETURN(out.above, m.Run(r.queries, gen));
   out.noise_scale = m.query_noise_scale();
-  out.noise_scale_meaning = absl::StrCat("laplace scale of each query's noise (threshold noise ",
-                                         Num(m.threshold_noise_scale()), ")");
+  out.noise_scale_meaning = "laplace scale of each query's noise";
+  out.notes.push_back(
+      absl::StrCat("threshold noise: laplace scale ", Num(m.threshold_noise_scale())));
   out.privacy_map = m.privacy_map();
   out.privacy_claim = absl::StrCat("epsilon=", Num(m.epsilon()), " pure DP (threshold ",
                                    Num(m.threshold_epsilon()), " + queries ",

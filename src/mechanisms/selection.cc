@@ -89,7 +89,9 @@ absl::StatusOr<SelectionMechanism> SelectionMechanism::Create(const SelectionOpt
 double SelectionMechanism::epsilon() const {
   const long double divisor =
       static_cast<long double>(grid_sensitivity_) * (options_.monotonic ? 1 : 2);
-  return internal::RatioUp(static_cast<long double>(coef_num_) * divisor, coef_den_);
+  // num * divisor < 2^64 and den = 2^k: exact in long double.
+  return internal::ToDoubleUp(std::ldexp(static_cast<long double>(coef_num_) * divisor,
+                                         -(63 - __builtin_clzll(coef_den_))));
 }
 
 PrivacyMap SelectionMechanism::privacy_map() const {
