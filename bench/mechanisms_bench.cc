@@ -126,3 +126,5 @@ BENCHMARK(BM_RandomizedResponse)->Arg(2)->Arg(100);
 
 }  // namespace
 }  // namespace dpkit::mechanisms
+
+BENCHMARK_MAIN();
