@@ -603,6 +603,19 @@ TEST(CsvWriteTest, RoundTripsValuesTypesAndNulls) {
   EXPECT_THAT(WriteCsvString(t), HasSubstr("-1e+300"));
 }
 
+TEST(CsvWriteTest, NumbersAreQuotedWhenTheyCouldBeMisread) {
+  std::vector<Column> cols;
+  cols.push_back(Column::Int64("i", {0, 12}));
+  cols.push_back(Column::Double("d", {1.5, -2.0}));
+  Table t = *Table::Make(std::move(cols));
+  CsvWriteOptions dot;
+  dot.delimiter = '.';
+  EXPECT_EQ(WriteCsvString(t, dot), "i.d\n0.\"1.5\"\n12.-2\n");
+  CsvWriteOptions zero_is_null;
+  zero_is_null.null_token = "0";
+  EXPECT_EQ(WriteCsvString(t, zero_is_null), "i,d\n\"0\",1.5\n12,-2\n");
+}
+
 TEST(CsvWriteTest, DiskFullIsReportedAndLeavesNoPartialFile) {
   const std::string dir = TempDir();
   const std::string path = dir + "/out.csv";

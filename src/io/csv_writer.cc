@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,45 @@ bool NeedsQuotes(std::string_view f, char delimiter, std::string_view null_token
     if (c == delimiter || c == '"' || c == '\n' || c == '\r') return true;
   }
   return false;
+}
+
+// Appends one cell of `col` (formatted, quoted if needed) to `out`.
+void AppendCell(const Column& col, int64_t r, const CsvWriteOptions& options, bool numbers_safe,
+                std::string* out) {
+  if (col.IsNull(r)) {
+    out->append(options.null_token);
+    return;
+  }
+  char buf[64];
+  switch (col.type()) {
+    case DataType::kString:
+      AppendCsvField(col.StringAt(r), options.delimiter, options.null_token, out);
+      return;
+    case DataType::kInt64:
+      if (numbers_safe) {
+        auto res = std::to_chars(buf, buf + sizeof(buf), col.int64_values()[r]);
+        out->append(buf, res.ptr);
+        return;
+      }
+      break;
+    case DataType::kDouble:
+      if (numbers_safe && std::isfinite(col.double_values()[r])) {
+        auto res = std::to_chars(buf, buf + sizeof(buf), col.double_values()[r]);
+        out->append(buf, res.ptr);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  AppendCsvField(col.FormatValue(r), options.delimiter, options.null_token, out);
+}
+
+// Finite numbers can be written unquoted unless the delimiter could occur in them or the null
+// token could equal one (every number has a digit).
+bool NumbersSafe(const CsvWriteOptions& options) {
+  return std::string_view("0123456789.-+eE").find(options.delimiter) == std::string_view::npos &&
+         options.null_token.find_first_of("0123456789") == std::string::npos;
 }
 
 std::string DirOf(const std::string& path) {
@@ -199,17 +240,11 @@ std::string WriteCsvString(const Table& table, const CsvWriteOptions& options) {
     }
     out += options.line_ending;
   }
+  const bool numbers_safe = NumbersSafe(options);
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     for (int c = 0; c < nc; ++c) {
       if (c > 0) out.push_back(options.delimiter);
-      const Column& col = table.column(c);
-      if (col.IsNull(r)) {
-        out += options.null_token;
-      } else if (col.type() == DataType::kString) {
-        AppendCsvField(col.StringAt(r), options.delimiter, options.null_token, &out);
-      } else {
-        AppendCsvField(col.FormatValue(r), options.delimiter, options.null_token, &out);
-      }
+      AppendCell(table.column(c), r, options, numbers_safe, &out);
     }
     out += options.line_ending;
   }
@@ -223,20 +258,14 @@ absl::Status WriteCsv(const Table& table, const std::string& path, const CsvWrit
   }
   DPKIT_ASSIGN_OR_RETURN(std::unique_ptr<CsvWriter> w,
                          CsvWriter::Open(path, table.ColumnNames(), options, env));
-  // Format in blocks of rows (FormatValue per cell; strings straight from the dictionary).
+  // Format in blocks of rows; numbers with std::to_chars, strings straight from the dictionary.
   const int nc = table.num_columns();
   std::string block;
+  const bool numbers_safe = NumbersSafe(options);
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     for (int c = 0; c < nc; ++c) {
       if (c > 0) block.push_back(options.delimiter);
-      const Column& col = table.column(c);
-      if (col.IsNull(r)) {
-        block += options.null_token;
-      } else if (col.type() == DataType::kString) {
-        AppendCsvField(col.StringAt(r), options.delimiter, options.null_token, &block);
-      } else {
-        AppendCsvField(col.FormatValue(r), options.delimiter, options.null_token, &block);
-      }
+      AppendCell(table.column(c), r, options, numbers_safe, &block);
     }
     block += options.line_ending;
     if (block.size() >= (1 << 16)) {

@@ -252,26 +252,40 @@ absl::StatusOr<EncodedTable> EncodedTable::FromTable(const Table& table, const D
                                     domain.size(a) - 1, ", but the column has type ",
                                     DataTypeName(col.type())));
     }
-    std::vector<int32_t> codes(col.size());
-    const auto& v = col.int64_values();
+    const int64_t n = col.size();
     const int64_t size = domain.size(a);
-    for (int64_t r = 0; r < col.size(); ++r) {
-      if (col.IsNull(r)) {
-        return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1,
-                                      ": missing value; encoded data must have a code in every "
-                                      "cell"));
+    if (col.has_nulls()) {
+      for (int64_t r = 0; r < n; ++r) {
+        if (col.IsNull(r)) {
+          return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1,
+                                        ": missing value; encoded data must have a code in "
+                                        "every cell"));
+        }
       }
-      if (v[r] < 0 || v[r] >= size) {
-        return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1, ": code ",
-                                      v[r], " outside the domain 0..", size - 1,
-                                      "; fix the data or the domain size"));
-      }
+    }
+    std::vector<int32_t> codes(n);
+    const int64_t* v = col.int64_values().data();
+    bool bad = false;
+    for (int64_t r = 0; r < n; ++r) {
+      bad |= static_cast<uint64_t>(v[r]) >= static_cast<uint64_t>(size);
       codes[r] = static_cast<int32_t>(v[r]);
+    }
+    if (bad) {
+      for (int64_t r = 0; r < n; ++r) {
+        if (v[r] < 0 || v[r] >= size) {
+          return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1,
+                                        ": code ", v[r], " outside the domain 0..", size - 1,
+                                        "; fix the data or the domain size"));
+        }
+      }
     }
     cols.push_back(std::move(codes));
   }
-  absl::StatusOr<EncodedTable> t = Create(domain, std::move(cols));
-  if (t.ok() && domain.num_attributes() == 0) t->num_rows_ = table.num_rows();
+  // Every code was checked above.
+  EncodedTable t;
+  t.domain_ = domain;
+  t.columns_ = std::move(cols);
+  t.num_rows_ = table.num_rows();
   return t;
 }
 
