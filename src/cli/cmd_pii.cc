@@ -141,7 +141,7 @@ absl::Status RunEval(const PiiArgs& a, Context& ctx) {
   return absl::OkStatus();
 }
 
-Runner Setup(CLI::App& app) {
+Runner PiiSetup(CLI::App& app) {
   auto args = std::make_shared<PiiArgs>();
   app.require_subcommand(1);
   CLI::App* scan = app.add_subcommand("scan", "Per-column PII report: types, class, confidence, privacy unit");
@@ -176,6 +176,6 @@ Runner Setup(CLI::App& app) {
 
 }  // namespace
 
-DPKIT_CLI_COMMAND("pii", "Detect and replace personal data (scan, replace, keygen, eval)", Setup);
+DPKIT_CLI_COMMAND("pii", "Detect and replace personal data (scan, replace, keygen, eval)", PiiSetup);
 
 }  // namespace dpkit::cli

@@ -35,7 +35,7 @@ absl::Status RunCustomers(const SampleArgs& a, Context& ctx) {
   return absl::OkStatus();
 }
 
-Runner Setup(CLI::App& app) {
+Runner SampleSetup(CLI::App& app) {
   auto args = std::make_shared<SampleArgs>();
   app.require_subcommand(1);
   CLI::App* customers = app.add_subcommand(
@@ -53,6 +53,6 @@ Runner Setup(CLI::App& app) {
 
 }  // namespace
 
-DPKIT_CLI_COMMAND("sample", "Generate demo data (sample customers)", Setup);
+DPKIT_CLI_COMMAND("sample", "Generate demo data (sample customers)", SampleSetup);
 
 }  // namespace dpkit::cli

@@ -1164,14 +1164,53 @@ class Detector {
         ++x;
         continue;
       }
-      ScoreRun(x, y);
+      runs_.push_back({x, y, ScoreRun(x, y)});
       x = y;
+    }
+    ListNames();
+  }
+
+  // Names in a list: "Kónya, Becker and Vasquez". A list of >= 3 single capitalised words where
+  // at least one is already a name (or in the name lists) makes every item a name.
+  void ListNames() {
+    size_t i = 0;
+    while (i < runs_.size()) {
+      size_t j = i;
+      while (j + 1 < runs_.size()) {
+        const NameRun& a = runs_[j];
+        const NameRun& b = runs_[j + 1];
+        size_t ae = words_[a.y - 1].b + words_[a.y - 1].w.size();
+        std::string_view between = t_.substr(ae, words_[b.x].b - ae);
+        if (between != ", " && between != " and " && between != ", and " && between != " & ") break;
+        ++j;
+      }
+      if (j - i + 1 >= 3) {
+        int hits = 0;
+        bool singles = true;
+        for (size_t r = i; r <= j; ++r) {
+          singles &= runs_[r].y - runs_[r].x == 1;
+          std::string_view w = words_[runs_[r].x].w;
+          hits += runs_[r].score >= 0.5 || lexicon::IsGivenName(w) || lexicon::IsSurname(w);
+        }
+        if (singles && hits >= 1) {
+          for (size_t r = i; r <= j; ++r) {
+            const Word& w = words_[runs_[r].x];
+            if (runs_[r].score < 0.5) Add(EntityType::kPerson, w.b, w.b + w.w.size(), 0.55);
+          }
+        }
+      }
+      i = j + 1;
     }
   }
 
-  void ScoreRun(size_t x, size_t y) {
+  struct NameRun {
+    size_t x, y;
+    double score;
+  };
+
+  double ScoreRun(size_t x, size_t y) {
     const size_t k = y - x;
-    if (k > 4) return;
+    if (k > 4) return 0;
     bool org = false, given = false, sur = false, initial_mid = false, non_ascii = false;
     for (size_t i = x; i < y; ++i) {
       std::string_view w = words_[i].w;
@@ -1182,11 +1221,11 @@ class Detector {
       if (i > x && i + 1 < y && IsInitial(w)) initial_mid = true;
       non_ascii |= HasNonAscii(w);
     }
-    if (org || lexicon::IsStreetPrefixWord(words_[x].w)) return;
+    if (org || lexicon::IsStreetPrefixWord(words_[x].w)) return -1;
     // "Kimberly Way", "Isaac Lodge": a street type that is not also a surname ends the run.
     {
       std::string_view lastw = words_[y - 1].w;
-      if (k >= 2 && lexicon::IsStreetType(lastw) && !lexicon::IsSurname(lastw)) return;
+      if (k >= 2 && lexicon::IsStreetType(lastw) && !lexicon::IsSurname(lastw)) return -1;
     }
     const size_t b = words_[x].b;
     const size_t e = words_[y - 1].b + words_[y - 1].w.size() -
@@ -1224,6 +1263,7 @@ class Detector {
       s += k >= 2 ? 0.35 : 0.25;
     if (k == 1 && !given && sentence_start && !titled && !dialogue) s -= 0.3;
     if (s >= 0.5) Add(EntityType::kPerson, b, e, std::min(0.95, s));
+    return s;
   }
 
   std::vector<Span> Resolve(const DetectOptions& options) {
@@ -1255,6 +1295,7 @@ class Detector {
   std::string_view t_;
   std::vector<Span> spans_;
   std::vector<Word> words_;
+  std::vector<NameRun> runs_;
   bool tokenized_ = false;
 };
 

@@ -307,6 +307,16 @@ ColumnScan ScanColumn(const std::string& name, const std::vector<std::string>& v
     return s;
   }
 
+  // A header that names an entity type whose values contradict it ("Time on Website" holding
+  // durations, "event_name" holding event labels) is not enough on its own.
+  if (cue != nullptr && cue->entity != EntityType::kNone && n >= 20 && frac < 0.2) {
+    s.column_class = ColumnClass::kSafe;
+    s.confidence = 0.55;
+    s.header_cue = cue->key[0] == '+' ? cue->key + 1 : cue->key;
+    s.reasons.push_back(absl::StrFormat("header suggests %s but only %.0f%% of sampled cells are",
+                                        EntityTypeName(cue->entity), 100 * frac));
+    return s;
+  }
   if (cue != nullptr) {
     s.column_class = cue->cls;
     s.confidence = cue->weight;
