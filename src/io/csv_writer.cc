@@ -232,6 +232,7 @@ absl::Status CsvWriter::Close() {
 
 std::string WriteCsvString(const Table& table, const CsvWriteOptions& options) {
   std::string out;
+  out.reserve(static_cast<size_t>(table.num_rows()) * (table.num_columns() * 8 + 1) + 4096);
   const int nc = table.num_columns();
   if (options.write_header) {
     for (int c = 0; c < nc; ++c) {
