@@ -31,7 +31,7 @@ using test::AuditOptions;
 using test::BinOf;
 
 // Runs the audit and prints its result (so the empirical bounds appear in the test log).
-test::AuditResult AuditNeighbours(const test::OutcomeSampler& on_d,
+test::AuditResult RunAudit(const test::OutcomeSampler& on_d,
                                   const test::OutcomeSampler& on_d_prime,
                                   const AuditOptions& options) {
   test::AuditResult r = test::AuditNeighbours(on_d, on_d_prime, options);
@@ -64,7 +64,7 @@ AuditOptions DiscreteOptions(uint64_t seed) {
 
 TEST(LaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
   auto m = *LaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 1});
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), 0.125); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), 0.125); },
                            [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), 0.125); },
                            RealOptions(301));
   EXPECT_LE(r.epsilon_lower_bound, m.epsilon()) << r.ToString();
@@ -75,7 +75,7 @@ TEST(LaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
 TEST(LaplaceAuditTest, CatchesHalfTheNoise) {
   // A broken mechanism that adds half the noise its epsilon = 1 claim needs.
   auto broken = *LaplaceMechanism::Create({.epsilon = 2, .l1_sensitivity = 1});
-  auto r = AuditNeighbours(
+  auto r = RunAudit(
       [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(0, g), 0.125); },
       [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(1, g), 0.125); },
       RealOptions(302));
@@ -86,7 +86,7 @@ TEST(GaussianAuditTest, EmpiricalEpsilonWithinClaim) {
   const double delta = 1e-5;
   auto m = *GaussianMechanism::Create({.epsilon = 1, .delta = delta, .l2_sensitivity = 1});
   const double w = m.noise_scale() / 8;
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), w); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), w); },
                            [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), w); },
                            RealOptions(303, delta));
   EXPECT_LE(r.epsilon_lower_bound, 1.0) << r.ToString();
@@ -97,7 +97,7 @@ TEST(GaussianAuditTest, CatchesHalfTheNoise) {
   auto good = *GaussianMechanism::Create({.epsilon = 1, .delta = delta, .l2_sensitivity = 1});
   auto broken = *GaussianMechanism::Create({.sigma = good.noise_scale() / 2, .l2_sensitivity = 1});
   const double w = broken.noise_scale() / 8;
-  auto r = AuditNeighbours(
+  auto r = RunAudit(
       [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(0, g), w); },
       [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(1, g), w); },
       RealOptions(304, delta));
@@ -106,7 +106,7 @@ TEST(GaussianAuditTest, CatchesHalfTheNoise) {
 
 TEST(DiscreteLaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
   auto m = *DiscreteLaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 2});
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
                            [&](random::BitGenerator& g) { return m.AddNoise(2, g); },
                            RealOptions(305));
   EXPECT_LE(r.epsilon_lower_bound, m.epsilon()) << r.ToString();
@@ -116,7 +116,7 @@ TEST(DiscreteLaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
 TEST(DiscreteGaussianAuditTest, EmpiricalEpsilonWithinClaim) {
   const double delta = 1e-5;
   auto m = *DiscreteGaussianMechanism::Create({.epsilon = 1, .delta = delta, .l2_sensitivity = 1});
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
                            [&](random::BitGenerator& g) { return m.AddNoise(1, g); },
                            RealOptions(306, delta));
   EXPECT_LE(r.epsilon_lower_bound, 1.0) << r.ToString();
@@ -133,7 +133,7 @@ const std::vector<double> kScoresD = {0, 1, 1, 1, 1};
 const std::vector<double> kScoresDPrime = {1, 0, 0, 0, 0};
 
 test::AuditResult AuditSelection(const SelectionMechanism& m, uint64_t seed) {
-  return AuditNeighbours(
+  return RunAudit(
       [&](random::BitGenerator& g) { return static_cast<int64_t>(*m.Select(kScoresD, g)); },
       [&](random::BitGenerator& g) { return static_cast<int64_t>(*m.Select(kScoresDPrime, g)); },
       DiscreteOptions(seed));
@@ -179,7 +179,7 @@ TEST(SparseVectorAuditTest, EmpiricalEpsilonWithinClaim) {
   SparseVectorOptions o{.epsilon = 1, .sensitivity = 1, .threshold = 0, .max_above = 1};
   // Every query moves by the sensitivity, in opposite directions for the first and the rest.
   const std::vector<double> d = {-1, 0, 0, 0, 1}, d_prime = {0, -1, -1, -1, 0};
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return FirstAbove(o, d, g); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return FirstAbove(o, d, g); },
                            [&](random::BitGenerator& g) { return FirstAbove(o, d_prime, g); },
                            RealOptions(330));
   auto proto = *SparseVector::Create(o);
@@ -198,7 +198,7 @@ TEST(SparseVectorAuditTest, CatchesMissingQueryNoise) {
     }
     return static_cast<int64_t>(q.size());
   };
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return broken(d, g); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return broken(d, g); },
                            [&](random::BitGenerator& g) { return broken(d_prime, g); },
                            DiscreteOptions(331));
   EXPECT_GT(r.epsilon_lower_bound, 2.0) << r.ToString();
@@ -209,13 +209,13 @@ TEST(SparseVectorAuditTest, CatchesMissingQueryNoise) {
 
 TEST(RandomizedResponseAuditTest, BinaryAndKaryWithinClaim) {
   auto binary = *RandomizedResponse::Create({.epsilon = 1.5});
-  auto r = AuditNeighbours([&](random::BitGenerator& g) { return *binary.Randomize(0, g); },
+  auto r = RunAudit([&](random::BitGenerator& g) { return *binary.Randomize(0, g); },
                            [&](random::BitGenerator& g) { return *binary.Randomize(1, g); },
                            RealOptions(340));
   EXPECT_LE(r.epsilon_lower_bound, binary.epsilon()) << r.ToString();
   EXPECT_GT(r.epsilon_lower_bound, 1.4) << r.ToString();
   auto k = *RandomizedResponse::Create({.epsilon = 1.5, .categories = 6});
-  r = AuditNeighbours([&](random::BitGenerator& g) { return *k.Randomize(2, g); },
+  r = RunAudit([&](random::BitGenerator& g) { return *k.Randomize(2, g); },
                       [&](random::BitGenerator& g) { return *k.Randomize(5, g); },
                       RealOptions(341));
   EXPECT_LE(r.epsilon_lower_bound, k.epsilon()) << r.ToString();
@@ -284,7 +284,7 @@ TEST(FloatingPointAttackTest, DpkitLaplaceSupportsDoNotSeparate) {
   EXPECT_EQ(revealing, 0);
   EXPECT_EQ(ratio_violations, 0);
   // And the audit's empirical bound stays within the claim (fine bins near the boundary).
-  auto r = AuditNeighbours(
+  auto r = RunAudit(
       [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), 1.0 / 64); },
       [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), 1.0 / 64); },
       RealOptions(352));
