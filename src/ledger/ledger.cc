@@ -147,6 +147,36 @@ absl::StatusOr<double> RhoOf(const PrivacyMap& m) {
   return per * static_cast<double>(m.repetitions);
 }
 
+// Adds `maps` (a batch of stored charges) to `acc`. For the zcdp and rdp accountants, whose
+// composition is a sum (of rho, or of RDP curves per order) and for which a map with
+// `repetitions = r` costs exactly r times the map, identical maps are grouped into one map with
+// the summed repetitions first: the result is the same (up to floating-point rounding) and the
+// expensive per-map work (an RDP curve of a subsampled Gaussian: ~70 ms) is done once per
+// distinct map instead of once per charge. Other accountants get the maps one by one, in order.
+absl::Status FoldMaps(AccountantKind kind, Accountant& acc, const std::vector<PrivacyMap>& maps) {
+  if (kind != AccountantKind::kRdp && kind != AccountantKind::kZcdp) {
+    for (const PrivacyMap& m : maps) DPKIT_RETURN_IF_ERROR(acc.Add(m));
+    return absl::OkStatus();
+  }
+  std::map<std::string, PrivacyMap> groups;  // key: the map without name and repetitions
+  std::vector<std::string> order;
+  for (const PrivacyMap& m : maps) {
+    PrivacyMap key_map = m;
+    key_map.mechanism.clear();
+    key_map.repetitions = 1;
+    std::string key = key_map.ToJson();
+    auto [it, inserted] = groups.emplace(key, key_map);
+    if (inserted) {
+      it->second.repetitions = m.repetitions;
+      order.push_back(std::move(key));
+    } else {
+      it->second.repetitions += m.repetitions;
+    }
+  }
+  for (const std::string& key : order) DPKIT_RETURN_IF_ERROR(acc.Add(groups.at(key)));
+  return absl::OkStatus();
+}
+
 std::string MechanismNames(const std::vector<PrivacyMap>& maps) {
   std::vector<std::string> names;
   for (const auto& m : maps) {
@@ -703,6 +733,7 @@ absl::StatusOr<Ledger::Impl::BudgetState*> Ledger::Impl::Refresh(const BudgetRow
   s.Bind(1, b.id).Bind(2, st.last_id);
   bool changed = false;
   absl::Status error;
+  std::vector<PrivacyMap> batch;
   while (error.ok()) {
     absl::StatusOr<bool> row = s.Step();
     if (!row.ok()) {
@@ -725,16 +756,20 @@ absl::StatusOr<Ledger::Impl::BudgetState*> Ledger::Impl::Refresh(const BudgetRow
           break;
         }
         st.rho += *r;
-      } else if (absl::Status a = st.accountant->Add(m); !a.ok()) {
-        error = CorruptionError(
-            path(), absl::StrCat("charge #", id, " cannot be composed by the ",
-                                 AccountantKindName(b.accountant), " accountant: ", a.message()));
-        break;
+      } else {
+        batch.push_back(m);
       }
     }
     st.last_id = id;
     ++st.num_charged;
     changed = true;
+  }
+  if (error.ok() && !batch.empty()) {
+    if (absl::Status a = FoldMaps(b.accountant, *st.accountant, batch); !a.ok()) {
+      error = CorruptionError(path(), absl::StrCat("a stored charge cannot be composed by the ",
+                                                   AccountantKindName(b.accountant),
+                                                   " accountant: ", a.message()));
+    }
   }
   if (!error.ok()) {
     cache_.erase(b.id);  // partially folded: rebuild from scratch next time
@@ -1100,6 +1135,7 @@ absl::Status Ledger::Impl::CheckIntegrity() {
     double rho = 0;
     int64_t n = 0;
     Spend last_stored;
+    std::vector<PrivacyMap> all_maps;
     DPKIT_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT id, privacy_maps, epsilon_spent, "
                                                 "delta_spent, rho_spent FROM charges WHERE "
                                                 "budget_id = ? AND status = 'charged' ORDER BY id"));
@@ -1118,8 +1154,8 @@ absl::Status Ledger::Impl::CheckIntegrity() {
           absl::StatusOr<double> r = RhoOf(m);
           if (!r.ok()) return CorruptionError(path(), std::string(r.status().message()));
           rho += *r;
-        } else if (absl::Status a = acc->Add(m); !a.ok()) {
-          return CorruptionError(path(), absl::StrCat("charge #", id, ": ", a.message()));
+        } else {
+          all_maps.push_back(m);
         }
       }
       last_stored = {s.ColumnDouble(2), s.ColumnDouble(3), s.ColumnDouble(4)};
@@ -1135,6 +1171,11 @@ absl::Status Ledger::Impl::CheckIntegrity() {
       }
     }
     if (n == 0) continue;
+    if (!b.budget.is_rho()) {
+      if (absl::Status a = FoldMaps(b.accountant, *acc, all_maps); !a.ok()) {
+        return CorruptionError(path(), absl::StrCat(where, ": ", a.message()));
+      }
+    }
     DPKIT_ASSIGN_OR_RETURN(Spend recomposed, ComputeSpend(b, acc.get(), rho, false));
     const bool match = b.budget.is_rho()
                            ? NearlyEqual(recomposed.rho, last_stored.rho)

@@ -345,6 +345,28 @@ TEST_F(LedgerTest, StatePersistsAcrossReopenAndAcrossHandles) {
   EXPECT_TRUE(a->CheckIntegrity().ok());
 }
 
+// A fresh handle folds the whole history at once, grouping identical maps for rdp/zcdp; the
+// result must agree with the charge-by-charge totals the receipts reported.
+TEST_F(LedgerTest, ColdFoldOfHistoryMatchesIncrementalTotals) {
+  auto a = OpenLedger();
+  ASSERT_TRUE(
+      a->CreateBudget("d", "u", Budget::EpsilonDelta(100, 1e-6), AccountantKind::kRdp).ok());
+  double last = 0;
+  for (int i = 0; i < 30; ++i) {
+    const PrivacyMap m = PrivacyMap::Gaussian(i % 2 == 0 ? 10.0 : 20.0, "q" + std::to_string(i));
+    auto r = a->Charge("d", "u", {m, m}, "q");
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_GT(r->spent.epsilon, last);
+    last = r->spent.epsilon;
+  }
+  auto b = OpenLedger();
+  auto st = b->Status("d", "u");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_NEAR(st->spent.epsilon, last, 1e-9 * last);
+  EXPECT_EQ(st->num_charges, 30);
+  EXPECT_TRUE(b->CheckIntegrity().ok());
+}
+
 TEST_F(LedgerTest, TimestampsComeFromTheEnvClockAndCallerDefaults) {
   testing::FaultInjectionEnv env(Env::Default());
   env.SetNowMicros(1700000000123456);

@@ -29,7 +29,9 @@
 //   synchronous=FULL). A refused charge is recorded with status "refused" (it spends nothing).
 //   Composition is incremental: each Ledger keeps, per budget, the composed accountant and the
 //   id of the last charge folded into it, and folds in only newer charges (other processes'
-//   too); this is exact because charges are append-only. Charge first folds and prices in a
+//   too); this is exact because charges are append-only. For the zcdp and rdp accountants
+//   identical maps in a folded batch are added once with summed repetitions (their composition
+//   is a sum, so this equals adding them one by one up to rounding). Charge first folds and prices in a
 //   read transaction, then re-checks under the write lock, re-pricing only if another process
 //   committed in between, so expensive composition rarely happens inside the lock.
 //
