@@ -26,7 +26,8 @@ enum class AccountantKind {
            // to its tightest (epsilon, delta) at the target delta share first)
   kZcdp,   // rho adds (pure eps -> rho = eps^2/2); converted to (eps, delta) at the end
   kRdp,    // RDP curves add per order; improved RDP -> (eps, delta) conversion by default
-  kPld,    // numerical composition of privacy loss distributions (FFT), with error bound
+  kPld,    // numerical composition of privacy loss distributions (FFT), with error bound;
+           // answers min(PLD upper bound, RDP, basic); also accepts approx-DP maps (KOV pair)
 };
 
 // "basic", "zcdp", "rdp", "pld".
@@ -44,7 +45,8 @@ class Accountant {
   virtual AccountantKind kind() const = 0;
 
   // Adds one release. Fails (InvalidArgument) for an invalid map or one this accountant cannot
-  // compose (e.g. kApproxDp into zCDP/RDP/PLD: callers must use kBasic for those).
+  // compose (kApproxDp into zCDP/RDP: use kBasic or kPld; a subsampled Gaussian with q < 1 or
+  // an rdp_curve into zCDP). A failed Add leaves the accountant unchanged.
   virtual absl::Status Add(const PrivacyMap& map) = 0;
 
   // Smallest epsilon such that everything added so far is (epsilon, delta)-DP.
