@@ -133,6 +133,11 @@ constexpr Cue kCues[] = {
     {"+vehicle", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
     {"+bloodtype", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
     {"height", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
+    {"+centimeters", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
+    {"+feetinches", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
+    {"+kilograms", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
+    {"+pounds", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
+    {"+expir", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
     {"weight", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.5},
     {"title", ColumnClass::kQuasiIdentifier, EntityType::kNone, 0.4},
 };
