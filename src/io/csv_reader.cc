@@ -952,6 +952,14 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
                                 "malformed header line (unbalanced quotes or text after a "
                                 "closing quote)"));
     }
+    // The whole header (it may span lines inside quotes) must be valid UTF-8 before any of it
+    // appears in a message.
+    const int64_t bad = internal::FirstInvalidUtf8(begin, static_cast<size_t>(body - begin));
+    if (bad >= 0) {
+      return DataError(Prefixed(source, data, bad,
+                                "invalid UTF-8 byte sequence; convert the file to UTF-8 (for "
+                                "example: iconv -f latin1 -t utf-8 in.csv > out.csv)"));
+    }
     absl::flat_hash_set<std::string> seen;
     for (size_t i = 0; i < names.size(); ++i) {
       if (names[i].empty()) {

@@ -258,6 +258,10 @@ TEST(CsvReadTest, InvalidUtf8NamesTheLine) {
   EXPECT_EQ(t.column(0).StringAt(0), "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
 }
 
+TEST(CsvReadTest, InvalidUtf8InAMultiLineHeader) {
+  EXPECT_THAT(ReadError("a,\"b\nc\xFF\"\n1,2\n", Named("h.csv")), HasSubstr("h.csv:2: invalid UTF-8"));
+}
+
 TEST(CsvReadTest, RaggedRowsNameFileAndLine) {
   std::string msg = ReadError("a,b,c\n1,2,3\n4,5\n", Named("r.csv"));
   EXPECT_THAT(msg, HasSubstr("r.csv:3:"));

@@ -186,7 +186,9 @@ TEST(DataFilesTest, EveryCsvInSharedDataReads) {
   for (const char* f : files) {
     absl::StatusOr<Table> t = ReadCsv(DataPath(f));
     EXPECT_TRUE(t.ok()) << f << ": " << t.status();
-    if (t.ok()) EXPECT_GT(t->num_rows(), 0) << f;
+    if (t.ok()) {
+      EXPECT_GT(t->num_rows(), 0) << f;
+    }
   }
   // scikit-learn's files start with "n_samples,n_features,class names": a ragged first line
   // that is reported as such, and skipped with skip_lines.
