@@ -94,7 +94,7 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
     id[i] = 100001 + i;
     // Gender and name.
     double g = Uniform01(gen);
-    gender[i] = g < 0.505 ? "F" : (g < 0.995 ? "M" : "X");
+    gender[i].assign(1, g < 0.505 ? 'F' : (g < 0.995 ? 'M' : 'X'));
     auto given_list = gender[i] == "F"   ? lexicon::FemaleGivenNames()
                       : gender[i] == "M" ? lexicon::MaleGivenNames()
                                          : (UniformN(gen, 2) ? lexicon::FemaleGivenNames()
