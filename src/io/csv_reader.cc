@@ -208,7 +208,9 @@ class ChunkParser {
   ChunkParser(const ParseConfig& cfg, ChunkResult* out) : cfg_(cfg), out_(out) {}
 
   // Parses [b, e). `forced` (second pass): the kind of every slot, no widening.
-  void Run(const char* b, const char* e, const std::vector<Kind>* forced) {
+  // `reserve_bytes`: how much input the column buffers should be sized for (the first chunk
+  // is sized for the whole body so that the merge can keep its buffers and only append).
+  void Run(const char* b, const char* e, const std::vector<Kind>* forced, size_t reserve_bytes) {
     out_->cols.assign(cfg_.slots.size(), ColBuf());
     for (size_t s = 0; s < cfg_.slots.size(); ++s) {
       ColBuf& c = out_->cols[s];
@@ -224,7 +226,8 @@ class ChunkParser {
     const size_t probe = std::min<size_t>(static_cast<size_t>(e - b), size_t{1} << 20);
     if (probe > 0) {
       const int64_t lines = std::count(b, b + probe, '\n') + 1;
-      est_rows_ = static_cast<int64_t>(static_cast<double>(e - b) / probe * lines * 1.02) + 16;
+      est_rows_ =
+          static_cast<int64_t>(static_cast<double>(reserve_bytes) / probe * lines * 1.02) + 16;
       if (cfg_.max_rows >= 0) est_rows_ = std::min(est_rows_, cfg_.max_rows);
       for (ColBuf& c : out_->cols) Reserve(c);
     }
@@ -805,13 +808,11 @@ absl::StatusOr<Column> MergeColumn(const SlotConfig& sc, Kind kind,
   }
   if (UsesInts(kind)) {
     std::vector<int64_t> ints;
-    if (chunks.size() == 1 && chunks[0].cols[slot].kind == kind) {
-      ints = std::move(chunks[0].cols[slot].ints);
-    } else {
-      ints.reserve(total);
-    }
-    for (auto& ch : chunks) {
-      if (chunks.size() == 1 && ch.cols[slot].kind == kind) break;
+    const bool keep_first = chunks[0].cols[slot].kind == kind;
+    if (keep_first) ints = std::move(chunks[0].cols[slot].ints);
+    ints.reserve(total);
+    for (size_t k = keep_first ? 1 : 0; k < chunks.size(); ++k) {
+      auto& ch = chunks[k];
       ColBuf& c = ch.cols[slot];
       if (c.kind == Kind::kUnknown) {
         ints.insert(ints.end(), static_cast<size_t>(c.n), 0);
@@ -826,13 +827,11 @@ absl::StatusOr<Column> MergeColumn(const SlotConfig& sc, Kind kind,
   }
   if (kind == Kind::kDouble) {
     std::vector<double> dbls;
-    if (chunks.size() == 1 && chunks[0].cols[slot].kind == kind) {
-      dbls = std::move(chunks[0].cols[slot].dbls);
-    } else {
-      dbls.reserve(total);
-    }
-    for (auto& ch : chunks) {
-      if (chunks.size() == 1 && ch.cols[slot].kind == kind) break;
+    const bool keep_first = chunks[0].cols[slot].kind == kind;
+    if (keep_first) dbls = std::move(chunks[0].cols[slot].dbls);
+    dbls.reserve(total);
+    for (size_t k = keep_first ? 1 : 0; k < chunks.size(); ++k) {
+      auto& ch = chunks[k];
       ColBuf& c = ch.cols[slot];
       if (c.kind == Kind::kUnknown) {
         dbls.insert(dbls.end(), static_cast<size_t>(c.n), kNaN);
@@ -1110,7 +1109,9 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
     chunks[k].utf8_error = -1;
     int64_t bad = internal::FirstInvalidUtf8(bounds[k], static_cast<size_t>(bounds[k + 1] - bounds[k]));
     if (bad >= 0) chunks[k].utf8_error = (bounds[k] - begin) + bad;
-    ChunkParser(cfg, &chunks[k]).Run(bounds[k], bounds[k + 1], nullptr);
+    ChunkParser(cfg, &chunks[k])
+        .Run(bounds[k], bounds[k + 1], nullptr,
+             static_cast<size_t>((k == 0 ? body_end : bounds[k + 1]) - bounds[k]));
   });
 
   auto first_error = [&]() -> absl::Status {
@@ -1158,7 +1159,9 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
       const int64_t utf8 = chunks[k].utf8_error;
       chunks[k] = ChunkResult();
       chunks[k].utf8_error = utf8;
-      ChunkParser(cfg, &chunks[k]).Run(bounds[k], bounds[k + 1], &final_kind);
+      ChunkParser(cfg, &chunks[k])
+          .Run(bounds[k], bounds[k + 1], &final_kind,
+               static_cast<size_t>((k == 0 ? body_end : bounds[k + 1]) - bounds[k]));
     });
     DPKIT_RETURN_IF_ERROR(first_error());
   }
