@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
+#include "analytics/engine/bounds.h"
 #include "analytics/engine/noise.h"
 #include "analytics/engine/state.h"
 #include "analytics/testing_hooks.h"
@@ -726,61 +727,6 @@ ReleasedValue QuantileFromTree(const TreeEstimate& t, const std::vector<double>&
   return rv;
 }
 
-// Approximate min/max of a value column from a noisy log-scale histogram of the kept rows.
-absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
-                                                        const engine::BoundedRows& bounded,
-                                                        const ValueColumn& vc,
-                                                        const IntegerNoise& noise,
-                                                        random::BitGenerator& gen) {
-  // Bins: negative [-(2^(k+1)), -2^k) for k = 62..-10, zero (|x| < 2^-10), positive
-  // [2^k, 2^(k+1)) for k = -10..62.
-  constexpr int kMin = -10, kMax = 62, kSide = kMax - kMin + 1;
-  std::vector<int64_t> hist(2 * kSide + 1, 0);
-  const io::Column& col = table.column(vc.table_index);
-  for (int64_t r : bounded.row) {
-    if (col.IsNull(r)) continue;
-    double x = col.NumericAt(r);
-    int bin;
-    double ax = std::fabs(x);
-    if (ax < std::ldexp(1.0, kMin)) {
-      bin = kSide;
-    } else {
-      int k = std::clamp(static_cast<int>(std::floor(std::log2(ax))), kMin, kMax);
-      bin = x > 0 ? kSide + 1 + (k - kMin) : kSide - 1 - (k - kMin);
-    }
-    ++hist[bin];
-  }
-  for (auto& h : hist) h = noise.Add(h, gen);
-  // A bin is significant if its noisy count exceeds what noise alone reaches with prob 1e-3
-  // over all bins.
-  double tau = noise.HalfWidth(2e-3 / static_cast<double>(hist.size()));
-  int first = -1, last = -1;
-  for (int b = 0; b < static_cast<int>(hist.size()); ++b) {
-    if (static_cast<double>(hist[b]) > tau) {
-      if (first < 0) first = b;
-      last = b;
-    }
-  }
-  if (first < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "could not find bounds for column '", vc.name,
-        "' privately (too few rows for the budget); give \"lower\"/\"upper\" in the schema or "
-        "the query"));
-  }
-  auto edge = [&](int b, bool upper) -> double {
-    if (b == kSide) return 0.0;
-    if (b > kSide) {
-      int k = b - kSide - 1 + kMin;
-      return std::ldexp(1.0, upper ? k + 1 : k);
-    }
-    int k = kSide - 1 - b + kMin;
-    return -std::ldexp(1.0, upper ? k : k + 1);
-  };
-  double lo = edge(first, false), hi = edge(last, true);
-  if (!(hi > lo)) hi = lo + 1;
-  return std::make_pair(lo, hi);
-}
-
 int CompareKeys(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
     if (a[i] == b[i]) continue;
@@ -965,7 +911,8 @@ absl::StatusOr<QueryResult> Run(const io::Table& table, const io::Schema& schema
   QueryResult extra;
   for (auto& ab : p.auto_bounds) {
     ValueColumn& vc = p.rq.value_columns[ab.value_column];
-    DPKIT_ASSIGN_OR_RETURN(auto b, PrivateBounds(table, bounded, vc, *ab.noise, gen));
+    DPKIT_ASSIGN_OR_RETURN(auto b, engine::PrivateBounds(table, bounded, vc.table_index, vc.name,
+                                                         *ab.noise, gen));
     vc.lower = b.first;
     vc.upper = b.second;
     extra.notes.push_back(absl::StrCat("bounds for ", vc.name, " found privately: [",

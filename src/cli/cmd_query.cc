@@ -30,6 +30,10 @@ struct QueryArgs {
   bool explain = false;
   std::string sql;
   std::string sql_file;
+  bool no_header = false;
+  std::vector<std::string> names;
+  std::vector<std::string> null_tokens;
+  std::string delimiter = ",";
 };
 
 std::string Stem(const std::string& path) {
@@ -71,6 +75,17 @@ absl::Status RunQueryCommand(QueryArgs& a, Context& ctx) {
       name = Stem(spec);
     }
     io::CsvReadOptions ro;
+    ro.has_header = !a.no_header;
+    ro.column_names = a.names;
+    if (!a.null_tokens.empty()) ro.null_tokens = a.null_tokens;
+    if (a.delimiter == "\\t" || a.delimiter == "tab") {
+      ro.delimiter = '\t';
+    } else if (a.delimiter.size() == 1) {
+      ro.delimiter = a.delimiter[0];
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--delimiter must be one character (or 'tab'), got '", a.delimiter, "'"));
+    }
     io::Schema schema;
     if (!a.schemas.empty()) {
       DPKIT_ASSIGN_OR_RETURN(schema, io::LoadSchema(a.schemas[i]));
@@ -247,9 +262,14 @@ absl::Status RunQueryCommand(QueryArgs& a, Context& ctx) {
 
 Runner SetupQuery(CLI::App& app) {
   auto a = std::make_shared<QueryArgs>();
+  // Repeatable options take exactly one value each, so they never swallow the query text.
   app.add_option("--data", a->data, "CSV file (repeatable; name=path sets the table name, default: file stem)")
-      ->required();
-  app.add_option("--schema", a->schemas, "Schema JSON for each --data file, in order (privacy unit, bounds, keys)");
+      ->required()
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--schema", a->schemas, "Schema JSON for each --data file, in order (privacy unit, bounds, keys)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--budget-ledger,--ledger", a->ledger, "Budget ledger (SQLite) to charge before releasing");
   app.add_option("--dataset", a->dataset, "Dataset name in the ledger (default: the first table's name)");
   app.add_option("--epsilon", a->epsilon, "Privacy budget for this query (if the query has no WITH EPSILON)");
@@ -261,12 +281,18 @@ Runner SetupQuery(CLI::App& app) {
   app.add_option("--format", a->format, "table, csv or json");
   app.add_flag("--explain", a->explain, "Show the plan (sensitivities, noise, budget) without spending");
   app.add_option("--sql-file", a->sql_file, "Read the query from a file");
+  app.add_flag("--no-header", a->no_header, "The CSV files have no header row (use --names)");
+  app.add_option("--names", a->names, "Column names for header-less CSV files")->delimiter(',');
+  app.add_option("--null-token", a->null_tokens, "Cell text read as NULL (repeatable; default: empty cell)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--delimiter", a->delimiter, "Field delimiter (default ',')");
   app.add_option("sql", a->sql, "The query, e.g. \"SELECT sex, COUNT(*) FROM t GROUP BY sex\"");
   return [a](Context& ctx) { return RunQueryCommand(*a, ctx); };
 }
 
 }  // namespace
 
-DPKIT_CLI_COMMAND("query", "Run a DP SQL query over CSV files (charged to a budget ledger)", Setup);
+DPKIT_CLI_COMMAND("query", "Run a DP SQL query over CSV files (charged to a budget ledger)", SetupQuery);
 
 }  // namespace dpkit::cli

@@ -44,16 +44,17 @@ class Context {
 };
 
 using Runner = std::function<absl::Status(Context&)>;
-using Setup = std::function<Runner(CLI::App& app)>;
+// Named CommandSetup (not Setup) so verb files may name their own setup function Setup.
+using CommandSetup = std::function<Runner(CLI::App& app)>;
 
 struct CommandSpec {
   std::string name;
   std::string description;
-  Setup setup;
+  CommandSetup setup;
 };
 
 // Registers a verb; returns true (for static initialisation).
-bool RegisterCommand(std::string name, std::string description, Setup setup);
+bool RegisterCommand(std::string name, std::string description, CommandSetup setup);
 const std::vector<CommandSpec>& RegisteredCommands();
 
 }  // namespace dpkit::cli

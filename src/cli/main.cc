@@ -16,7 +16,7 @@ std::vector<CommandSpec>& MutableCommands() {
   return *commands;
 }
 
-bool RegisterCommand(std::string name, std::string description, Setup setup) {
+bool RegisterCommand(std::string name, std::string description, CommandSetup setup) {
   MutableCommands().push_back({std::move(name), std::move(description), std::move(setup)});
   return true;
 }

@@ -2,13 +2,31 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
+// Performance notes (measured by bench/analytics_bench.cc; figures in docs/benchmarks.md):
+//  - Keying: when every GROUP BY column is a string (dictionary codes) or an integer column with
+//    a small value range, a row's key is a mixed-radix code looked up in a dense table instead
+//    of a hash map of 8-word keys.
+//  - Bounding: instead of one std::sort of all (unit, group, row) entries, the entries are
+//    radix-partitioned by the top bits of the unit hash into cache-sized buckets (stable, in
+//    both threads), and each bucket is sorted and bounded on its own. A unit never spans two
+//    buckets, so the kept set is exactly the one a global sort gives. Kept rows are marked in a
+//    per-row mask and listed in table order, so accumulation reads the value columns
+//    sequentially.
+//  - Accumulation: flat per-thread arrays, dense quantile-tree leaf counts, and an exact inline
+//    replacement of std::llround.
+// None of this changes which rows are kept or any accumulated integer.
 
 namespace dpkit::analytics::engine {
 namespace {
@@ -47,54 +65,159 @@ std::string KeyText(const io::Column& c, int64_t row) {
   return c.IsNull(row) ? std::string("NULL") : c.FormatValue(row);
 }
 
-// Numeric value accessor without per-call type dispatch.
-struct NumericReader {
-  const io::Column* col;
-  const double* d = nullptr;
-  const int64_t* i = nullptr;
-  explicit NumericReader(const io::Column& c) : col(&c) {
-    if (c.type() == io::DataType::kDouble) {
-      d = c.double_values().data();
-    } else if (c.type() != io::DataType::kString) {
-      i = c.int64_values().data();
-    }
+// Runs fn(t) for t = 0..threads-1, t >= 1 on new threads.
+void ParallelFor(int threads, const std::function<void(int)>& fn) {
+  if (threads <= 1) {
+    fn(0);
+    return;
   }
-  bool IsNull(int64_t row) const { return col->IsNull(row); }
-  double At(int64_t row) const { return d ? d[row] : static_cast<double>(i[row]); }
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(fn, t);
+  fn(0);
+  for (auto& th : pool) th.join();
+}
+
+// std::llround(y) (round half away from zero), exactly, without the library call: for
+// |y| < 2^62 the truncation t is exact and y - t is exact (Sterbenz), so comparing the
+// remainder with 1/2 decides the rounding exactly as llround does. Other inputs (including NaN)
+// go to llround itself.
+inline int64_t RoundHalfAway(double y) {
+  if (!(std::fabs(y) < 0x1p62)) return std::llround(y);
+  int64_t t = static_cast<int64_t>(y);
+  const double rem = y - static_cast<double>(t);
+  if (rem >= 0.5) ++t;
+  if (rem <= -0.5) --t;
+  return t;
+}
+
+// ---- keying ----
+
+// Dense keys: every group column is a string (dictionary code) or an integer-stored column
+// (int64, date, bool) whose values span a small range. Code 0 is null, 1.. the values.
+struct DenseDim {
+  const int32_t* codes = nullptr;  // string columns
+  const int64_t* ints = nullptr;   // integer columns
+  const uint8_t* valid = nullptr;  // nullptr: no nulls
+  int64_t min = 0;
+  uint64_t card = 0;  // number of codes including null
 };
 
-struct Entry {
-  uint64_t unit;
-  int32_t gid;
-  int64_t row;
-  bool operator<(const Entry& o) const {
-    if (unit != o.unit) return unit < o.unit;
-    if (gid != o.gid) return gid < o.gid;
-    return row < o.row;
+// Fills dims and returns the key domain size, or 0 if the dense path does not apply.
+uint64_t PlanDenseKeys(const std::vector<const io::Column*>& gcols, int64_t n,
+                       std::vector<DenseDim>* dims) {
+  // A dense lookup table larger than this (or than a few entries per row) is not worth it.
+  const uint64_t max_domain = std::min<uint64_t>(uint64_t{1} << 22,
+                                                 std::max<uint64_t>(4096, 4 * static_cast<uint64_t>(n)));
+  uint64_t domain = 1;
+  for (const io::Column* c : gcols) {
+    DenseDim d;
+    d.valid = c->has_nulls() ? c->validity().data() : nullptr;
+    if (c->type() == io::DataType::kString) {
+      d.codes = c->codes().data();
+      d.card = static_cast<uint64_t>(c->dictionary().size()) + 1;
+    } else if (c->type() == io::DataType::kDouble) {
+      return 0;
+    } else {
+      d.ints = c->int64_values().data();
+      int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+      for (int64_t r = 0; r < n; ++r) {
+        if (d.valid && !d.valid[r]) continue;
+        lo = std::min(lo, d.ints[r]);
+        hi = std::max(hi, d.ints[r]);
+      }
+      if (lo > hi) lo = hi = 0;  // all null
+      const unsigned __int128 span = static_cast<unsigned __int128>(static_cast<__int128>(hi) -
+                                                                    static_cast<__int128>(lo));
+      if (span >= max_domain) return 0;
+      d.min = lo;
+      d.card = static_cast<uint64_t>(span) + 2;
+    }
+    if (d.card > max_domain || domain > max_domain / d.card) return 0;
+    domain *= d.card;
+    dims->push_back(d);
   }
+  return domain;
+}
+
+// ---- unit hashing ----
+
+// The per-row unit hash, identical to hashing RawValue (per string code once).
+struct UnitHasher {
+  const uint64_t* code_hash = nullptr;
+  const int32_t* codes = nullptr;
+  const int64_t* ints = nullptr;
+  const double* doubles = nullptr;
+  uint64_t operator()(int64_t r) const {
+    if (code_hash) return code_hash[codes[r]];
+    uint64_t bits;
+    if (ints) {
+      bits = static_cast<uint64_t>(ints[r]);
+    } else {
+      double d = doubles[r];
+      if (d == 0) d = 0;
+      std::memcpy(&bits, &d, sizeof(bits));
+    }
+    return Mix64(bits ^ 0x5bd1e995u);
+  }
+};
+
+// ---- bounding ----
+
+// (unit hash, group id, row) sorted by all three. Packed into 16 bytes when rows < 2^32.
+struct PackedEntry {
+  uint64_t unit;
+  uint64_t lo;  // gid << 32 | row
+  static PackedEntry Make(uint64_t u, int32_t g, int64_t r) {
+    return {u, (static_cast<uint64_t>(static_cast<uint32_t>(g)) << 32) | static_cast<uint64_t>(r)};
+  }
+  int32_t gid() const { return static_cast<int32_t>(lo >> 32); }
+  int64_t row() const { return static_cast<int64_t>(lo & 0xffffffffu); }
+  bool operator<(const PackedEntry& o) const { return unit != o.unit ? unit < o.unit : lo < o.lo; }
+};
+
+struct WideEntry {
+  uint64_t unit;
+  int32_t g;
+  int64_t r;
+  static WideEntry Make(uint64_t u, int32_t g, int64_t r) { return {u, g, r}; }
+  int32_t gid() const { return g; }
+  int64_t row() const { return r; }
+  bool operator<(const WideEntry& o) const {
+    if (unit != o.unit) return unit < o.unit;
+    if (g != o.g) return g < o.g;
+    return r < o.r;
+  }
+};
+
+// Per-thread output of bounding.
+struct BoundOutput {
+  std::vector<int64_t> units_per_group;
+  int64_t kept = 0;
 };
 
 // Processes sorted entries [begin, end) (whole units only): keeps <= l0 groups per unit and
-// <= linf rows per (unit, group).
-void BoundSorted(const Entry* begin, const Entry* end, const std::vector<uint64_t>& group_hash,
-                 int64_t l0, int64_t linf, uint64_t salt, std::vector<int32_t>* out_gid,
-                 std::vector<int64_t>* out_row, std::vector<int64_t>* units_per_group) {
+// <= linf rows per (unit, group), marking kept rows in `keep`.
+template <typename E>
+void BoundSorted(const E* begin, const E* end, const std::vector<uint64_t>& group_hash, int64_t l0,
+                 int64_t linf, uint64_t salt, uint8_t* keep, BoundOutput* out) {
   struct Run {
     int32_t gid;
-    const Entry* b;
-    const Entry* e;
+    const E* b;
+    const E* e;
     uint64_t priority;
   };
   std::vector<Run> runs;
-  std::vector<std::pair<uint64_t, const Entry*>> rows;
-  const Entry* p = begin;
+  std::vector<std::pair<uint64_t, const E*>> rows;
+  int64_t* units_per_group = out->units_per_group.data();
+  const E* p = begin;
   while (p < end) {
     const uint64_t unit = p->unit;
     runs.clear();
     while (p < end && p->unit == unit) {
-      const Entry* q = p;
-      while (q < end && q->unit == unit && q->gid == p->gid) ++q;
-      runs.push_back({p->gid, p, q, 0});
+      const E* q = p;
+      const int32_t g = p->gid();
+      while (q < end && q->unit == unit && q->gid() == g) ++q;
+      runs.push_back({g, p, q, 0});
       p = q;
     }
     if (static_cast<int64_t>(runs.size()) > l0) {
@@ -104,13 +227,11 @@ void BoundSorted(const Entry* begin, const Entry* end, const std::vector<uint64_
       runs.resize(static_cast<size_t>(l0));
     }
     for (const auto& r : runs) {
-      (*units_per_group)[r.gid] += 1;
+      units_per_group[r.gid] += 1;
       const int64_t c = r.e - r.b;
       if (c <= linf) {
-        for (const Entry* x = r.b; x < r.e; ++x) {
-          out_gid->push_back(r.gid);
-          out_row->push_back(x->row);
-        }
+        for (const E* x = r.b; x < r.e; ++x) keep[x->row()] = 1;
+        out->kept += c;
         continue;
       }
       // Keep the linf occurrences with the smallest priority; an occurrence is identified by its
@@ -122,12 +243,121 @@ void BoundSorted(const Entry* begin, const Entry* end, const std::vector<uint64_
         rows.push_back({Mix64(base + static_cast<uint64_t>(k) * 0x9E3779B97F4A7C15ull), r.b + k});
       }
       std::nth_element(rows.begin(), rows.begin() + linf, rows.end());
-      for (int64_t k = 0; k < linf; ++k) {
-        out_gid->push_back(r.gid);
-        out_row->push_back(rows[k].second->row);
-      }
+      for (int64_t k = 0; k < linf; ++k) keep[rows[k].second->row()] = 1;
+      out->kept += linf;
     }
   }
+}
+
+// Bounds the rows with row_gid >= 0 and an allowed group: radix-partitions (unit hash, group,
+// row) entries by the top bits of the unit hash into buckets of a few thousand entries (stable
+// scatter, parallel), sorts and bounds each bucket (parallel), and lists the kept rows in table
+// order.
+template <typename E>
+void BoundByUnit(int64_t n, const std::vector<int32_t>& row_gid,
+                 const std::vector<uint8_t>& gid_allowed, const UnitHasher& unit_hash,
+                 const std::vector<uint64_t>& group_hash, int64_t l0, int64_t linf,
+                 uint64_t salt, int threads, int64_t candidates, BoundedRows* out) {
+  const size_t num_gids = group_hash.size();
+  // Buckets of ~4k-8k entries (64-128 KiB of packed entries: L2-resident while sorted).
+  constexpr int64_t kBucketTarget = 4096;
+  int bits = 0;
+  while (bits < 16 && (candidates >> (bits + 1)) >= kBucketTarget) ++bits;
+  const int64_t nb = int64_t{1} << bits;
+  auto bucket_of = [bits](uint64_t u) -> int64_t {
+    return bits == 0 ? 0 : static_cast<int64_t>(u >> (64 - bits));
+  };
+  auto range = [&](int t) {
+    return std::pair<int64_t, int64_t>(n * t / threads, n * (t + 1) / threads);
+  };
+  // Pass 1: per-thread bucket histograms (and dropped rows of undeclared public keys).
+  std::vector<std::vector<int64_t>> hist(threads, std::vector<int64_t>(nb, 0));
+  std::vector<int64_t> dropped(threads, 0);
+  ParallelFor(threads, [&](int t) {
+    auto [b, e] = range(t);
+    int64_t* h = hist[t].data();
+    for (int64_t r = b; r < e; ++r) {
+      const int32_t g = row_gid[r];
+      if (g < 0) continue;
+      if (!gid_allowed[g]) {
+        ++dropped[t];
+        continue;
+      }
+      ++h[bucket_of(unit_hash(r))];
+    }
+  });
+  for (int64_t d : dropped) out->dropped_rows += d;
+  // Offsets: bucket-major, then thread (earlier rows first: the scatter is stable).
+  std::vector<int64_t> bucket_begin(nb + 1, 0);
+  std::vector<std::vector<int64_t>> pos(threads, std::vector<int64_t>(nb, 0));
+  int64_t total = 0;
+  for (int64_t k = 0; k < nb; ++k) {
+    bucket_begin[k] = total;
+    for (int t = 0; t < threads; ++t) {
+      pos[t][k] = total;
+      total += hist[t][k];
+    }
+  }
+  bucket_begin[nb] = total;
+  std::unique_ptr<E[]> entries(new E[static_cast<size_t>(total)]);
+  // Pass 2: scatter.
+  ParallelFor(threads, [&](int t) {
+    auto [b, e] = range(t);
+    int64_t* ps = pos[t].data();
+    E* dst = entries.get();
+    for (int64_t r = b; r < e; ++r) {
+      const int32_t g = row_gid[r];
+      if (g < 0 || !gid_allowed[g]) continue;
+      const uint64_t u = unit_hash(r);
+      dst[ps[bucket_of(u)]++] = E::Make(u, g, r);
+    }
+  });
+  // Pass 3: sort and bound each bucket; threads take chunks of buckets as they finish.
+  std::unique_ptr<uint8_t[]> keep(new uint8_t[static_cast<size_t>(n)]());
+  std::vector<BoundOutput> res(threads);
+  std::atomic<int64_t> next{0};
+  const int64_t chunk = std::max<int64_t>(1, nb / (16 * threads));
+  ParallelFor(threads, [&](int t) {
+    res[t].units_per_group.assign(num_gids, 0);
+    for (;;) {
+      const int64_t k0 = next.fetch_add(chunk);
+      if (k0 >= nb) break;
+      const int64_t k1 = std::min(nb, k0 + chunk);
+      E* b = entries.get() + bucket_begin[k0];
+      E* e = entries.get() + bucket_begin[k1];
+      for (int64_t k = k0; k < k1; ++k) {
+        std::sort(entries.get() + bucket_begin[k], entries.get() + bucket_begin[k + 1]);
+      }
+      BoundSorted(b, e, group_hash, l0, linf, salt, keep.get(), &res[t]);
+    }
+  });
+  entries.reset();
+  int64_t kept = 0;
+  for (const auto& r : res) {
+    kept += r.kept;
+    for (size_t g = 0; g < num_gids; ++g) out->units_per_group[g] += r.units_per_group[g];
+  }
+  // Pass 4: kept rows in table order.
+  out->gid.resize(static_cast<size_t>(kept));
+  out->row.resize(static_cast<size_t>(kept));
+  std::vector<int64_t> first(threads + 1, 0);
+  ParallelFor(threads, [&](int t) {
+    auto [b, e] = range(t);
+    int64_t c = 0;
+    for (int64_t r = b; r < e; ++r) c += keep[r];
+    first[t + 1] = c;
+  });
+  for (int t = 0; t < threads; ++t) first[t + 1] += first[t];
+  ParallelFor(threads, [&](int t) {
+    auto [b, e] = range(t);
+    int64_t o = first[t];
+    for (int64_t r = b; r < e; ++r) {
+      if (!keep[r]) continue;
+      out->gid[o] = row_gid[r];
+      out->row[o] = r;
+      ++o;
+    }
+  });
 }
 
 }  // namespace
@@ -178,32 +408,64 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
       for (size_t k = 0; k < rq.public_keys[c].size(); ++k) declared[c][rq.public_keys[c][k]] = k;
     }
   }
-  // Per group column, per string code (or per distinct raw value), whether it is declared.
   std::vector<const io::Column*> gcols;
   for (int gi : rq.group_indices) gcols.push_back(&table.column(gi));
 
-  // 1. Key every kept row.
-  absl::flat_hash_map<RawKey, int32_t> key_ids;
+  // 1. Key every kept row: dense group ids in order of first appearance.
   std::vector<int32_t> row_gid(static_cast<size_t>(n), -1);
   std::vector<int64_t> first_row;  // per gid
-  for (int64_t r = 0; r < n; ++r) {
-    if (!spec.row_filter.empty() && !spec.row_filter[r]) continue;
-    ++out.input_rows;
-    if (rq.unit_index >= 0 && table.column(rq.unit_index).IsNull(r)) {
-      ++out.dropped_rows;  // a row without a privacy unit cannot be attributed: dropped
-      continue;
-    }
-    RawKey key;
-    for (size_t c = 0; c < gcols.size(); ++c) {
-      if (gcols[c]->IsNull(r)) {
-        key.nulls |= 1u << c;
-      } else {
-        key.v[c] = RawValue(*gcols[c], r);
+  const uint8_t* filter = spec.row_filter.empty() ? nullptr : spec.row_filter.data();
+  const io::Column* unit_col = rq.unit_index >= 0 ? &table.column(rq.unit_index) : nullptr;
+  const uint8_t* unit_valid =
+      unit_col && unit_col->has_nulls() ? unit_col->validity().data() : nullptr;
+  std::vector<DenseDim> dims;
+  const uint64_t domain = PlanDenseKeys(gcols, n, &dims);
+  if (domain > 0) {
+    std::vector<int32_t> lut(domain, -1);
+    for (int64_t r = 0; r < n; ++r) {
+      if (filter && !filter[r]) continue;
+      ++out.input_rows;
+      if (unit_valid && !unit_valid[r]) {
+        ++out.dropped_rows;  // a row without a privacy unit cannot be attributed: dropped
+        continue;
       }
+      uint64_t k = 0;
+      for (const DenseDim& d : dims) {
+        uint64_t code = 0;
+        if (!d.valid || d.valid[r]) {
+          code = d.codes ? static_cast<uint64_t>(d.codes[r]) + 1
+                         : static_cast<uint64_t>(d.ints[r] - d.min) + 1;
+        }
+        k = k * d.card + code;
+      }
+      int32_t& id = lut[k];
+      if (id < 0) {
+        id = static_cast<int32_t>(first_row.size());
+        first_row.push_back(r);
+      }
+      row_gid[r] = id;
     }
-    auto [it, inserted] = key_ids.try_emplace(key, static_cast<int32_t>(first_row.size()));
-    if (inserted) first_row.push_back(r);
-    row_gid[r] = it->second;
+  } else {
+    absl::flat_hash_map<RawKey, int32_t> key_ids;
+    for (int64_t r = 0; r < n; ++r) {
+      if (filter && !filter[r]) continue;
+      ++out.input_rows;
+      if (unit_valid && !unit_valid[r]) {
+        ++out.dropped_rows;
+        continue;
+      }
+      RawKey key;
+      for (size_t c = 0; c < gcols.size(); ++c) {
+        if (gcols[c]->IsNull(r)) {
+          key.nulls |= 1u << c;
+        } else {
+          key.v[c] = RawValue(*gcols[c], r);
+        }
+      }
+      auto [it, inserted] = key_ids.try_emplace(key, static_cast<int32_t>(first_row.size()));
+      if (inserted) first_row.push_back(r);
+      row_gid[r] = it->second;
+    }
   }
   // Key texts, public-key filtering and stable group hashes.
   const size_t num_gids = first_row.size();
@@ -223,7 +485,7 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   out.units_per_group.assign(num_gids, 0);
 
   threads = std::max(1, threads);
-  if (rq.unit_index < 0) {
+  if (!unit_col) {
     // Rows are units: every row counts once, in its own group.
     out.gid.reserve(static_cast<size_t>(out.input_rows));
     out.row.reserve(static_cast<size_t>(out.input_rows));
@@ -242,59 +504,51 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   }
 
   // 2. Unit hashes: per string code once, else per value.
-  const io::Column& ucol = table.column(rq.unit_index);
   std::vector<uint64_t> code_hash;
-  if (ucol.type() == io::DataType::kString) {
-    for (const auto& s : ucol.dictionary()) code_hash.push_back(HashBytes(s.data(), s.size(), 1));
-  }
-  auto unit_hash = [&](int64_t r) -> uint64_t {
-    if (ucol.type() == io::DataType::kString) return code_hash[ucol.codes()[r]];
-    return Mix64(RawValue(ucol, r) ^ 0x5bd1e995u);
-  };
-  // 3. Partition entries by the top bit of the unit hash (a unit never spans partitions), sort
-  //    and bound each partition in its own thread.
-  // Two partitions (one per thread) only when the input is large enough to pay for a thread.
-  const int parts = (threads >= 2 && out.input_rows >= 50000) ? 2 : 1;
-  std::vector<std::vector<Entry>> entries(parts);
-  for (int64_t r = 0; r < n; ++r) {
-    int32_t g = row_gid[r];
-    if (g < 0) continue;
-    if (!gid_allowed[g]) {
-      ++out.dropped_rows;
-      continue;
+  UnitHasher uh;
+  if (unit_col->type() == io::DataType::kString) {
+    for (const auto& s : unit_col->dictionary()) {
+      code_hash.push_back(HashBytes(s.data(), s.size(), 1));
     }
-    uint64_t u = unit_hash(r);
-    entries[parts == 2 ? (u >> 63) : 0].push_back({u, g, r});
-  }
-  std::vector<std::vector<int32_t>> part_gid(parts);
-  std::vector<std::vector<int64_t>> part_row(parts);
-  std::vector<std::vector<int64_t>> part_units(parts, std::vector<int64_t>(num_gids, 0));
-  auto work = [&](int p) {
-    std::sort(entries[p].begin(), entries[p].end());
-    BoundSorted(entries[p].data(), entries[p].data() + entries[p].size(), group_hash,
-                spec.max_groups_per_unit, spec.max_rows_per_group, salt, &part_gid[p],
-                &part_row[p], &part_units[p]);
-  };
-  if (parts == 2) {
-    std::thread t(work, 1);
-    work(0);
-    t.join();
+    uh.code_hash = code_hash.data();
+    uh.codes = unit_col->codes().data();
+  } else if (unit_col->type() == io::DataType::kDouble) {
+    uh.doubles = unit_col->double_values().data();
   } else {
-    work(0);
+    uh.ints = unit_col->int64_values().data();
   }
-  for (int p = 0; p < parts; ++p) {
-    out.gid.insert(out.gid.end(), part_gid[p].begin(), part_gid[p].end());
-    out.row.insert(out.row.end(), part_row[p].begin(), part_row[p].end());
-    for (size_t g = 0; g < num_gids; ++g) out.units_per_group[g] += part_units[p][g];
+  // 3. Bound: both threads only when the input is large enough to pay for them.
+  const int parts = (threads >= 2 && out.input_rows >= 50000) ? std::min(threads, 8) : 1;
+  const int64_t candidates = out.input_rows - out.dropped_rows;
+  if (n <= int64_t{0xffffffff} && num_gids <= size_t{0x7fffffff}) {
+    BoundByUnit<PackedEntry>(n, row_gid, gid_allowed, uh, group_hash, spec.max_groups_per_unit,
+                             spec.max_rows_per_group, salt, parts, candidates, &out);
+  } else {
+    BoundByUnit<WideEntry>(n, row_gid, gid_allowed, uh, group_hash, spec.max_groups_per_unit,
+                           spec.max_rows_per_group, salt, parts, candidates, &out);
   }
   return out;
 }
 
 namespace {
 
+// Exact sums of one value column in one group (a ValueAccumulator without the tree).
+struct FlatSums {
+  int64_t n = 0;
+  int128 sum = 0;
+  int128 sum_sq = 0;
+  int128 raw_sum = 0;
+};
+
+// Dense leaf counts cost kTreeLeaves words per (group, tree column) per thread; above this many
+// words in total, leaves go to per-group maps instead.
+constexpr size_t kMaxDenseLeafWords = size_t{1} << 22;
+
 struct ThreadAccumulator {
-  std::vector<int64_t> rows;                            // per gid
-  std::vector<std::vector<ValueAccumulator>> values;    // per gid, per value column
+  std::vector<int64_t> rows;      // per gid
+  std::vector<FlatSums> sums;     // per gid * nv + v
+  std::vector<int64_t> leaves;    // dense: per (gid * n_tree + tree index) * kTreeLeaves + leaf
+  std::vector<std::map<uint32_t, int64_t>> leaf_maps;  // sparse: per gid * n_tree + tree index
 };
 
 }  // namespace
@@ -303,57 +557,82 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
                 int threads, PartialAggregates::State* state) {
   const size_t num_gids = bounded.group_keys.size();
   const size_t nv = rq.value_columns.size();
-  std::vector<NumericReader> readers;
-  std::vector<double> mids, scales, raw_scales, lowers, uppers, leaf_scale;
+  struct Reader {
+    const uint8_t* valid = nullptr;  // nullptr: no nulls
+    const double* d = nullptr;
+    const int64_t* i = nullptr;
+    bool count_only = false;
+    int tree = -1;  // index among tree columns, or -1
+    double mid, scale, raw_scale, lower, upper, leaf_scale;
+  };
+  std::vector<Reader> readers;
+  size_t n_tree = 0;
   for (const auto& vc : rq.value_columns) {
-    readers.emplace_back(table.column(vc.table_index));
-    mids.push_back(vc.mid());
-    scales.push_back(vc.scale());
-    raw_scales.push_back(vc.raw_scale());
-    lowers.push_back(vc.lower);
-    uppers.push_back(vc.upper);
-    leaf_scale.push_back(vc.upper > vc.lower ? kTreeLeaves / (vc.upper - vc.lower) : 0.0);
+    const io::Column& c = table.column(vc.table_index);
+    Reader rd;
+    rd.valid = c.has_nulls() ? c.validity().data() : nullptr;
+    if (c.type() == io::DataType::kDouble) {
+      rd.d = c.double_values().data();
+    } else if (c.type() != io::DataType::kString) {
+      rd.i = c.int64_values().data();
+    }
+    rd.count_only = vc.count_only;
+    if (!vc.count_only && vc.needs_tree) rd.tree = static_cast<int>(n_tree++);
+    rd.mid = vc.mid();
+    rd.scale = vc.scale();
+    rd.raw_scale = vc.raw_scale();
+    rd.lower = vc.lower;
+    rd.upper = vc.upper;
+    rd.leaf_scale = vc.upper > vc.lower ? kTreeLeaves / (vc.upper - vc.lower) : 0.0;
+    readers.push_back(rd);
   }
   threads = std::max(1, std::min<int>(threads, 8));
   const size_t total = bounded.row.size();
   if (total < 100000) threads = 1;
+  const bool dense_leaves =
+      n_tree > 0 && num_gids * n_tree * kTreeLeaves * static_cast<size_t>(threads) <= kMaxDenseLeafWords;
   std::vector<ThreadAccumulator> acc(static_cast<size_t>(threads));
-  auto work = [&](int t) {
+  ParallelFor(threads, [&](int t) {
     ThreadAccumulator& a = acc[t];
     a.rows.assign(num_gids, 0);
-    a.values.assign(num_gids, std::vector<ValueAccumulator>(nv));
+    a.sums.assign(num_gids * nv, FlatSums{});
+    if (dense_leaves) {
+      a.leaves.assign(num_gids * n_tree * kTreeLeaves, 0);
+    } else if (n_tree > 0) {
+      a.leaf_maps.resize(num_gids * n_tree);
+    }
     const size_t begin = total * t / threads, end = total * (t + 1) / threads;
+    const int32_t* gids = bounded.gid.data();
+    const int64_t* rows = bounded.row.data();
     for (size_t i = begin; i < end; ++i) {
-      const int32_t g = bounded.gid[i];
-      const int64_t r = bounded.row[i];
+      const int32_t g = gids[i];
+      const int64_t r = rows[i];
       ++a.rows[g];
+      FlatSums* sums = a.sums.data() + static_cast<size_t>(g) * nv;
       for (size_t v = 0; v < nv; ++v) {
-        const NumericReader& rd = readers[v];
-        if (rd.IsNull(r)) continue;
-        ValueAccumulator& va = a.values[g][v];
+        const Reader& rd = readers[v];
+        if (rd.valid && !rd.valid[r]) continue;
+        FlatSums& va = sums[v];
         ++va.n;
-        if (rq.value_columns[v].count_only) continue;
-        double x = std::clamp(rd.At(r), lowers[v], uppers[v]);
-        int64_t q = std::llround((x - mids[v]) * scales[v]);
+        if (rd.count_only) continue;
+        const double x = std::clamp(rd.d ? rd.d[r] : static_cast<double>(rd.i[r]), rd.lower, rd.upper);
+        const int64_t q = RoundHalfAway((x - rd.mid) * rd.scale);
         va.sum += q;
         va.sum_sq += static_cast<int128>(q) * q;
-        va.raw_sum += std::llround(x * raw_scales[v]);
-        if (rq.value_columns[v].needs_tree) {
-          int64_t leaf = static_cast<int64_t>((x - lowers[v]) * leaf_scale[v]);
+        va.raw_sum += RoundHalfAway(x * rd.raw_scale);
+        if (rd.tree >= 0) {
+          int64_t leaf = static_cast<int64_t>((x - rd.lower) * rd.leaf_scale);
           leaf = std::clamp<int64_t>(leaf, 0, kTreeLeaves - 1);
-          ++va.leaves[static_cast<uint32_t>(leaf)];
+          const size_t slot = static_cast<size_t>(g) * n_tree + static_cast<size_t>(rd.tree);
+          if (dense_leaves) {
+            ++a.leaves[slot * kTreeLeaves + static_cast<size_t>(leaf)];
+          } else {
+            ++a.leaf_maps[slot][static_cast<uint32_t>(leaf)];
+          }
         }
       }
     }
-  };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& th : pool) th.join();
-  }
+  });
   state->input_rows += bounded.input_rows;
   state->dropped_rows += bounded.dropped_rows;
   for (size_t g = 0; g < num_gids; ++g) {
@@ -364,13 +643,23 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
     for (const auto& a : acc) {
       gs.rows += a.rows[g];
       for (size_t v = 0; v < nv; ++v) {
-        const ValueAccumulator& src = a.values[g][v];
+        const FlatSums& src = a.sums[g * nv + v];
         ValueAccumulator& dst = gs.values[v];
         dst.n += src.n;
         dst.sum += src.sum;
         dst.sum_sq += src.sum_sq;
         dst.raw_sum += src.raw_sum;
-        for (const auto& [leaf, c] : src.leaves) dst.leaves[leaf] += c;
+        const int tree = readers[v].tree;
+        if (tree < 0) continue;
+        const size_t slot = g * n_tree + static_cast<size_t>(tree);
+        if (dense_leaves) {
+          const int64_t* leaves = a.leaves.data() + slot * kTreeLeaves;
+          for (int leaf = 0; leaf < kTreeLeaves; ++leaf) {
+            if (leaves[leaf] != 0) dst.leaves[static_cast<uint32_t>(leaf)] += leaves[leaf];
+          }
+        } else {
+          for (const auto& [leaf, c] : a.leaf_maps[slot]) dst.leaves[leaf] += c;
+        }
       }
     }
     if (gs.rows == 0 && gs.units == 0) continue;
