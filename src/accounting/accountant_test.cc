@@ -53,6 +53,16 @@ TEST(BasicAccountantTest, PureAndApproxAdd) {
   EXPECT_EQ(*a->Delta(1.7), 1.0);
 }
 
+// A charge of exactly the budget's delta must not look over budget: delta of pure/approx-only
+// compositions is the exact sum (regression: a numerical inversion returned 1.0000000000126e-6).
+TEST(BasicAccountantTest, ApproxDeltaIsExact) {
+  auto a = Make(AccountantKind::kBasic);
+  ASSERT_TRUE(a->Add(PrivacyMap::Laplace(50.0)).ok());  // epsilon 0.02
+  ASSERT_TRUE(a->Add(PrivacyMap::ApproxDp(0.98, 1e-6)).ok());
+  EXPECT_EQ(*a->Delta(1.0), 1e-6);
+  EXPECT_EQ(*a->Delta(0.5), 1.0);  // epsilons do not fit
+}
+
 TEST(BasicAccountantTest, GaussianRepetitionsAreOneGaussian) {
   // Issue #3 reference: Gaussian sigma = sqrt(3) composed 3 times -> delta(1) = 0.126936.
   auto a = Make(AccountantKind::kBasic);

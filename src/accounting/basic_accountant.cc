@@ -91,6 +91,34 @@ class BasicAccountant final : public Accountant {
   }
 
   absl::StatusOr<double> Delta(double epsilon) const override {
+    // Pure and approx-DP maps only: epsilon(delta) is a step function (sum of epsilons once
+    // delta reaches the sum of deltas), so the smallest delta is that sum exactly (0 if the
+    // epsilons fit, 1 otherwise). A numerical inversion would overshoot the sum by rounding
+    // and make a charge of exactly the remaining delta look over budget.
+    bool only_fixed = true;
+    double eps = 0, fixed_delta = 0;
+    for (const PrivacyMap& m : maps_) {
+      const double reps = static_cast<double>(m.repetitions);
+      switch (m.kind) {
+        case PrivacyMapKind::kPureDp:
+          eps += reps * m.epsilon;
+          break;
+        case PrivacyMapKind::kApproxDp:
+          eps += reps * m.epsilon;
+          fixed_delta += reps * m.delta;
+          break;
+        case PrivacyMapKind::kLaplace:
+        case PrivacyMapKind::kDiscreteLaplace:
+          eps += reps / m.noise_multiplier;
+          break;
+        default:
+          only_fixed = false;
+      }
+    }
+    if (only_fixed) {
+      if (!(epsilon >= 0)) return absl::InvalidArgumentError("epsilon must be >= 0");
+      return eps <= epsilon ? fixed_delta : 1.0;
+    }
     return InvertEpsilonOfDelta([this](double d) { return Epsilon(d); }, epsilon);
   }
 
