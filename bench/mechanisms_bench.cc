@@ -109,8 +109,8 @@ BENCHMARK(BM_BaselineFixedWorkRejectionEm)->Arg(10)->Arg(100)->Unit(benchmark::k
 
 void BM_SparseVector(benchmark::State& state) {
   random::SecureRng rng;
-  auto svt = *SparseVector::Create(
-      {.epsilon = 1, .sensitivity = 1, .threshold = 1e9, .max_above = 1});
+  auto svt =
+      *SparseVector::Create({.epsilon = 1, .sensitivity = 1, .threshold = 1e9, .max_above = 1});
   for (auto _ : state) benchmark::DoNotOptimize(*svt.Next(5.0, rng));  // always below
   state.SetItemsProcessed(state.iterations());
 }

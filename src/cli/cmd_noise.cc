@@ -37,16 +37,17 @@ absl::StatusOr<std::vector<double>> ParseList(const std::string& flag, const std
   int index = 1;
   while (true) {
     size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                      : comma - start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
     item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
     char* end = nullptr;
     double v = item.empty() ? 0 : std::strtod(item.c_str(), &end);
     if (item.empty() || end == nullptr || *end != '\0') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          flag, ": item ", index, " '", item, "' is not a number; give a comma-separated list "
-          "such as 1,2.5,-3"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": item ", index, " '", item,
+                       "' is not a number; give a comma-separated list "
+                       "such as 1,2.5,-3"));
     }
     if (!std::isfinite(v)) {
       return absl::InvalidArgumentError(

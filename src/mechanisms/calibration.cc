@@ -93,9 +93,9 @@ absl::StatusOr<double> LaplaceScale(double epsilon, double l1_sensitivity) {
   double b = l1_sensitivity / epsilon;
   if (std::fma(b, epsilon, -l1_sensitivity) < 0) b = Up(b);  // smallest double >= the quotient
   if (!std::isfinite(b)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "noise scale l1_sensitivity/epsilon overflows: l1_sensitivity=",
-        FormatDouble(l1_sensitivity), ", epsilon=", FormatDouble(epsilon)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("noise scale l1_sensitivity/epsilon overflows: l1_sensitivity=",
+                     FormatDouble(l1_sensitivity), ", epsilon=", FormatDouble(epsilon)));
   }
   return b;
 }
@@ -125,8 +125,7 @@ double GaussianDelta(double epsilon, double sigma, double l2_sensitivity) {
   return delta < 0 ? 0 : delta;
 }
 
-absl::StatusOr<double> AnalyticGaussianSigma(double epsilon, double delta,
-                                             double l2_sensitivity) {
+absl::StatusOr<double> AnalyticGaussianSigma(double epsilon, double delta, double l2_sensitivity) {
   DPKIT_RETURN_IF_ERROR(ValidateEpsDelta(epsilon, delta, l2_sensitivity, "l2_sensitivity"));
   // Work with sensitivity 1 (delta depends on sigma/Delta only) and scale at the end.
   auto d = [&](double s) { return GaussianDelta(epsilon, s, 1.0) / kDeltaMargin; };
@@ -138,8 +137,8 @@ absl::StatusOr<double> AnalyticGaussianSigma(double epsilon, double delta,
   while (d(hi) > delta) {
     hi *= 2;
     if (hi > 1e300) {
-      return absl::InvalidArgumentError(absl::StrCat("analytic Gaussian: delta=",
-                                                     FormatDouble(delta), " is too small"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("analytic Gaussian: delta=", FormatDouble(delta), " is too small"));
     }
   }
   for (int i = 0; i < 200 && Up(lo) < hi; ++i) {
@@ -227,16 +226,15 @@ double DiscreteGaussianDelta(double epsilon, double sigma, int64_t l2_sensitivit
   return delta < 0 ? 0 : delta;
 }
 
-absl::StatusOr<double> DiscreteGaussianEpsilon(double sigma, double delta,
-                                               int64_t l2_sensitivity) {
+absl::StatusOr<double> DiscreteGaussianEpsilon(double sigma, double delta, int64_t l2_sensitivity) {
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("sigma", sigma));
   DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("delta", delta));
   if (l2_sensitivity < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("l2_sensitivity must be a positive integer, got ", l2_sensitivity));
   }
-  return InvertDelta(
-      [&](double e) { return DiscreteGaussianDelta(e, sigma, l2_sensitivity); }, delta);
+  return InvertDelta([&](double e) { return DiscreteGaussianDelta(e, sigma, l2_sensitivity); },
+                     delta);
 }
 
 double GaussianRho(double sigma, double l2_sensitivity) {

@@ -108,8 +108,8 @@ TEST(CalibrationTest, DiscreteGaussianDeltaMatchesReference) {
     double delta;
   };
   const Case cases[] = {
-      {1, 0.8, 1, 0.18990139792857075},      {1, 3.0, 1, 0.0002177830522631044},
-      {0.5, 10.0, 1, 6.9343703475178679e-9}, {2, 1.5, 2, 0.089622254405347336},
+      {1, 0.8, 1, 0.18990139792857075},       {1, 3.0, 1, 0.0002177830522631044},
+      {0.5, 10.0, 1, 6.9343703475178679e-9},  {2, 1.5, 2, 0.089622254405347336},
       {0.3, 40.0, 5, 0.00039453734019174752}, {1, 50.0, 3, 6.7388803784968669e-65},
   };
   for (const auto& c : cases) {
@@ -141,8 +141,7 @@ TEST(CalibrationTest, RhoAndLaplaceScale) {
 TEST(CalibrationTest, ValidationNamesParameterAndValue) {
   EXPECT_EQ(LaplaceScale(-1, 1).status().message(), "epsilon must be finite and > 0, got -1");
   EXPECT_EQ(LaplaceScale(NAN, 1).status().message(), "epsilon must be finite and > 0, got nan");
-  EXPECT_EQ(LaplaceScale(1, 0).status().message(),
-            "l1_sensitivity must be finite and > 0, got 0");
+  EXPECT_EQ(LaplaceScale(1, 0).status().message(), "l1_sensitivity must be finite and > 0, got 0");
   EXPECT_EQ(AnalyticGaussianSigma(1, 0, 1).status().message(), "delta must be in (0, 1), got 0");
   EXPECT_EQ(AnalyticGaussianSigma(1, 1, 1).status().message(), "delta must be in (0, 1), got 1");
   EXPECT_EQ(AnalyticGaussianSigma(INFINITY, 0.1, 1).status().message(),

@@ -168,13 +168,13 @@ struct Encl {
 template <class T>
 struct ConstantsT {
   int limbs = 0;
-  int terms = 0;                  // J: Horner uses 1/j! for j = 0..J
-  std::vector<T> inv_fact;        // floor(2^P / j!) (error < 1 ulp)
-  std::vector<T> exp_pow2;        // lower bounds of exp(-2^b), b = 0..bits-1
-  std::vector<uint64_t> pow2_err; // exp(-2^b) - exp_pow2[b] <= pow2_err[b] ulps
-  uint64_t kmax = 0;              // exp(-k) < 2^-(P+2) for k > kmax
-  int bits = 0;                   // bit length of kmax
-  uint64_t total_err = 0;         // |approximation - exp(-x)| <= total_err ulps (see below)
+  int terms = 0;                   // J: Horner uses 1/j! for j = 0..J
+  std::vector<T> inv_fact;         // floor(2^P / j!) (error < 1 ulp)
+  std::vector<T> exp_pow2;         // lower bounds of exp(-2^b), b = 0..bits-1
+  std::vector<uint64_t> pow2_err;  // exp(-2^b) - exp_pow2[b] <= pow2_err[b] ulps
+  uint64_t kmax = 0;               // exp(-k) < 2^-(P+2) for k > kmax
+  int bits = 0;                    // bit length of kmax
+  uint64_t total_err = 0;          // |approximation - exp(-x)| <= total_err ulps (see below)
   T one, zero, ulp;
 };
 using Constants = ConstantsT<Fixed>;
@@ -413,18 +413,19 @@ int DecideBernoulli(const Encl<T>& w, const LazyUniform& u, const T& zero) {
 }  // namespace
 
 size_t FirstBernoulliExpSuccess(const std::vector<ExpArg>& args, random::BitGenerator& gen,
-                                const ExactSamplingPrecision& precision,
-                                int64_t* refinements) {
+                                const ExactSamplingPrecision& precision, int64_t* refinements) {
   const size_t n = args.size();
   std::vector<int> decision(n);
   std::vector<LazyUniform> u(n);
   for (size_t i = 0; i < n; ++i) u[i].Extend(gen, precision.u_bits);
   if (precision.limbs == kFastLimbs) {
     const auto& c = Constants4();
-    for (size_t i = 0; i < n; ++i) decision[i] = DecideBernoulli(ExpNegWith(c, args[i]), u[i], c.zero);
+    for (size_t i = 0; i < n; ++i)
+      decision[i] = DecideBernoulli(ExpNegWith(c, args[i]), u[i], c.zero);
   } else {
     const auto& c = ConstantsFor(precision.limbs);
-    for (size_t i = 0; i < n; ++i) decision[i] = DecideBernoulli(ExpNegWith(c, args[i]), u[i], c.zero);
+    for (size_t i = 0; i < n; ++i)
+      decision[i] = DecideBernoulli(ExpNegWith(c, args[i]), u[i], c.zero);
   }
   uint64_t first = n;
   uint64_t none_yet = 1;

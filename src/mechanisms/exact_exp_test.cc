@@ -10,7 +10,8 @@ namespace dpkit::mechanisms::internal {
 namespace {
 
 long double ExactValue(const ExpArg& x) {
-  return std::exp(-(static_cast<long double>(x.k) + std::ldexp(static_cast<long double>(x.frac), -64)));
+  return std::exp(
+      -(static_cast<long double>(x.k) + std::ldexp(static_cast<long double>(x.frac), -64)));
 }
 
 TEST(ExactExpTest, EnclosuresContainExpAndAreTight) {

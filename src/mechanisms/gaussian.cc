@@ -25,9 +25,9 @@ absl::StatusOr<Target> ValidateTarget(double epsilon, double delta,
   const int count = static_cast<int>(has_eps_delta) + static_cast<int>(rho.has_value()) +
                     static_cast<int>(sigma.has_value());
   if (count != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "set exactly one privacy target: (epsilon, delta), rho, or sigma; got ",
-        count == 0 ? "none" : "more than one"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("set exactly one privacy target: (epsilon, delta), rho, or sigma; got ",
+                     count == 0 ? "none" : "more than one"));
   }
   if (rho) {
     DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("rho", *rho));
@@ -71,8 +71,8 @@ absl::StatusOr<internal::DiscreteGaussianCore> MakeCore(Target target, double si
                                                         int64_t sensitivity, double epsilon,
                                                         double delta) {
   if (target == Target::kEpsilonDelta) {
-    return internal::DiscreteGaussianCore::CreateForEpsilonDelta(sigma_start, sensitivity,
-                                                                 epsilon, delta);
+    return internal::DiscreteGaussianCore::CreateForEpsilonDelta(sigma_start, sensitivity, epsilon,
+                                                                 delta);
   }
   return internal::DiscreteGaussianCore::CreateForSigma(sigma_start, sensitivity);
 }
@@ -80,19 +80,17 @@ absl::StatusOr<internal::DiscreteGaussianCore> MakeCore(Target target, double si
 }  // namespace
 
 absl::StatusOr<GaussianMechanism> GaussianMechanism::Create(const GaussianOptions& options) {
-  DPKIT_ASSIGN_OR_RETURN(Target target,
-                         ValidateTarget(options.epsilon, options.delta, options.rho,
-                                        options.sigma, options.calibration));
+  DPKIT_ASSIGN_OR_RETURN(Target target, ValidateTarget(options.epsilon, options.delta, options.rho,
+                                                       options.sigma, options.calibration));
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("l2_sensitivity", options.l2_sensitivity));
   if (options.granularity_bits < 0 || options.granularity_bits > internal::kMaxGranularityBits) {
     return absl::InvalidArgumentError(absl::StrCat("granularity_bits must be in [0, ",
                                                    internal::kMaxGranularityBits, "], got ",
                                                    options.granularity_bits));
   }
-  DPKIT_ASSIGN_OR_RETURN(double sigma,
-                         ContinuousSigma(target, options.epsilon, options.delta, options.rho,
-                                         options.sigma, options.l2_sensitivity,
-                                         options.calibration));
+  DPKIT_ASSIGN_OR_RETURN(
+      double sigma, ContinuousSigma(target, options.epsilon, options.delta, options.rho,
+                                    options.sigma, options.l2_sensitivity, options.calibration));
   if (!(sigma >= internal::kMinScale && sigma <= internal::kMaxScale)) {
     return absl::InvalidArgumentError(
         absl::StrCat("Gaussian sigma = ", FormatDouble(sigma),
@@ -102,8 +100,8 @@ absl::StatusOr<GaussianMechanism> GaussianMechanism::Create(const GaussianOption
   DPKIT_ASSIGN_OR_RETURN(int64_t d_g,
                          internal::CeilToGrid(options.l2_sensitivity, e, "l2_sensitivity"));
   // sigma_g / D_g = sigma / Delta (rounded up).
-  const double sigma_g = internal::RatioUp(
-      static_cast<long double>(std::ldexp(sigma, -e)) * d_g, std::ldexp(options.l2_sensitivity, -e));
+  const double sigma_g = internal::RatioUp(static_cast<long double>(std::ldexp(sigma, -e)) * d_g,
+                                           std::ldexp(options.l2_sensitivity, -e));
   DPKIT_ASSIGN_OR_RETURN(auto core, MakeCore(target, sigma_g, d_g, options.epsilon, options.delta));
   return GaussianMechanism(options, e, d_g, core.sampler());
 }
@@ -157,19 +155,18 @@ double GaussianMechanism::granularity() const { return std::ldexp(1.0, exponent_
 
 absl::StatusOr<DiscreteGaussianMechanism> DiscreteGaussianMechanism::Create(
     const DiscreteGaussianOptions& options) {
-  DPKIT_ASSIGN_OR_RETURN(Target target,
-                         ValidateTarget(options.epsilon, options.delta, options.rho,
-                                        options.sigma, options.calibration));
+  DPKIT_ASSIGN_OR_RETURN(Target target, ValidateTarget(options.epsilon, options.delta, options.rho,
+                                                       options.sigma, options.calibration));
   if (options.l2_sensitivity < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "l2_sensitivity must be an integer >= 1, got ", options.l2_sensitivity));
+    return absl::InvalidArgumentError(
+        absl::StrCat("l2_sensitivity must be an integer >= 1, got ", options.l2_sensitivity));
   }
   const double d = static_cast<double>(options.l2_sensitivity);
   DPKIT_ASSIGN_OR_RETURN(double sigma,
                          ContinuousSigma(target, options.epsilon, options.delta, options.rho,
                                          options.sigma, d, options.calibration));
-  DPKIT_ASSIGN_OR_RETURN(auto core, MakeCore(target, sigma, options.l2_sensitivity,
-                                             options.epsilon, options.delta));
+  DPKIT_ASSIGN_OR_RETURN(
+      auto core, MakeCore(target, sigma, options.l2_sensitivity, options.epsilon, options.delta));
   return DiscreteGaussianMechanism(options, core.sampler());
 }
 

@@ -24,9 +24,7 @@ int128 ToGrid(double x, int exponent) {
   return static_cast<int128>(r);
 }
 
-double FromGrid(int128 idx, int exponent) {
-  return std::ldexp(static_cast<double>(idx), exponent);
-}
+double FromGrid(int128 idx, int exponent) { return std::ldexp(static_cast<double>(idx), exponent); }
 
 int128 AddClamped(int128 a, int64_t b) {
   const int128 limit = static_cast<int128>(1) << 126;
@@ -48,8 +46,8 @@ absl::StatusOr<int64_t> CeilToGrid(double x, int exponent, const char* name) {
 
 absl::StatusOr<random::Rational> RationalAtMost(double x, const char* name) {
   if (!std::isfinite(x) || !(x >= 0x1.0p-40) || !(x <= 0x1.0p40)) {
-    return absl::InvalidArgumentError(absl::StrCat(name, " must be in [2^-40, 2^40], got ",
-                                                   FormatDouble(x)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be in [2^-40, 2^40], got ", FormatDouble(x)));
   }
   int e;
   std::frexp(x, &e);  // x = f 2^e, f in [0.5, 1)

@@ -29,9 +29,9 @@ absl::StatusOr<LaplaceMechanism> LaplaceMechanism::Create(const LaplaceOptions& 
                                                    options.granularity_bits));
   }
   if (b < internal::kMinScale || b > internal::kMaxScale) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "noise scale l1_sensitivity/epsilon = ", FormatDouble(b),
-        " is outside the supported range [2^-900, 2^900]; rescale the data"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("noise scale l1_sensitivity/epsilon = ", FormatDouble(b),
+                     " is outside the supported range [2^-900, 2^900]; rescale the data"));
   }
   const int e = internal::GranularityExponent(b, options.granularity_bits);
   DPKIT_ASSIGN_OR_RETURN(int64_t d_g,
@@ -69,9 +69,7 @@ PrivacyMap LaplaceMechanism::privacy_map() const {
   return map;
 }
 
-double LaplaceMechanism::noise_scale() const {
-  return std::ldexp(sampler_.scale(), exponent_);
-}
+double LaplaceMechanism::noise_scale() const { return std::ldexp(sampler_.scale(), exponent_); }
 
 double LaplaceMechanism::noise_stddev() const {
   internal::DiscreteLaplaceCore core(sampler_, grid_sensitivity_);
@@ -86,11 +84,11 @@ absl::StatusOr<DiscreteLaplaceMechanism> DiscreteLaplaceMechanism::Create(
     const DiscreteLaplaceOptions& options) {
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", options.epsilon));
   if (options.l1_sensitivity < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "l1_sensitivity must be an integer >= 1, got ", options.l1_sensitivity));
+    return absl::InvalidArgumentError(
+        absl::StrCat("l1_sensitivity must be an integer >= 1, got ", options.l1_sensitivity));
   }
-  DPKIT_ASSIGN_OR_RETURN(auto core, internal::DiscreteLaplaceCore::Create(
-                                        options.epsilon, options.l1_sensitivity));
+  DPKIT_ASSIGN_OR_RETURN(
+      auto core, internal::DiscreteLaplaceCore::Create(options.epsilon, options.l1_sensitivity));
   return DiscreteLaplaceMechanism(options, core.sampler());
 }
 

@@ -31,12 +31,10 @@ using test::AuditOptions;
 using test::BinOf;
 
 // Runs the audit and prints its result (so the empirical bounds appear in the test log).
-test::AuditResult RunAudit(const test::OutcomeSampler& on_d,
-                                  const test::OutcomeSampler& on_d_prime,
-                                  const AuditOptions& options) {
+test::AuditResult RunAudit(const test::OutcomeSampler& on_d, const test::OutcomeSampler& on_d_prime,
+                           const AuditOptions& options) {
   test::AuditResult r = test::AuditNeighbours(on_d, on_d_prime, options);
-  std::printf("  audit[%s]: %s\n",
-              ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+  std::printf("  audit[%s]: %s\n", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
               r.ToString().c_str());
   return r;
 }
@@ -65,8 +63,8 @@ AuditOptions DiscreteOptions(uint64_t seed) {
 TEST(LaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
   auto m = *LaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 1});
   auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), 0.125); },
-                           [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), 0.125); },
-                           RealOptions(301));
+                    [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), 0.125); },
+                    RealOptions(301));
   EXPECT_LE(r.epsilon_lower_bound, m.epsilon()) << r.ToString();
   // Tail events have likelihood ratio exactly e^eps: the audit gets close to the claim.
   EXPECT_GT(r.epsilon_lower_bound, 0.9) << r.ToString();
@@ -75,10 +73,9 @@ TEST(LaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
 TEST(LaplaceAuditTest, CatchesHalfTheNoise) {
   // A broken mechanism that adds half the noise its epsilon = 1 claim needs.
   auto broken = *LaplaceMechanism::Create({.epsilon = 2, .l1_sensitivity = 1});
-  auto r = RunAudit(
-      [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(0, g), 0.125); },
-      [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(1, g), 0.125); },
-      RealOptions(302));
+  auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(0, g), 0.125); },
+                    [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(1, g), 0.125); },
+                    RealOptions(302));
   EXPECT_GT(r.epsilon_lower_bound, 1.0) << r.ToString();
 }
 
@@ -87,8 +84,8 @@ TEST(GaussianAuditTest, EmpiricalEpsilonWithinClaim) {
   auto m = *GaussianMechanism::Create({.epsilon = 1, .delta = delta, .l2_sensitivity = 1});
   const double w = m.noise_scale() / 8;
   auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), w); },
-                           [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), w); },
-                           RealOptions(303, delta));
+                    [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), w); },
+                    RealOptions(303, delta));
   EXPECT_LE(r.epsilon_lower_bound, 1.0) << r.ToString();
 }
 
@@ -97,18 +94,16 @@ TEST(GaussianAuditTest, CatchesHalfTheNoise) {
   auto good = *GaussianMechanism::Create({.epsilon = 1, .delta = delta, .l2_sensitivity = 1});
   auto broken = *GaussianMechanism::Create({.sigma = good.noise_scale() / 2, .l2_sensitivity = 1});
   const double w = broken.noise_scale() / 8;
-  auto r = RunAudit(
-      [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(0, g), w); },
-      [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(1, g), w); },
-      RealOptions(304, delta));
+  auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(0, g), w); },
+                    [&](random::BitGenerator& g) { return BinOf(*broken.AddNoise(1, g), w); },
+                    RealOptions(304, delta));
   EXPECT_GT(r.epsilon_lower_bound, 1.0) << r.ToString();
 }
 
 TEST(DiscreteLaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
   auto m = *DiscreteLaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 2});
   auto r = RunAudit([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
-                           [&](random::BitGenerator& g) { return m.AddNoise(2, g); },
-                           RealOptions(305));
+                    [&](random::BitGenerator& g) { return m.AddNoise(2, g); }, RealOptions(305));
   EXPECT_LE(r.epsilon_lower_bound, m.epsilon()) << r.ToString();
   EXPECT_GT(r.epsilon_lower_bound, 0.9) << r.ToString();
 }
@@ -116,9 +111,9 @@ TEST(DiscreteLaplaceAuditTest, EmpiricalEpsilonWithinClaim) {
 TEST(DiscreteGaussianAuditTest, EmpiricalEpsilonWithinClaim) {
   const double delta = 1e-5;
   auto m = *DiscreteGaussianMechanism::Create({.epsilon = 1, .delta = delta, .l2_sensitivity = 1});
-  auto r = RunAudit([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
-                           [&](random::BitGenerator& g) { return m.AddNoise(1, g); },
-                           RealOptions(306, delta));
+  auto r =
+      RunAudit([&](random::BitGenerator& g) { return m.AddNoise(0, g); },
+               [&](random::BitGenerator& g) { return m.AddNoise(1, g); }, RealOptions(306, delta));
   EXPECT_LE(r.epsilon_lower_bound, 1.0) << r.ToString();
 }
 
@@ -141,9 +136,9 @@ test::AuditResult AuditSelection(const SelectionMechanism& m, uint64_t seed) {
 
 TEST(SelectionAuditTest, EveryMechanismWithinClaim) {
   uint64_t seed = 310;
-  for (auto kind : {SelectionKind::kExponential, SelectionKind::kPermuteAndFlip,
-                    SelectionKind::kReportNoisyMaxGumbel,
-                    SelectionKind::kReportNoisyMaxExponential}) {
+  for (auto kind :
+       {SelectionKind::kExponential, SelectionKind::kPermuteAndFlip,
+        SelectionKind::kReportNoisyMaxGumbel, SelectionKind::kReportNoisyMaxExponential}) {
     auto m = *SelectionMechanism::Create({.kind = kind, .epsilon = 1, .sensitivity = 1});
     auto r = AuditSelection(m, seed++);
     EXPECT_LE(r.epsilon_lower_bound, m.epsilon()) << SelectionKindName(kind) << " " << r.ToString();
@@ -180,8 +175,8 @@ TEST(SparseVectorAuditTest, EmpiricalEpsilonWithinClaim) {
   // Every query moves by the sensitivity, in opposite directions for the first and the rest.
   const std::vector<double> d = {-1, 0, 0, 0, 1}, d_prime = {0, -1, -1, -1, 0};
   auto r = RunAudit([&](random::BitGenerator& g) { return FirstAbove(o, d, g); },
-                           [&](random::BitGenerator& g) { return FirstAbove(o, d_prime, g); },
-                           RealOptions(330));
+                    [&](random::BitGenerator& g) { return FirstAbove(o, d_prime, g); },
+                    RealOptions(330));
   auto proto = *SparseVector::Create(o);
   EXPECT_LE(r.epsilon_lower_bound, proto.epsilon()) << r.ToString();
 }
@@ -198,9 +193,9 @@ TEST(SparseVectorAuditTest, CatchesMissingQueryNoise) {
     }
     return static_cast<int64_t>(q.size());
   };
-  auto r = RunAudit([&](random::BitGenerator& g) { return broken(d, g); },
-                           [&](random::BitGenerator& g) { return broken(d_prime, g); },
-                           DiscreteOptions(331));
+  auto r =
+      RunAudit([&](random::BitGenerator& g) { return broken(d, g); },
+               [&](random::BitGenerator& g) { return broken(d_prime, g); }, DiscreteOptions(331));
   EXPECT_GT(r.epsilon_lower_bound, 2.0) << r.ToString();
 }
 
@@ -209,15 +204,14 @@ TEST(SparseVectorAuditTest, CatchesMissingQueryNoise) {
 
 TEST(RandomizedResponseAuditTest, BinaryAndKaryWithinClaim) {
   auto binary = *RandomizedResponse::Create({.epsilon = 1.5});
-  auto r = RunAudit([&](random::BitGenerator& g) { return *binary.Randomize(0, g); },
-                           [&](random::BitGenerator& g) { return *binary.Randomize(1, g); },
-                           RealOptions(340));
+  auto r =
+      RunAudit([&](random::BitGenerator& g) { return *binary.Randomize(0, g); },
+               [&](random::BitGenerator& g) { return *binary.Randomize(1, g); }, RealOptions(340));
   EXPECT_LE(r.epsilon_lower_bound, binary.epsilon()) << r.ToString();
   EXPECT_GT(r.epsilon_lower_bound, 1.4) << r.ToString();
   auto k = *RandomizedResponse::Create({.epsilon = 1.5, .categories = 6});
   r = RunAudit([&](random::BitGenerator& g) { return *k.Randomize(2, g); },
-                      [&](random::BitGenerator& g) { return *k.Randomize(5, g); },
-                      RealOptions(341));
+               [&](random::BitGenerator& g) { return *k.Randomize(5, g); }, RealOptions(341));
   EXPECT_LE(r.epsilon_lower_bound, k.epsilon()) << r.ToString();
   EXPECT_GT(r.epsilon_lower_bound, 1.3) << r.ToString();
 }
@@ -284,10 +278,9 @@ TEST(FloatingPointAttackTest, DpkitLaplaceSupportsDoNotSeparate) {
   EXPECT_EQ(revealing, 0);
   EXPECT_EQ(ratio_violations, 0);
   // And the audit's empirical bound stays within the claim (fine bins near the boundary).
-  auto r = RunAudit(
-      [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), 1.0 / 64); },
-      [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), 1.0 / 64); },
-      RealOptions(352));
+  auto r = RunAudit([&](random::BitGenerator& g) { return BinOf(*m.AddNoise(0, g), 1.0 / 64); },
+                    [&](random::BitGenerator& g) { return BinOf(*m.AddNoise(1, g), 1.0 / 64); },
+                    RealOptions(352));
   EXPECT_LE(r.epsilon_lower_bound, eps) << r.ToString();
 }
 

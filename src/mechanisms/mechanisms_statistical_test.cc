@@ -211,8 +211,8 @@ std::vector<double> PermuteAndFlipProbabilities(const std::vector<double>& w) {
   return p;
 }
 
-std::vector<int64_t> SelectionCounts(const SelectionMechanism& m,
-                                     const std::vector<double>& scores, int n, uint64_t seed) {
+std::vector<int64_t> SelectionCounts(const SelectionMechanism& m, const std::vector<double>& scores,
+                                     int n, uint64_t seed) {
   random::testing::SeededRng rng(seed);
   std::vector<int64_t> counts(scores.size(), 0);
   for (int i = 0; i < n; ++i) ++counts[*m.Select(scores, rng)];
@@ -399,8 +399,8 @@ TEST(SparseVectorStatisticalTest, AnswerPatternMatchesExactProbabilities) {
   const double lim = 60 * b1, h = 2 * lim / steps;
   for (int s = 0; s <= steps; ++s) {
     const double rho = -lim + s * h;
-    const double weight = (s == 0 || s == steps ? 0.5 : 1) * h * std::exp(-std::fabs(rho) / b1) /
-                          (2 * b1);
+    const double weight =
+        (s == 0 || s == steps ? 0.5 : 1) * h * std::exp(-std::fabs(rho) / b1) / (2 * b1);
     double below_so_far = 1;
     for (size_t i = 0; i < queries.size(); ++i) {
       // above iff q + nu >= T + rho iff nu >= T + rho - q

@@ -41,9 +41,9 @@ TEST(LaplaceTest, ValidationNamesParameterAndValue) {
       Message(LaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 1, .granularity_bits = 41})
                   .status()),
       HasSubstr("granularity_bits must be in [0, 40], got 41"));
-  EXPECT_THAT(Message(LaplaceMechanism::Create({.epsilon = 1e-300, .l1_sensitivity = 1e300})
-                          .status()),
-              HasSubstr("overflows"));
+  EXPECT_THAT(
+      Message(LaplaceMechanism::Create({.epsilon = 1e-300, .l1_sensitivity = 1e300}).status()),
+      HasSubstr("overflows"));
   auto m = LaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 1});
   ASSERT_TRUE(m.ok());
   random::testing::SeededRng rng(1);
@@ -176,15 +176,17 @@ TEST(GaussianTest, ValidationNamesParameterAndValue) {
   GaussianOptions both{.epsilon = 1, .delta = 1e-5, .rho = 0.5, .l2_sensitivity = 1};
   EXPECT_EQ(Message(GaussianMechanism::Create(both).status()),
             "set exactly one privacy target: (epsilon, delta), rho, or sigma; got more than one");
-  EXPECT_EQ(Message(GaussianMechanism::Create({.epsilon = 1, .delta = 0, .l2_sensitivity = 1})
-                        .status()),
-            "delta must be in (0, 1), got 0");
-  EXPECT_EQ(Message(GaussianMechanism::Create({.epsilon = 1, .delta = 1.5, .l2_sensitivity = 1})
-                        .status()),
-            "delta must be in (0, 1), got 1.5");
-  EXPECT_EQ(Message(GaussianMechanism::Create({.epsilon = -1, .delta = 1e-5, .l2_sensitivity = 1})
-                        .status()),
-            "epsilon must be finite and > 0, got -1");
+  EXPECT_EQ(
+      Message(GaussianMechanism::Create({.epsilon = 1, .delta = 0, .l2_sensitivity = 1}).status()),
+      "delta must be in (0, 1), got 0");
+  EXPECT_EQ(
+      Message(
+          GaussianMechanism::Create({.epsilon = 1, .delta = 1.5, .l2_sensitivity = 1}).status()),
+      "delta must be in (0, 1), got 1.5");
+  EXPECT_EQ(
+      Message(
+          GaussianMechanism::Create({.epsilon = -1, .delta = 1e-5, .l2_sensitivity = 1}).status()),
+      "epsilon must be finite and > 0, got -1");
   EXPECT_EQ(Message(GaussianMechanism::Create({.epsilon = 1, .delta = 1e-5, .l2_sensitivity = kNan})
                         .status()),
             "l2_sensitivity must be finite and > 0, got nan");
@@ -192,7 +194,9 @@ TEST(GaussianTest, ValidationNamesParameterAndValue) {
             "rho must be finite and > 0, got -0.5");
   EXPECT_EQ(Message(GaussianMechanism::Create({.sigma = 0.0, .l2_sensitivity = 1}).status()),
             "sigma must be finite and > 0, got 0");
-  GaussianOptions classic{.epsilon = 2, .delta = 1e-5, .l2_sensitivity = 1,
+  GaussianOptions classic{.epsilon = 2,
+                          .delta = 1e-5,
+                          .l2_sensitivity = 1,
                           .calibration = GaussianCalibration::kClassic};
   EXPECT_THAT(Message(GaussianMechanism::Create(classic).status()),
               HasSubstr("only valid for epsilon < 1"));
@@ -215,7 +219,9 @@ TEST(GaussianTest, AnalyticCalibrationMapAndExactDelta) {
 }
 
 TEST(GaussianTest, ClassicAndRhoAndSigmaTargets) {
-  auto classic = GaussianMechanism::Create({.epsilon = 0.5, .delta = 1e-5, .l2_sensitivity = 1,
+  auto classic = GaussianMechanism::Create({.epsilon = 0.5,
+                                            .delta = 1e-5,
+                                            .l2_sensitivity = 1,
                                             .calibration = GaussianCalibration::kClassic});
   ASSERT_TRUE(classic.ok());
   EXPECT_GE(classic->noise_scale(), 9.6896105252107788);
@@ -256,8 +262,9 @@ TEST(DiscreteGaussianTest, AddsNoiseWhenDiscreteDeltaExceedsContinuous) {
   auto fixed = DiscreteGaussianMechanism::Create({.sigma = 3.0, .l2_sensitivity = 1});
   ASSERT_TRUE(fixed.ok());
   EXPECT_NEAR(fixed->DeltaForEpsilon(1) / 0.0002177830522631044, 1, 1e-6);
-  EXPECT_EQ(Message(DiscreteGaussianMechanism::Create({.sigma = 3.0, .l2_sensitivity = 0}).status()),
-            "l2_sensitivity must be an integer >= 1, got 0");
+  EXPECT_EQ(
+      Message(DiscreteGaussianMechanism::Create({.sigma = 3.0, .l2_sensitivity = 0}).status()),
+      "l2_sensitivity must be an integer >= 1, got 0");
   EXPECT_THAT(Message(DiscreteGaussianMechanism::Create({.sigma = 1e9}).status()),
               HasSubstr("outside the supported range"));
 }
@@ -293,9 +300,9 @@ TEST(SelectionTest, ValidationNamesParameterAndValue) {
 }
 
 TEST(SelectionTest, EpsilonRoundedDownAndIdentities) {
-  for (auto kind : {SelectionKind::kExponential, SelectionKind::kPermuteAndFlip,
-                    SelectionKind::kReportNoisyMaxGumbel,
-                    SelectionKind::kReportNoisyMaxExponential}) {
+  for (auto kind :
+       {SelectionKind::kExponential, SelectionKind::kPermuteAndFlip,
+        SelectionKind::kReportNoisyMaxGumbel, SelectionKind::kReportNoisyMaxExponential}) {
     auto m = SelectionMechanism::Create({.kind = kind, .epsilon = 0.3, .sensitivity = 1.7});
     ASSERT_TRUE(m.ok());
     EXPECT_LE(m->epsilon(), 0.3);
@@ -304,12 +311,12 @@ TEST(SelectionTest, EpsilonRoundedDownAndIdentities) {
     EXPECT_EQ(m->privacy_map().mechanism, SelectionKindName(kind));
     EXPECT_EQ(*ParseSelectionKind(SelectionKindName(kind)), kind);
   }
-  EXPECT_EQ(SelectionMechanism::Create({.kind = SelectionKind::kReportNoisyMaxGumbel,
-                                        .epsilon = 1, .sensitivity = 1})
+  EXPECT_EQ(SelectionMechanism::Create(
+                {.kind = SelectionKind::kReportNoisyMaxGumbel, .epsilon = 1, .sensitivity = 1})
                 ->implementation(),
             SelectionKind::kExponential);
-  EXPECT_EQ(SelectionMechanism::Create({.kind = SelectionKind::kReportNoisyMaxExponential,
-                                        .epsilon = 1, .sensitivity = 1})
+  EXPECT_EQ(SelectionMechanism::Create(
+                {.kind = SelectionKind::kReportNoisyMaxExponential, .epsilon = 1, .sensitivity = 1})
                 ->implementation(),
             SelectionKind::kPermuteAndFlip);
 }
@@ -327,13 +334,14 @@ TEST(SelectionTest, LargeGapsAlwaysPickTheBest) {
 // Sparse vector
 
 TEST(SparseVectorTest, ValidationAndSplit) {
-  EXPECT_EQ(Message(SparseVector::Create({.epsilon = 1, .sensitivity = 1, .max_above = 0}).status()),
-            "max_above must be in [1, 2^20], got 0");
-  EXPECT_EQ(Message(SparseVector::Create({.epsilon = 1, .sensitivity = 1, .threshold = kInf})
-                        .status()),
-            "threshold must be finite, got inf");
-  EXPECT_EQ(Message(SparseVector::Create({.epsilon = 1, .sensitivity = 1,
-                                          .threshold_epsilon_fraction = 1.5})
+  EXPECT_EQ(
+      Message(SparseVector::Create({.epsilon = 1, .sensitivity = 1, .max_above = 0}).status()),
+      "max_above must be in [1, 2^20], got 0");
+  EXPECT_EQ(
+      Message(SparseVector::Create({.epsilon = 1, .sensitivity = 1, .threshold = kInf}).status()),
+      "threshold must be finite, got inf");
+  EXPECT_EQ(Message(SparseVector::Create(
+                        {.epsilon = 1, .sensitivity = 1, .threshold_epsilon_fraction = 1.5})
                         .status()),
             "threshold_epsilon_fraction must be in (0, 1), got 1.5");
   auto m = SparseVector::Create({.epsilon = 1, .sensitivity = 1, .max_above = 1});
@@ -348,8 +356,8 @@ TEST(SparseVectorTest, ValidationAndSplit) {
 }
 
 TEST(SparseVectorTest, StopsAfterMaxAboveAndRejectsNan) {
-  auto m = SparseVector::Create({.epsilon = 1000, .sensitivity = 1, .threshold = 10,
-                                 .max_above = 2});
+  auto m =
+      SparseVector::Create({.epsilon = 1000, .sensitivity = 1, .threshold = 10, .max_above = 2});
   ASSERT_TRUE(m.ok());
   random::testing::SeededRng rng(8);
   EXPECT_EQ(Message(m->Next(kNan, rng).status()), "query value must be finite, got nan");

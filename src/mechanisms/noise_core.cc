@@ -32,7 +32,7 @@ int64_t SmallestQuantile(TooSmall too_small, int64_t guess) {
     hi = lo;
   }
   if (!too_small(lo)) return lo;  // lo == 0 and large enough
-  while (hi - lo > 1) {  // invariant: too_small(lo), !too_small(hi)
+  while (hi - lo > 1) {           // invariant: too_small(lo), !too_small(hi)
     int64_t mid = lo + (hi - lo) / 2;
     if (too_small(mid)) {
       lo = mid;
@@ -134,10 +134,9 @@ absl::StatusOr<DiscreteGaussianCore> DiscreteGaussianCore::CreateForSigma(double
                                                                           int64_t sensitivity) {
   auto sampler = random::DiscreteGaussianSampler::Create(sigma);
   if (!sampler.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sigma (in units of the output lattice) = ", FormatDouble(sigma),
-                     " is outside the supported range [2^-10, 2^24]: ",
-                     sampler.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sigma (in units of the output lattice) = ", FormatDouble(sigma),
+        " is outside the supported range [2^-10, 2^24]: ", sampler.status().message()));
   }
   return DiscreteGaussianCore(*sampler, sensitivity);
 }
@@ -182,9 +181,7 @@ absl::StatusOr<DiscreteGaussianCore> DiscreteGaussianCore::CreateForEpsilonDelta
   return CreateForSigma(good, sensitivity);
 }
 
-double DiscreteGaussianCore::noise_multiplier() const {
-  return RatioDown(sigma(), sensitivity_);
-}
+double DiscreteGaussianCore::noise_multiplier() const { return RatioDown(sigma(), sensitivity_); }
 
 double DiscreteGaussianCore::rho() const {
   const long double d = sensitivity_;

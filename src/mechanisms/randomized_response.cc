@@ -19,7 +19,8 @@ absl::StatusOr<RandomizedResponse> RandomizedResponse::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("categories must be in [2, 2^40], got ", options.categories));
   }
-  DPKIT_ASSIGN_OR_RETURN(random::Rational eps, internal::RationalAtMost(options.epsilon, "epsilon"));
+  DPKIT_ASSIGN_OR_RETURN(random::Rational eps,
+                         internal::RationalAtMost(options.epsilon, "epsilon"));
   return RandomizedResponse(options, eps);
 }
 
@@ -67,15 +68,14 @@ absl::StatusOr<std::vector<FrequencyEstimate>> RandomizedResponse::EstimateFrequ
     absl::Span<const int64_t> observed_counts, double level) const {
   DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("confidence level", level));
   if (static_cast<int64_t>(observed_counts.size()) != options_.categories) {
-    return absl::InvalidArgumentError(absl::StrCat("expected ", options_.categories,
-                                                   " observed counts, got ",
-                                                   observed_counts.size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected ", options_.categories, " observed counts, got ", observed_counts.size()));
   }
   int64_t n = 0;
   for (size_t i = 0; i < observed_counts.size(); ++i) {
     if (observed_counts[i] < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("observed count ", i, " must be >= 0, got ",
-                                                     observed_counts[i]));
+      return absl::InvalidArgumentError(
+          absl::StrCat("observed count ", i, " must be >= 0, got ", observed_counts[i]));
     }
     n += observed_counts[i];
   }
@@ -100,8 +100,8 @@ absl::StatusOr<std::vector<FrequencyEstimate>> RandomizedResponse::EstimateFrequ
 }
 
 PrivacyMap RandomizedResponse::privacy_map() const {
-  return PrivacyMap::PureDp(epsilon(), options_.categories == 2 ? "randomized_response"
-                                                                : "kary_randomized_response");
+  return PrivacyMap::PureDp(
+      epsilon(), options_.categories == 2 ? "randomized_response" : "kary_randomized_response");
 }
 
 }  // namespace dpkit::mechanisms

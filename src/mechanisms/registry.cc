@@ -27,14 +27,14 @@ std::vector<MechanismInfo>* MakeRegistry() {
                 "Dwork, McSherry, Nissim, Smith 2006; Mironov 2012 (CCS); Google 'Secure Noise "
                 "Generation' 2020",
                 "docs/mechanisms/laplace.md"});
-  r->push_back({"gaussian", "real value",
-                "(epsilon, delta)-DP, analytic (Balle & Wang 2018) or classic (epsilon < 1) "
-                "calibration, or rho-zCDP; l2 sensitivity",
-                "discrete Gaussian on the grid (" + grid +
-                    "), exact delta checked with CKS20 Thm 7",
-                "Balle & Wang 2018 (ICML); Dwork & Roth 2014 Thm A.1; Canonne, Kamath, Steinke "
-                "2020 (NeurIPS)",
-                "docs/mechanisms/gaussian.md"});
+  r->push_back(
+      {"gaussian", "real value",
+       "(epsilon, delta)-DP, analytic (Balle & Wang 2018) or classic (epsilon < 1) "
+       "calibration, or rho-zCDP; l2 sensitivity",
+       "discrete Gaussian on the grid (" + grid + "), exact delta checked with CKS20 Thm 7",
+       "Balle & Wang 2018 (ICML); Dwork & Roth 2014 Thm A.1; Canonne, Kamath, Steinke "
+       "2020 (NeurIPS)",
+       "docs/mechanisms/gaussian.md"});
   r->push_back({"discrete_laplace", "integer value",
                 "epsilon-DP (pure) for integer l1 sensitivity; scale t = Delta_1/epsilon",
                 "exact two-sided geometric sampler (CKS20 Algorithm 2)",
@@ -110,8 +110,8 @@ class Checker {
 
 absl::StatusOr<int64_t> IntegerValue(double v, const char* param, const std::string& mechanism) {
   if (!std::isfinite(v) || std::floor(v) != v || std::fabs(v) >= 0x1.0p63) {
-    return absl::InvalidArgumentError(absl::StrCat(param, " must be an integer for ", mechanism,
-                                                   ", got ", FormatDouble(v)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(param, " must be an integer for ", mechanism, ", got ", FormatDouble(v)));
   }
   return static_cast<int64_t>(v);
 }
@@ -140,16 +140,14 @@ absl::Status CheckUnused(const NoiseRequest& r, Family f, bool gaussian) {
   DPKIT_RETURN_IF_ERROR(c.Unused(r.rho.has_value() && !gaussian, "--rho"));
   DPKIT_RETURN_IF_ERROR(c.Unused(r.calibration.has_value() && !gaussian, "--calibration"));
   DPKIT_RETURN_IF_ERROR(c.Unused(r.sensitivity.has_value() && f == kRr, "--sensitivity"));
-  DPKIT_RETURN_IF_ERROR(
-      c.Unused(r.value.has_value() && (f == kSelection || f == kSvt), "--value"));
+  DPKIT_RETURN_IF_ERROR(c.Unused(r.value.has_value() && (f == kSelection || f == kSvt), "--value"));
   DPKIT_RETURN_IF_ERROR(c.Unused(!r.scores.empty() && f != kSelection, "--scores"));
   DPKIT_RETURN_IF_ERROR(c.Unused(!r.queries.empty() && f != kSvt, "--queries"));
   DPKIT_RETURN_IF_ERROR(c.Unused(r.threshold.has_value() && f != kSvt, "--threshold"));
   DPKIT_RETURN_IF_ERROR(c.Unused(r.max_above.has_value() && f != kSvt, "--max-above"));
-  DPKIT_RETURN_IF_ERROR(c.Unused(r.categories.has_value() && r.mechanism != "kary_randomized_response",
-                                 "--categories"));
-  DPKIT_RETURN_IF_ERROR(
-      c.Unused(r.monotonic && f != kSelection && f != kSvt, "--monotonic"));
+  DPKIT_RETURN_IF_ERROR(c.Unused(
+      r.categories.has_value() && r.mechanism != "kary_randomized_response", "--categories"));
+  DPKIT_RETURN_IF_ERROR(c.Unused(r.monotonic && f != kSelection && f != kSvt, "--monotonic"));
   return absl::OkStatus();
 }
 
@@ -188,8 +186,8 @@ absl::StatusOr<NoiseResult> RunAdditive(const NoiseRequest& r, random::BitGenera
     out.noise_stddev = m.noise_stddev();
     out.granularity = m.granularity();
     out.privacy_map = m.privacy_map();
-    out.privacy_claim = absl::StrCat("epsilon=", Num(m.epsilon()),
-                                     " pure DP for l1 sensitivity ", sens);
+    out.privacy_claim =
+        absl::StrCat("epsilon=", Num(m.epsilon()), " pure DP for l1 sensitivity ", sens);
   } else if (!integer) {
     GaussianOptions o;
     o.l2_sensitivity = *r.sensitivity;
@@ -211,12 +209,10 @@ absl::StatusOr<NoiseResult> RunAdditive(const NoiseRequest& r, random::BitGenera
     if (r.rho) {
       out.privacy_claim = absl::StrCat("rho=", Num(m.rho()), " zCDP for l2 sensitivity ", sens);
     } else {
-      out.privacy_claim = absl::StrCat("(epsilon=", Num(*r.epsilon), ", delta=", Num(*r.delta),
-                                       ")-DP for l2 sensitivity ", sens, " (", 
-                                       GaussianCalibrationName(calibration),
-                                       " calibration; exact delta at this sigma ",
-                                       Num(m.DeltaForEpsilon(*r.epsilon)), "); also rho=",
-                                       Num(m.rho()), " zCDP");
+      out.privacy_claim = absl::StrCat(
+          "(epsilon=", Num(*r.epsilon), ", delta=", Num(*r.delta), ")-DP for l2 sensitivity ", sens,
+          " (", GaussianCalibrationName(calibration), " calibration; exact delta at this sigma ",
+          Num(m.DeltaForEpsilon(*r.epsilon)), "); also rho=", Num(m.rho()), " zCDP");
     }
   } else {
     DPKIT_ASSIGN_OR_RETURN(int64_t value, IntegerValue(*r.value, "--value", r.mechanism));
@@ -226,8 +222,8 @@ absl::StatusOr<NoiseResult> RunAdditive(const NoiseRequest& r, random::BitGenera
           absl::StrCat("--sensitivity must be an integer >= 1 for ", r.mechanism, ", got ", d));
     }
     if (!gaussian) {
-      DPKIT_ASSIGN_OR_RETURN(auto m, DiscreteLaplaceMechanism::Create(
-                                         {.epsilon = *r.epsilon, .l1_sensitivity = d}));
+      DPKIT_ASSIGN_OR_RETURN(
+          auto m, DiscreteLaplaceMechanism::Create({.epsilon = *r.epsilon, .l1_sensitivity = d}));
       int64_t y = m.AddNoise(value, gen);
       out.noisy_value = static_cast<double>(y);
       DPKIT_ASSIGN_OR_RETURN(out.interval, m.ConfidenceInterval(y, r.confidence));
@@ -235,8 +231,8 @@ absl::StatusOr<NoiseResult> RunAdditive(const NoiseRequest& r, random::BitGenera
       out.noise_scale_meaning = "discrete laplace scale t";
       out.noise_stddev = m.noise_stddev();
       out.privacy_map = m.privacy_map();
-      out.privacy_claim = absl::StrCat("epsilon=", Num(m.epsilon()),
-                                       " pure DP for integer l1 sensitivity ", d);
+      out.privacy_claim =
+          absl::StrCat("epsilon=", Num(m.epsilon()), " pure DP for integer l1 sensitivity ", d);
     } else {
       DiscreteGaussianOptions o;
       o.l2_sensitivity = d;
@@ -259,10 +255,10 @@ absl::StatusOr<NoiseResult> RunAdditive(const NoiseRequest& r, random::BitGenera
         out.privacy_claim =
             absl::StrCat("rho=", Num(m.rho()), " zCDP for integer l2 sensitivity ", d);
       } else {
-        out.privacy_claim = absl::StrCat(
-            "(epsilon=", Num(*r.epsilon), ", delta=", Num(*r.delta),
-            ")-DP for integer l2 sensitivity ", d, " (exact delta at this sigma ",
-            Num(m.DeltaForEpsilon(*r.epsilon)), "); also rho=", Num(m.rho()), " zCDP");
+        out.privacy_claim =
+            absl::StrCat("(epsilon=", Num(*r.epsilon), ", delta=", Num(*r.delta),
+                         ")-DP for integer l2 sensitivity ", d, " (exact delta at this sigma ",
+                         Num(m.DeltaForEpsilon(*r.epsilon)), "); also rho=", Num(m.rho()), " zCDP");
       }
     }
   }
@@ -321,14 +317,13 @@ absl::StatusOr<NoiseResult> RunSvt(const NoiseRequest& r, random::BitGenerator& 
   out.notes.push_back(
       absl::StrCat("threshold noise: laplace scale ", Num(m.threshold_noise_scale())));
   out.privacy_map = m.privacy_map();
-  out.privacy_claim = absl::StrCat("epsilon=", Num(m.epsilon()), " pure DP (threshold ",
-                                   Num(m.threshold_epsilon()), " + queries ",
-                                   Num(m.query_epsilon()), ") for up to ", o.max_above,
-                                   " above-threshold answers, query sensitivity ",
-                                   Num(*r.sensitivity));
+  out.privacy_claim =
+      absl::StrCat("epsilon=", Num(m.epsilon()), " pure DP (threshold ", Num(m.threshold_epsilon()),
+                   " + queries ", Num(m.query_epsilon()), ") for up to ", o.max_above,
+                   " above-threshold answers, query sensitivity ", Num(*r.sensitivity));
   if (out.above.size() < r.queries.size()) {
-    out.notes.push_back(absl::StrCat("stopped after ", out.above.size(), " of ",
-                                     r.queries.size(), " queries: ", o.max_above,
+    out.notes.push_back(absl::StrCat("stopped after ", out.above.size(), " of ", r.queries.size(),
+                                     " queries: ", o.max_above,
                                      " above-threshold answer(s) reached"));
   }
   return out;
@@ -343,8 +338,8 @@ absl::StatusOr<NoiseResult> RunRr(const NoiseRequest& r, random::BitGenerator& g
     DPKIT_RETURN_IF_ERROR(c.Required(r.categories.has_value(), "--categories"));
     k = *r.categories;
   }
-  DPKIT_ASSIGN_OR_RETURN(auto m, RandomizedResponse::Create({.epsilon = *r.epsilon,
-                                                             .categories = k}));
+  DPKIT_ASSIGN_OR_RETURN(auto m,
+                         RandomizedResponse::Create({.epsilon = *r.epsilon, .categories = k}));
   DPKIT_ASSIGN_OR_RETURN(int64_t value, IntegerValue(*r.value, "--value", r.mechanism));
   DPKIT_ASSIGN_OR_RETURN(int64_t y, m.Randomize(value, gen));
   NoiseResult out;
@@ -354,8 +349,8 @@ absl::StatusOr<NoiseResult> RunRr(const NoiseRequest& r, random::BitGenerator& g
   out.noise_scale = m.keep_probability();
   out.noise_scale_meaning = "probability of reporting the true value";
   out.privacy_map = m.privacy_map();
-  out.privacy_claim = absl::StrCat("epsilon=", Num(m.epsilon()), " local DP per report (", k,
-                                   " categories)");
+  out.privacy_claim =
+      absl::StrCat("epsilon=", Num(m.epsilon()), " local DP per report (", k, " categories)");
   return out;
 }
 
@@ -373,8 +368,8 @@ absl::StatusOr<MechanismInfo> FindMechanism(const std::string& name) {
     if (info.name == canonical) return info;
     names.push_back(info.name);
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown mechanism '", name, "'; choose one of: ",
-                                                 absl::StrJoin(names, ", "),
+  return absl::InvalidArgumentError(absl::StrCat("unknown mechanism '", name,
+                                                 "'; choose one of: ", absl::StrJoin(names, ", "),
                                                  " (run 'dpkit mechanisms' for details)"));
 }
 

@@ -20,10 +20,10 @@ TEST(RegistryTest, ListsEveryMechanismWithClaimAndCitation) {
     EXPECT_FALSE(m.citation.empty()) << m.name;
     EXPECT_THAT(m.doc, HasSubstr("docs/mechanisms/")) << m.name;
   }
-  for (const char* n : {"laplace", "gaussian", "discrete_laplace", "discrete_gaussian",
-                        "exponential", "report_noisy_max_gumbel", "report_noisy_max_exponential",
-                        "permute_and_flip", "sparse_vector", "randomized_response",
-                        "kary_randomized_response"}) {
+  for (const char* n :
+       {"laplace", "gaussian", "discrete_laplace", "discrete_gaussian", "exponential",
+        "report_noisy_max_gumbel", "report_noisy_max_exponential", "permute_and_flip",
+        "sparse_vector", "randomized_response", "kary_randomized_response"}) {
     EXPECT_TRUE(names.count(n)) << n;
   }
   EXPECT_EQ(FindMechanism("geometric")->name, "discrete_laplace");

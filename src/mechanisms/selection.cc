@@ -46,10 +46,10 @@ absl::StatusOr<SelectionKind> ParseSelectionKind(const std::string& name) {
   for (const auto& kn : kKindNames) {
     if (name == kn.name) return kn.kind;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown selection mechanism '", name,
-      "'; expected exponential, permute_and_flip, report_noisy_max_gumbel or "
-      "report_noisy_max_exponential"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown selection mechanism '", name,
+                   "'; expected exponential, permute_and_flip, report_noisy_max_gumbel or "
+                   "report_noisy_max_exponential"));
 }
 
 absl::StatusOr<SelectionMechanism> SelectionMechanism::Create(const SelectionOptions& options) {
@@ -60,8 +60,8 @@ absl::StatusOr<SelectionMechanism> SelectionMechanism::Create(const SelectionOpt
   }
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("sensitivity", options.sensitivity));
   if (options.sensitivity < internal::kMinScale || options.sensitivity > internal::kMaxScale) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sensitivity must be in [2^-900, 2^900], got ", FormatDouble(options.sensitivity)));
+    return absl::InvalidArgumentError(absl::StrCat("sensitivity must be in [2^-900, 2^900], got ",
+                                                   FormatDouble(options.sensitivity)));
   }
   const int e = internal::GranularityExponent(options.sensitivity, kScoreGridBits);
   DPKIT_ASSIGN_OR_RETURN(int64_t d_g, internal::CeilToGrid(options.sensitivity, e, "sensitivity"));
@@ -76,8 +76,8 @@ absl::StatusOr<SelectionMechanism> SelectionMechanism::Create(const SelectionOpt
   uint64_t num = static_cast<uint64_t>(std::floor(std::ldexp(c, k)));
   uint64_t den = uint64_t{1} << k;
   if (num == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "epsilon=", FormatDouble(options.epsilon), " is too small for this sensitivity"));
+    return absl::InvalidArgumentError(absl::StrCat("epsilon=", FormatDouble(options.epsilon),
+                                                   " is too small for this sensitivity"));
   }
   while (den > 1 && (num & 1) == 0) {
     num >>= 1;
@@ -119,8 +119,8 @@ absl::StatusOr<size_t> SelectionMechanism::Select(absl::Span<const double> score
   }
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(scores[i])) {
-      return absl::InvalidArgumentError(absl::StrCat("score ", i, " must be finite, got ",
-                                                     FormatDouble(scores[i])));
+      return absl::InvalidArgumentError(
+          absl::StrCat("score ", i, " must be finite, got ", FormatDouble(scores[i])));
     }
   }
   // coef_den_ = 2^k.

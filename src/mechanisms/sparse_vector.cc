@@ -34,8 +34,8 @@ absl::StatusOr<SparseVector> SparseVector::Create(const SparseVectorOptions& opt
         ValidateOpenUnitInterval("threshold_epsilon_fraction", options.threshold_epsilon_fraction));
   }
   if (options.sensitivity < internal::kMinScale || options.sensitivity > internal::kMaxScale) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sensitivity must be in [2^-900, 2^900], got ", FormatDouble(options.sensitivity)));
+    return absl::InvalidArgumentError(absl::StrCat("sensitivity must be in [2^-900, 2^900], got ",
+                                                   FormatDouble(options.sensitivity)));
   }
   double fraction = options.threshold_epsilon_fraction;
   if (fraction == 0) {
@@ -45,7 +45,8 @@ absl::StatusOr<SparseVector> SparseVector::Create(const SparseVectorOptions& opt
   const double eps1 = std::nextafter(options.epsilon * fraction, 0.0);
   const double eps2 = std::nextafter(options.epsilon - eps1, 0.0);
   if (!(eps1 > 0) || !(eps2 > 0)) {
-    return absl::InvalidArgumentError("epsilon is too small to split between threshold and queries");
+    return absl::InvalidArgumentError(
+        "epsilon is too small to split between threshold and queries");
   }
   const int e = internal::GranularityExponent(options.sensitivity, kGridBits);
   DPKIT_ASSIGN_OR_RETURN(int64_t d_g, internal::CeilToGrid(options.sensitivity, e, "sensitivity"));
@@ -66,8 +67,8 @@ absl::StatusOr<bool> SparseVector::Next(double query_value, random::BitGenerator
     noisy_threshold_ = internal::AddClamped(internal::ToGrid(options_.threshold, exponent_),
                                             threshold_noise_.Sample(gen));
   }
-  const internal::int128 q = internal::AddClamped(internal::ToGrid(query_value, exponent_),
-                                                  query_noise_.Sample(gen));
+  const internal::int128 q =
+      internal::AddClamped(internal::ToGrid(query_value, exponent_), query_noise_.Sample(gen));
   const bool above = q >= *noisy_threshold_;
   above_count_ += above ? 1 : 0;
   ++answered_;
@@ -78,8 +79,8 @@ absl::StatusOr<std::vector<bool>> SparseVector::Run(absl::Span<const double> que
                                                     random::BitGenerator& gen) {
   for (size_t i = 0; i < queries.size(); ++i) {
     if (!std::isfinite(queries[i])) {
-      return absl::InvalidArgumentError(absl::StrCat("query ", i, " must be finite, got ",
-                                                     FormatDouble(queries[i])));
+      return absl::InvalidArgumentError(
+          absl::StrCat("query ", i, " must be finite, got ", FormatDouble(queries[i])));
     }
   }
   std::vector<bool> out;
@@ -96,7 +97,8 @@ double SparseVector::threshold_epsilon() const {
 }
 
 double SparseVector::query_epsilon() const {
-  return internal::DiscreteLaplaceCore(query_noise_, QueryNoiseSensitivity(options_, grid_sensitivity_))
+  return internal::DiscreteLaplaceCore(query_noise_,
+                                       QueryNoiseSensitivity(options_, grid_sensitivity_))
       .epsilon();
 }
 

@@ -96,12 +96,13 @@ AuditResult AuditNeighbours(const OutcomeSampler& on_d, const OutcomeSampler& on
   for (auto& [k, c] : joint) {
     const int64_t le_d = below_d + c.first, le_dp = below_dp + c.second;
     const int64_t ge_d = total_d - below_d, ge_dp = total_dp - below_dp;
-    const std::pair<int64_t, int64_t> counts[3] = {{c.first, c.second}, {le_d, le_dp}, {ge_d, ge_dp}};
+    const std::pair<int64_t, int64_t> counts[3] = {
+        {c.first, c.second}, {le_d, le_dp}, {ge_d, ge_dp}};
     for (int kind = 0; kind < 3; ++kind) {
-      events.push_back({0, kind, k, SelectionScore(counts[kind].first, counts[kind].second, ns,
-                                                   options.delta)});
-      events.push_back({1, kind, k, SelectionScore(counts[kind].second, counts[kind].first, ns,
-                                                   options.delta)});
+      events.push_back(
+          {0, kind, k, SelectionScore(counts[kind].first, counts[kind].second, ns, options.delta)});
+      events.push_back(
+          {1, kind, k, SelectionScore(counts[kind].second, counts[kind].first, ns, options.delta)});
     }
     below_d = le_d;
     below_dp = le_dp;

@@ -58,11 +58,11 @@ namespace dpkit::mechanisms {
 
 // Set exactly one privacy target: (epsilon, delta), or rho, or sigma.
 struct GaussianOptions {
-  double epsilon = 0;  // (epsilon, delta)-DP target: epsilon > 0 finite,
-  double delta = 0;    // delta in (0, 1)
+  double epsilon = 0;                          // (epsilon, delta)-DP target: epsilon > 0 finite,
+  double delta = 0;                            // delta in (0, 1)
   std::optional<double> rho = std::nullopt;    // or: rho-zCDP target (> 0)
   std::optional<double> sigma = std::nullopt;  // or: the noise sigma, value units (> 0)
-  double l2_sensitivity = 0;    // > 0, finite, value units
+  double l2_sensitivity = 0;                   // > 0, finite, value units
   GaussianCalibration calibration = GaussianCalibration::kAnalytic;
   int granularity_bits = 20;  // [0, 40], see LaplaceOptions
 };
@@ -108,7 +108,7 @@ struct DiscreteGaussianOptions {
   double delta = 0;
   std::optional<double> rho = std::nullopt;
   std::optional<double> sigma = std::nullopt;  // in [2^-10, 2^24]
-  int64_t l2_sensitivity = 1;   // >= 1
+  int64_t l2_sensitivity = 1;                  // >= 1
   GaussianCalibration calibration = GaussianCalibration::kAnalytic;
 };
 

@@ -68,9 +68,9 @@ class RandomizedResponse {
       absl::Span<const int64_t> observed_counts, double level) const;
 
   PrivacyMap privacy_map() const;
-  double epsilon() const;               // eps_r actually used
-  double keep_probability() const;      // p
-  double other_probability() const;     // q (each other value)
+  double epsilon() const;            // eps_r actually used
+  double keep_probability() const;   // p
+  double other_probability() const;  // q (each other value)
   int64_t categories() const { return options_.categories; }
   const RandomizedResponseOptions& options() const { return options_; }
 

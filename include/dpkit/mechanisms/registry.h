@@ -18,12 +18,12 @@
 namespace dpkit::mechanisms {
 
 struct MechanismInfo {
-  std::string name;           // e.g. "laplace"
-  std::string input;          // "real value", "integer value", "scores", "query stream", ...
-  std::string privacy_claim;  // e.g. "epsilon-DP (pure) for l1 sensitivity Delta_1"
-  std::string implementation; // how it is sampled (one line)
+  std::string name;            // e.g. "laplace"
+  std::string input;           // "real value", "integer value", "scores", "query stream", ...
+  std::string privacy_claim;   // e.g. "epsilon-DP (pure) for l1 sensitivity Delta_1"
+  std::string implementation;  // how it is sampled (one line)
   std::string citation;
-  std::string doc;            // docs/mechanisms/<page>.md
+  std::string doc;  // docs/mechanisms/<page>.md
 };
 
 // All mechanisms, in display order.

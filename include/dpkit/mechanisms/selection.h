@@ -37,11 +37,11 @@
 //      exp(-2^20) and no realistic run can tell the difference.
 //   4. Weights are enclosed in rigorous intervals ~2^-110 wide on 128-bit fixed-point numbers
 //      (Horner series for exp(-f) with exact constants floor(2^128 / j!), exp(-2^b) by squaring,
-//      every rounding counted in a public error bound; see src/mechanisms/exact_exp.h). The exponential mechanism inverts the CDF at one uniform U,
-//      permute-and-flip compares one uniform per candidate with its weight; a decision is taken
-//      only when the enclosures decide it for every possible value, otherwise (probability
-//      ~ n 2^-109) U gets 64 more random bits and the precision 128 more, and the decision is
-//      retried. The result is an exact sample.
+//      every rounding counted in a public error bound; see src/mechanisms/exact_exp.h). The
+//      exponential mechanism inverts the CDF at one uniform U, permute-and-flip compares one
+//      uniform per candidate with its weight; a decision is taken only when the enclosures decide
+//      it for every possible value, otherwise (probability ~ n 2^-109) U gets 64 more random bits
+//      and the precision 128 more, and the decision is retried. The result is an exact sample.
 //   Scores must be finite; scores beyond +-2^120 gamma are clamped (1-Lipschitz, so privacy is
 //   unaffected).
 //
