@@ -45,7 +45,10 @@ void RunParallel(int n, F&& f) {
 absl::Status ValidateEncoding(const ColumnEncoding& e) {
   const std::string where = absl::StrCat("encoding of column '", e.name, "': ");
   if (e.name.empty()) return absl::InvalidArgumentError("encoding column name must not be empty");
-  if (e.categories.empty() == e.bin_edges.empty()) {
+  // A categorical column may have no kept category at all when every value is rare and maps to
+  // "other" (e.g. after private partition selection).
+  const bool categorical = !e.categories.empty() || (e.bin_edges.empty() && e.other_category);
+  if (categorical == !e.bin_edges.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, "set exactly one of categories or bin_edges"));
   }
