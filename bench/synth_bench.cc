@@ -74,3 +74,4 @@ BENCHMARK(BM_SampleRows)->Unit(benchmark::kMillisecond)->Iterations(2);
 
 }  // namespace
 }  // namespace dpkit::synth
+BENCHMARK_MAIN();

@@ -19,6 +19,7 @@
 #include "dpkit/accounting/rdp.h"
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/status.h"
+#include "dpkit/base/validation.h"
 
 namespace dpkit::accounting::internal {
 namespace {
@@ -116,7 +117,7 @@ class BasicAccountant final : public Accountant {
       }
     }
     if (only_fixed) {
-      if (!(epsilon >= 0)) return absl::InvalidArgumentError("epsilon must be >= 0");
+      DPKIT_RETURN_IF_ERROR(ValidateNonNegativeFinite("epsilon", epsilon));
       return eps <= epsilon ? fixed_delta : 1.0;
     }
     return InvertEpsilonOfDelta([this](double d) { return Epsilon(d); }, epsilon);
