@@ -792,6 +792,29 @@ absl::StatusOr<Evaluation> Evaluate(const TextTable& real, const TextTable& synt
           }
         }
       }
+      if (enc.has_holdout) {
+        std::vector<int64_t> hfreq(col.levels, 0);
+        for (int32_t v : enc.holdout.code[c]) ++hfreq[v];
+        std::vector<uint8_t> hcand(col.levels, 0);
+        for (int32_t l = 0; l < col.levels; ++l) {
+          if (freq[l] != 0 || hfreq[l] == 0 || col.dict[l].empty()) continue;
+          double unused;
+          const bool rare = hfreq[l] <= options.rare_max_count &&
+                            static_cast<int>(col.dict[l].size()) >= options.rare_min_length &&
+                            !internal::ParseNumber(col.dict[l], &unused);
+          if (col.identifier || rare) {
+            hcand[l] = 1;
+            ++rep.holdout_candidates;
+          }
+        }
+        std::vector<uint8_t> hseen(col.levels, 0);
+        for (int32_t v : codes) {
+          if (hcand[v] && !hseen[v]) {
+            hseen[v] = 1;
+            ++rep.holdout_replayed;
+          }
+        }
+      }
       pr.replayed_values += rep.replayed;
       pr.replay.push_back(std::move(rep));
     }

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dpkit/random/samplers.h"
+#include "dpkit/report/render.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -232,6 +233,51 @@ TEST(EvaluationTest, RareValueReplay) {
   ASSERT_EQ(ev->privacy.replay[0].examples.size(), 1u);
   EXPECT_THAT(ev->privacy.replay[0].examples[0], HasSubstr("Za•••"));
   EXPECT_THAT(ev->privacy.replay[0].examples[0], ::testing::Not(HasSubstr("Zanzibar")));
+}
+
+// Identifier values that coincide by chance (a fake-name generator drawing from the same
+// vocabulary as the real data) are judged against the holdout baseline: not "copied".
+TEST(EvaluationTest, ChanceReplayOfIdentifiersIsNotFlaggedAsCopying) {
+  // Names from a shared vocabulary of 300: real, holdout and synthetic draw independently.
+  auto names = [](uint64_t seed, int rows, const std::string& source) {
+    TextTable t = Population(seed, rows, source.substr(0, 1), source);
+    random::testing::SeededRng rng(seed + 100);
+    t.names.push_back("last_name");
+    t.columns.emplace_back();
+    for (int i = 0; i < rows; ++i) {
+      t.columns.back().push_back(absl::StrCat("Name", random::UniformUint64(rng, 300)));
+    }
+    return t;
+  };
+  const TextTable real = names(11, 600, "real.csv");
+  const TextTable holdout = names(12, 600, "holdout.csv");
+  const TextTable synthetic = names(13, 600, "synthetic.csv");
+  EvaluationOptions o = Options();
+  o.identifier_columns = {"last_name"};
+  random::testing::SeededRng rng(7);
+  auto ev = Evaluate(real, synthetic, &holdout, o, rng);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  const PrivacyRiskResult::Replay* rep = nullptr;
+  for (const auto& r : ev->privacy.replay) {
+    if (r.column == "last_name") rep = &r;
+  }
+  ASSERT_NE(rep, nullptr);
+  EXPECT_GT(rep->replayed, 0);           // coincidences happen...
+  EXPECT_GT(rep->holdout_replayed, 0);   // ...at the same rate for never-seen values
+  for (const auto& v : Verdicts(*ev, nullptr)) {
+    if (v.id == "privacy.pii_replay") {
+      EXPECT_NE(v.level, VerdictLevel::kBad) << v.explanation;
+      EXPECT_THAT(v.explanation, HasSubstr("coincidence"));
+    }
+  }
+  // A synthesizer that copies the real identifiers is flagged against the same baseline.
+  TextTable copying = synthetic;
+  copying.columns.back() = real.columns.back();
+  auto ev2 = Evaluate(real, copying, &holdout, o, rng);
+  ASSERT_TRUE(ev2.ok());
+  for (const auto& v : Verdicts(*ev2, nullptr)) {
+    if (v.id == "privacy.pii_replay") EXPECT_EQ(v.level, VerdictLevel::kBad) << v.explanation;
+  }
 }
 
 TEST(EncodeTest, ParseNumberAndSampling) {

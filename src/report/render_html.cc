@@ -627,15 +627,19 @@ std::string RenderHtml(const Evaluation& ev, const PrivacyGuarantee* g) {
   if (!p.replay.empty()) {
     h += "<h3>Replay by column</h3><table class=\"sortable\" id=\"replay-table\"><thead><tr>"
          "<th>column</th><th>checked</th><th>real values checked</th><th>found in synthetic</th>"
+         "<th>chance baseline (holdout-only values found)</th>"
          "<th>examples (masked)</th></tr></thead><tbody>";
     for (const auto& r : p.replay) {
       std::string ex;
       for (const auto& e : r.examples) ex += (ex.empty() ? "" : ", ") + e;
+      std::string base = r.holdout_candidates > 0
+                             ? fmt::format("{} of {}", r.holdout_replayed, r.holdout_candidates)
+                             : std::string("n/a");
       h += fmt::format(
           "<tr><td>{}</td><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" "
-          "data-v=\"{}\">{}</td><td>{}</td></tr>",
+          "data-v=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
           Esc(r.column), Esc(r.reason), r.candidates, r.candidates, r.replayed, r.replayed,
-          Esc(ex));
+          Esc(base), Esc(ex));
     }
     h += "</tbody></table>";
   }

@@ -198,6 +198,12 @@ struct PrivacyRiskResult {
     int64_t candidates = 0;  // distinct real values considered
     int64_t replayed = 0;    // of them, found verbatim in synthetic
     std::vector<std::string> examples;  // up to 3, masked
+    // Chance baseline (with a holdout): holdout values that never occur in the real (training)
+    // table and meet the same criteria, and how many of those appear in synthetic anyway. The
+    // synthesizer never saw them, so their rate is what coincidence produces (common names,
+    // fake generators drawing from public vocabularies).
+    int64_t holdout_candidates = 0;
+    int64_t holdout_replayed = 0;
   };
   std::vector<Replay> replay;
   int64_t replayed_values = 0;
