@@ -5,7 +5,7 @@
 // bins +-[2^k, 2^(k+1)) for k = -10..62 and a zero bin (|x| < 2^-10) — each count gets exact
 // discrete Laplace noise with scale max_rows_per_unit / epsilon (L1 sensitivity
 // max_rows_per_unit), and the bounds are the outer edges of the lowest and highest bins whose
-// noisy count exceeds the level that noise alone passes with probability 0.05 over all bins
+// noisy count exceeds the level that noise alone passes with probability 1e-3 over all bins
 // (the approach of Google's differential-privacy library's ApproxBounds).
 // Privacy claim: epsilon-DP (pure) w.r.t. adding/removing one privacy unit (or one row).
 // The result is a power of two (or 0) on each side: it covers the bulk of the data, not

@@ -37,9 +37,9 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
     ++hist[bin];
   }
   for (auto& h : hist) h = noise.Add(h, gen);
-  // A bin is significant if its noisy count exceeds what noise alone reaches with probability
-  // 0.05 over all bins. A spurious bin only widens the bounds (worse utility, same privacy).
-  double tau = noise.HalfWidth(2 * 0.05 / static_cast<double>(hist.size()));
+  // A bin is significant if its noisy count exceeds what noise alone reaches with prob 1e-3
+  // over all bins.
+  double tau = noise.HalfWidth(2e-3 / static_cast<double>(hist.size()));
   int first = -1, last = -1;
   for (int b = 0; b < static_cast<int>(hist.size()); ++b) {
     if (static_cast<double>(hist[b]) > tau) {
