@@ -364,9 +364,8 @@ absl::StatusOr<EncodedTable> ReadEncodedCsv(const std::string& csv_path, const D
 // Encoder
 
 int64_t ColumnEncoding::size() const {
-  const int64_t base = categories.empty()
-                           ? static_cast<int64_t>(bin_edges.size()) - 1
-                           : static_cast<int64_t>(categories.size());
+  const int64_t base = bin_edges.empty() ? static_cast<int64_t>(categories.size())
+                                         : static_cast<int64_t>(bin_edges.size()) - 1;
   return std::max<int64_t>(base, 0) + (other_category ? 1 : 0) + (null_category ? 1 : 0);
 }
 
@@ -523,16 +522,18 @@ absl::StatusOr<Table> Encoder::Decode(const EncodedTable& encoded, random::BitGe
     const ColumnEncoding& e = encodings_[i];
     const std::vector<int32_t>& codes = encoded.column(static_cast<int>(i));
     const int64_t n = encoded.num_rows();
-    const DataType type = !types.empty()           ? types[i]
-                          : e.categories.empty()   ? DataType::kDouble
-                                                   : DataType::kString;
+    // Categorical unless it has bin edges (a categorical column may keep no category at all).
+    const bool categorical = e.bin_edges.empty();
+    const DataType type = !types.empty() ? types[i]
+                          : categorical  ? DataType::kString
+                                         : DataType::kDouble;
     const int32_t ncat = static_cast<int32_t>(e.categories.size());
     const int32_t nbins = static_cast<int32_t>(e.bin_edges.size()) - 1;
-    const int32_t base = e.categories.empty() ? nbins : ncat;
+    const int32_t base = categorical ? ncat : nbins;
     const int32_t other_code = e.other_category ? base : -1;
     const int32_t null_code = e.null_category ? static_cast<int32_t>(e.size()) - 1 : -1;
     std::vector<uint8_t> valid(n, 1);
-    if (!e.categories.empty()) {
+    if (categorical) {
       if (type == DataType::kString) {
         std::vector<std::string> dict = e.categories;
         if (other_code >= 0) dict.push_back("other");

@@ -263,6 +263,21 @@ TEST(EncoderTest, DecodeIsInverseOnCategoriesAndStaysInBins) {
   for (int a = 0; a < 4; ++a) EXPECT_EQ(again->column(a), e.column(a)) << a;
 }
 
+TEST(EncoderTest, CategoricalColumnWithOnlyOtherRoundTrips) {
+  // Private partition selection may keep no value at all: every value maps to "other".
+  Encoder enc = *Encoder::Create({{.name = "sex", .other_category = true}});
+  EXPECT_EQ(enc.domain().sizes(), (std::vector<int64_t>{1}));
+  EncodedTable e = *enc.Encode(People());
+  EXPECT_EQ(e.column(0), (std::vector<int32_t>{0, 0, 0, 0}));
+  random::testing::SeededRng rng(5);
+  absl::StatusOr<Table> back = enc.Decode(e, rng, {DataType::kString});
+  ASSERT_TRUE(back.ok()) << back.status();
+  for (int64_t r = 0; r < 4; ++r) EXPECT_EQ(back->column(0).StringAt(r), "other");
+  absl::StatusOr<Table> untyped = enc.Decode(e, rng);
+  ASSERT_TRUE(untyped.ok()) << untyped.status();
+  EXPECT_EQ(untyped->column(0).type(), DataType::kString);
+}
+
 TEST(EncoderTest, DecodedIntegersAreUniformWithinTheirBin) {
   // Bin [10, 15) of an int64 column holds 10..14; decoded values must cover them uniformly.
   Encoder enc = *Encoder::Create({{.name = "v", .bin_edges = {0, 10, 15, 20}}});

@@ -97,6 +97,7 @@ absl::Status PipelineOptions::MergeJsonFile(const std::string& path, Env* env) {
       else if (k == "dataset") dataset = v.get<std::string>();
       else if (k == "privacy_unit") privacy_unit = v.get<std::string>();
       else if (k == "target") target = v.get<std::string>();
+      else if (k == "min_null_fraction") min_null_fraction = v.get<double>();
       else if (k == "holdout_fraction") holdout_fraction = v.get<double>();
       else if (k == "count_fraction") count_fraction = v.get<double>();
       else if (k == "bounds_fraction") bounds_fraction = v.get<double>();
@@ -106,7 +107,7 @@ absl::Status PipelineOptions::MergeJsonFile(const std::string& path, Env* env) {
             path, ": unknown key '", k,
             "' (known: data, out, epsilon, delta, method, rows, schema, policy, key_file, ledger, "
             "dataset, privacy_unit, target, holdout_fraction, count_fraction, bounds_fraction, "
-            "threads)"));
+            "min_null_fraction, threads)"));
       }
     }
   } catch (const nlohmann::json::exception& e) {
@@ -124,7 +125,7 @@ std::string PipelineOptions::ToJson() const {
                       {"dataset", dataset},   {"privacy_unit", privacy_unit},
                       {"target", target},     {"holdout_fraction", holdout_fraction},
                       {"count_fraction", count_fraction}, {"bounds_fraction", bounds_fraction},
-                      {"threads", threads}};
+                      {"min_null_fraction", min_null_fraction}, {"threads", threads}};
   return j.dump(2);
 }
 
@@ -144,6 +145,10 @@ absl::Status PipelineOptions::Validate() const {
   if (!(count_fraction > 0 && bounds_fraction > 0 && count_fraction + bounds_fraction < 0.5)) {
     return absl::InvalidArgumentError(
         "count_fraction and bounds_fraction must be > 0 and together < 0.5");
+  }
+  if (!(min_null_fraction >= 0 && min_null_fraction < 0.5)) {
+    return absl::InvalidArgumentError(absl::StrCat("min_null_fraction must be in [0, 0.5), got ",
+                                                   FormatDouble(min_null_fraction)));
   }
   if (threads < 1) return absl::InvalidArgumentError("threads must be >= 1");
   return absl::OkStatus();
@@ -243,6 +248,13 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
     return absl::FailedPreconditionError("no column left to synthesise after PII replacement");
   }
   res.synthesized_columns = synth_cols;
+  // Checked before anything is charged: a typo must not cost budget.
+  if (!o.target.empty() &&
+      std::find(synth_cols.begin(), synth_cols.end(), o.target) == synth_cols.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "target column '", o.target, "' is not among the synthesised columns (",
+        absl::StrJoin(synth_cols, ", "), ")"));
+  }
 
   // Typed training data (only the modelled columns and the unit).
   io::CsvReadOptions cro;
@@ -451,6 +463,26 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
   so.threads = o.threads;
   DPKIT_ASSIGN_OR_RETURN(synth::Synthesizer model, synth::Synthesizer::Fit(train, &schema, so, rng));
   DPKIT_ASSIGN_OR_RETURN(io::Table sampled, model.Sample(rows, rng));
+  // Every column is modelled as nullable (whether a column has nulls is itself private), so the
+  // noise gives the null code a little mass even where the input has none. Post-processing of the
+  // DP output: a null rate below o.min_null_fraction is treated as noise and those cells take the
+  // value of a random non-null synthetic cell of the same column.
+  for (int c = 0; c < sampled.num_columns(); ++c) {
+    const io::Column& col = sampled.column(c);
+    const int64_t nulls = col.null_count();
+    if (nulls == 0 || nulls == col.size() ||
+        static_cast<double>(nulls) >= o.min_null_fraction * static_cast<double>(col.size())) {
+      continue;
+    }
+    std::vector<int64_t> present, idx(static_cast<size_t>(col.size()));
+    for (int64_t r = 0; r < col.size(); ++r) {
+      if (!col.IsNull(r)) present.push_back(r);
+    }
+    for (int64_t r = 0; r < col.size(); ++r) {
+      idx[r] = col.IsNull(r) ? present[random::UniformUint64(rng, present.size())] : r;
+    }
+    DPKIT_RETURN_IF_ERROR(sampled.ReplaceColumn(col.Take(idx)));
+  }
   res.synthetic_rows = rows;
   // Assemble in the input's column order: modelled columns, a fresh unit id, fake identifiers.
   std::vector<io::Column> cols;

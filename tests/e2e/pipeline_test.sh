@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end test of `dpkit pipeline` (customer CSV -> PII replacement -> DP synthesizer ->
+# report) on a generated customer table: every artifact is written and well-formed, raw PII
+# never reaches the synthetic output, the whole budget is charged once to the ledger, a second
+# run on an exhausted budget is refused (exit 3) before writing anything, and bad input gets a
+# clear error.
+source "$(dirname "$0")/lib.sh"
+SEED=(--insecure-seed 11 -q)
+
+expect_exit 0 "$DPKIT" sample customers --rows 3000 --seed 5 --out "$WORK/customers.csv"
+
+# 1. The full flow.
+for method in mst aim; do
+  R="$WORK/run_$method"
+  expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" --out "$R" \
+    --epsilon 2 --delta 1e-7 --method $method --target churned
+  expect_contains "$OUT" "epsilon=2 delta=1e-07 per customer_id" "pipeline $method summary"
+  for f in clean.csv pii.json pii.key synthetic.csv report.html report.json privacy.json \
+    summary.json ledger.db; do
+    [ -s "$R/$f" ] || fail "$method: $f missing or empty"
+  done
+  # Synthetic table: same header as the input, a DP-estimated number of rows near 3000 * 0.8
+  # (the holdout takes 20% of the units).
+  [ "$(head -1 "$R/synthetic.csv")" = "$(head -1 "$WORK/customers.csv")" ] ||
+    fail "$method: synthetic header differs from the input's"
+  rows=$(($(wc -l <"$R/synthetic.csv") - 1))
+  { [ "$rows" -gt 2000 ] && [ "$rows" -lt 2800 ]; } || fail "$method: $rows synthetic rows"
+  # No raw identifier reaches the synthetic table or the de-identified copy: credit cards and
+  # e-mail addresses of the input are absent (fresh fakes / pseudonyms instead).
+  python3 - "$WORK/customers.csv" "$R/synthetic.csv" "$R/clean.csv" <<'PY' || fail "$method: raw PII leaked"
+import csv, sys
+real = list(csv.DictReader(open(sys.argv[1])))
+cards = {r["credit_card"] for r in real}
+emails = {r["email"] for r in real}
+ids = {r["customer_id"] for r in real}
+for path in sys.argv[2:]:
+    for r in csv.DictReader(open(path)):
+        assert r["credit_card"] not in cards, (path, "card", r["credit_card"])
+        assert r["customer_id"] not in ids, (path, "id", r["customer_id"])
+        if path.endswith("synthetic.csv"):
+            assert r["email"] == "" or "@" in r["email"], (path, r["email"])
+# ZIP codes are generalised to 3 digits + "XX" or similar: never a full real 5-digit ZIP.
+syn = list(csv.DictReader(open(sys.argv[2])))
+assert all(r["zip"] == "other" or len(r["zip"].strip("X*")) <= 3 for r in syn), syn[0]["zip"]
+# Numeric columns parse and stay in a sane range.
+for r in syn:
+    assert 0 <= int(float(r["age"])) <= 130, r["age"]
+    float(r["income"])
+assert {r["churned"] for r in syn} <= {"true", "false"}, {r["churned"] for r in syn}
+PY
+  grep -q '"format": "dpkit-privacy/1"' "$R/privacy.json" || fail "$method: privacy.json format"
+  grep -q '"epsilon": 2' "$R/privacy.json" || fail "$method: privacy.json epsilon"
+  grep -q '<html' "$R/report.html" || fail "$method: report.html"
+  grep -q 'churned' "$R/report.json" || fail "$method: report.json lacks the target column"
+  # One charge, the whole budget.
+  expect_exit 0 "$DPKIT" budget show --ledger "$R/ledger.db"
+  expect_contains "$OUT" "spent      epsilon=2" "budget show after $method"
+  expect_contains "$OUT" "(1 charges, 0 refused)" "budget show after $method"
+done
+
+# 2. Exhausted budget: refused with exit 3 before anything is computed or written.
+expect_exit 3 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" --out "$WORK/again" \
+  --epsilon 0.5 --method mst --ledger "$WORK/run_mst/ledger.db" --dataset customers
+expect_contains "$ERR" "budget" "exhausted-budget error"
+[ -e "$WORK/again/synthetic.csv" ] && fail "synthetic.csv written despite a refused charge"
+expect_exit 0 "$DPKIT" budget show --ledger "$WORK/run_mst/ledger.db"
+expect_contains "$OUT" "(1 charges, 1 refused)" "refused charge recorded"
+
+# 3. A JSON config, flags override it; unknown keys are an error.
+cat >"$WORK/config.json" <<JSON
+{"data": "$WORK/customers.csv", "out_dir": "$WORK/cfg", "epsilon": 3, "method": "mst",
+ "rows": 500, "holdout_fraction": 0}
+JSON
+expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --config "$WORK/config.json" --epsilon 1.5
+expect_contains "$OUT" "epsilon=1.5" "config + flag override"
+[ "$(($(wc -l <"$WORK/cfg/synthetic.csv") - 1))" = 500 ] || fail "config rows=500 not honoured"
+echo '{"epsilon": 1, "epsilom": 2}' >"$WORK/bad_config.json"
+expect_exit 2 "$DPKIT" pipeline --config "$WORK/bad_config.json" --data "$WORK/customers.csv" \
+  --out "$WORK/x"
+expect_contains "$ERR" "epsilom" "unknown config key"
+
+# 4. Bad input: clear errors, nothing charged.
+expect_exit 2 "$DPKIT" pipeline --out "$WORK/x"
+expect_contains "$ERR" "data" "missing --data"
+expect_exit 2 "$DPKIT" pipeline --data "$WORK/customers.csv" --out "$WORK/x" --epsilon -1
+expect_contains "$ERR" "epsilon" "negative epsilon"
+expect_exit 2 "$DPKIT" pipeline --data "$WORK/customers.csv" --out "$WORK/x" --epsilon nan
+expect_exit 2 "$DPKIT" pipeline --data "$WORK/customers.csv" --out "$WORK/x" --method gan
+expect_contains "$ERR" "method" "unknown method"
+expect_exit 2 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" --out "$WORK/x" \
+  --target no_such_column
+expect_contains "$ERR" "no_such_column" "unknown target column"
+[ -e "$WORK/x/ledger.db" ] && fail "a ledger was created for a run with an unknown target"
+expect_exit 4 "$DPKIT" pipeline --data "$WORK/missing.csv" --out "$WORK/x"
+printf 'a,b\n1,2\n3\n' >"$WORK/ragged.csv"
+expect_exit 4 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/ragged.csv" --out "$WORK/x"
+expect_contains "$ERR" "ragged.csv:3:" "ragged CSV error names the line"
+
+finish
