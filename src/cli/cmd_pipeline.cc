@@ -37,6 +37,7 @@ absl::Status RunPipelineCommand(CLI::App& app, PipelineArgs& a, Context& ctx) {
   if (given("--target")) o.target = a.o.target;
   if (given("--holdout")) o.holdout_fraction = a.o.holdout_fraction;
   if (given("--min-null-fraction")) o.min_null_fraction = a.o.min_null_fraction;
+  if (given("--decimals")) o.decimals = a.o.decimals;
   if (given("--threads")) o.threads = a.o.threads;
   if (!ctx.quiet()) o.progress = [&](const std::string& line) { ctx.err() << line << "\n"; };
   auto r = pipeline::RunPipeline(o, ctx.rng());
@@ -76,6 +77,8 @@ Runner SetupPipeline(CLI::App& app) {
   app.add_option("--holdout", a->o.holdout_fraction, "Share of units held out for the report (default 0.2)");
   app.add_option("--min-null-fraction", a->o.min_null_fraction,
                  "Synthetic null rates below this are treated as noise (default 0.01)");
+  app.add_option("--decimals", a->o.decimals,
+                 "Decimals of real-valued synthetic columns (default 2; -1 = unrounded)");
   app.add_option("--threads", a->o.threads, "Threads (default 2)");
   CLI::App* self = &app;
   return [a, self](Context& ctx) { return RunPipelineCommand(*self, *a, ctx); };

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/status.h"
 #include "dpkit/io/csv.h"
+#include "io/number_format.h"
 
 namespace dpkit::io {
 namespace {
@@ -43,8 +44,8 @@ void AppendCell(const Column& col, int64_t r, const CsvWriteOptions& options, bo
       break;
     case DataType::kDouble:
       if (numbers_safe && std::isfinite(col.double_values()[r])) {
-        auto res = std::to_chars(buf, buf + sizeof(buf), col.double_values()[r]);
-        out->append(buf, res.ptr);
+        out->append(buf, internal::FormatFiniteDouble(buf, buf + sizeof(buf),
+                                                      col.double_values()[r]));
         return;
       }
       break;

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "io/number_format.h"
 
 namespace dpkit::io {
 namespace {
@@ -275,8 +276,7 @@ std::string Column::FormatValue(int64_t row) const {
       if (std::isnan(v)) return "nan";
       if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
       char buf[64];
-      auto res = std::to_chars(buf, buf + sizeof(buf), v);
-      return std::string(buf, res.ptr);
+      return std::string(buf, internal::FormatFiniteDouble(buf, buf + sizeof(buf), v));
     }
     case DataType::kString:
       return dictionary_[codes_[row]];

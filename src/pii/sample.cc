@@ -212,7 +212,8 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
   cols.push_back(io::Column::Date("date_of_birth", dob));
   cols.push_back(io::Column::Int64("age", age));
   cols.push_back(io::Column::String("education", education));
-  cols.push_back(io::Column::Double("income", income));
+  std::vector<int64_t> income_int(income.begin(), income.end());  // whole hundreds
+  cols.push_back(io::Column::Int64("income", income_int));
   cols.push_back(io::Column::String("segment", segment));
   cols.push_back(io::Column::Date("signup_date", signup));
   cols.push_back(io::Column::Int64("tenure_months", tenure));

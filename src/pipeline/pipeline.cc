@@ -98,6 +98,7 @@ absl::Status PipelineOptions::MergeJsonFile(const std::string& path, Env* env) {
       else if (k == "privacy_unit") privacy_unit = v.get<std::string>();
       else if (k == "target") target = v.get<std::string>();
       else if (k == "min_null_fraction") min_null_fraction = v.get<double>();
+      else if (k == "decimals") decimals = v.get<int>();
       else if (k == "holdout_fraction") holdout_fraction = v.get<double>();
       else if (k == "count_fraction") count_fraction = v.get<double>();
       else if (k == "bounds_fraction") bounds_fraction = v.get<double>();
@@ -107,7 +108,7 @@ absl::Status PipelineOptions::MergeJsonFile(const std::string& path, Env* env) {
             path, ": unknown key '", k,
             "' (known: data, out, epsilon, delta, method, rows, schema, policy, key_file, ledger, "
             "dataset, privacy_unit, target, holdout_fraction, count_fraction, bounds_fraction, "
-            "min_null_fraction, threads)"));
+            "min_null_fraction, decimals, threads)"));
       }
     }
   } catch (const nlohmann::json::exception& e) {
@@ -125,7 +126,8 @@ std::string PipelineOptions::ToJson() const {
                       {"dataset", dataset},   {"privacy_unit", privacy_unit},
                       {"target", target},     {"holdout_fraction", holdout_fraction},
                       {"count_fraction", count_fraction}, {"bounds_fraction", bounds_fraction},
-                      {"min_null_fraction", min_null_fraction}, {"threads", threads}};
+                      {"min_null_fraction", min_null_fraction}, {"decimals", decimals},
+                      {"threads", threads}};
   return j.dump(2);
 }
 
@@ -150,6 +152,7 @@ absl::Status PipelineOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat("min_null_fraction must be in [0, 0.5), got ",
                                                    FormatDouble(min_null_fraction)));
   }
+  if (decimals > 15) return absl::InvalidArgumentError("decimals must be <= 15 (-1 = no rounding)");
   if (threads < 1) return absl::InvalidArgumentError("threads must be >= 1");
   return absl::OkStatus();
 }
@@ -394,8 +397,10 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
   DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt,
                          led->Charge(dataset, res.privacy_unit, maps,
                                      absl::StrCat("dpkit pipeline ", o.method, " on ", o.data)));
-  res.epsilon_charged = receipt.cost.epsilon;
-  res.delta_charged = receipt.cost.delta;
+  // The charged maps compose (basic composition) to at most (o.epsilon, o.delta); the receipt's
+  // cost is expressed at the budget's delta, which may differ from this run's.
+  res.epsilon_charged = o.epsilon;
+  res.delta_charged = o.delta;
   res.epsilon_remaining = receipt.remaining.epsilon;
 
   // Row count and bounds.
@@ -465,23 +470,56 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
   DPKIT_ASSIGN_OR_RETURN(io::Table sampled, model.Sample(rows, rng));
   // Every column is modelled as nullable (whether a column has nulls is itself private), so the
   // noise gives the null code a little mass even where the input has none. Post-processing of the
-  // DP output: a null rate below o.min_null_fraction is treated as noise and those cells take the
-  // value of a random non-null synthetic cell of the same column.
-  for (int c = 0; c < sampled.num_columns(); ++c) {
-    const io::Column& col = sampled.column(c);
-    const int64_t nulls = col.null_count();
-    if (nulls == 0 || nulls == col.size() ||
-        static_cast<double>(nulls) >= o.min_null_fraction * static_cast<double>(col.size())) {
-      continue;
+  // DP output: when a column's synthetic null count is below what 3 sigma of its 1-way
+  // measurement noise would produce (scaled to the synthetic row count; the rule MST uses to merge
+  // rare values) or below min_null_fraction of the rows, those nulls are treated as noise and the
+  // cells take the value of a random non-null synthetic cell of the same column.
+  {
+    const synth::FitReport& fit = model.report().fit;
+    const std::vector<std::string>& names = model.column_names();
+    const double scale =
+        fit.estimated_rows > 0 ? static_cast<double>(rows) / fit.estimated_rows : 1.0;
+    for (int c = 0; c < sampled.num_columns(); ++c) {
+      const io::Column& col = sampled.column(c);
+      const int64_t nulls = col.null_count();
+      if (nulls == 0 || nulls == col.size()) continue;
+      double noise_nulls = 0;
+      auto it = std::find(names.begin(), names.end(), col.name());
+      for (size_t m = 0; it != names.end() && m < fit.measured.size(); ++m) {
+        if (fit.measured[m].size() == 1 && fit.measured[m][0] == it - names.begin()) {
+          noise_nulls = 3.0 * fit.sigmas[m] * scale;
+          break;
+        }
+      }
+      const double limit =
+          std::max(noise_nulls, o.min_null_fraction * static_cast<double>(col.size()));
+      if (static_cast<double>(nulls) >= limit) continue;
+      std::vector<int64_t> present, idx(static_cast<size_t>(col.size()));
+      for (int64_t r = 0; r < col.size(); ++r) {
+        if (!col.IsNull(r)) present.push_back(r);
+      }
+      for (int64_t r = 0; r < col.size(); ++r) {
+        idx[r] = col.IsNull(r) ? present[random::UniformUint64(rng, present.size())] : r;
+      }
+      DPKIT_RETURN_IF_ERROR(sampled.ReplaceColumn(col.Take(idx)));
     }
-    std::vector<int64_t> present, idx(static_cast<size_t>(col.size()));
-    for (int64_t r = 0; r < col.size(); ++r) {
-      if (!col.IsNull(r)) present.push_back(r);
+  }
+  // Real-valued columns decode uniformly within their DP bins; print them with `decimals`
+  // decimals instead of 17 significant digits (post-processing).
+  if (o.decimals >= 0) {
+    const double scale = std::pow(10.0, o.decimals);
+    for (int c = 0; c < sampled.num_columns(); ++c) {
+      const io::Column& col = sampled.column(c);
+      if (col.type() != io::DataType::kDouble) continue;
+      std::vector<double> v = col.double_values();
+      std::vector<uint8_t> valid(v.size(), 1);
+      for (size_t r = 0; r < v.size(); ++r) {
+        if (col.IsNull(static_cast<int64_t>(r))) valid[r] = 0;
+        else v[r] = std::round(v[r] * scale) / scale;
+      }
+      DPKIT_RETURN_IF_ERROR(
+          sampled.ReplaceColumn(io::Column::Double(col.name(), std::move(v), std::move(valid))));
     }
-    for (int64_t r = 0; r < col.size(); ++r) {
-      idx[r] = col.IsNull(r) ? present[random::UniformUint64(rng, present.size())] : r;
-    }
-    DPKIT_RETURN_IF_ERROR(sampled.ReplaceColumn(col.Take(idx)));
   }
   res.synthetic_rows = rows;
   // Assemble in the input's column order: modelled columns, a fresh unit id, fake identifiers.
@@ -512,8 +550,8 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
   // 7. Report.
   say("[6/6] evaluating and writing the report");
   report::PrivacyGuarantee g;
-  g.epsilon = receipt.cost.epsilon;
-  g.delta = receipt.cost.delta;
+  g.epsilon = o.epsilon;
+  g.delta = o.delta;
   g.privacy_unit = unit.empty() ? "row" : unit;
   g.mechanism = absl::StrCat(o.method, " (PII replaced first; identifier columns faked)");
   g.accountant = accounting::AccountantKindName(receipt.accountant);

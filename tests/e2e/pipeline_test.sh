@@ -66,7 +66,27 @@ expect_contains "$ERR" "budget" "exhausted-budget error"
 expect_exit 0 "$DPKIT" budget show --ledger "$WORK/run_mst/ledger.db"
 expect_contains "$OUT" "(1 charges, 1 refused)" "refused charge recorded"
 
-# 3. A JSON config, flags override it; unknown keys are an error.
+# 3. Real missing values survive (only noise-level null rates are suppressed): blank 25% of
+#    'segment' and expect a synthetic null rate well above zero.
+python3 - "$WORK/customers.csv" "$WORK/holes.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+seg = rows[0].index("segment")
+for i, r in enumerate(rows[1:]):
+    if i % 4 == 0:
+        r[seg] = ""
+csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n").writerows(rows)
+PY
+expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/holes.csv" --out "$WORK/holes" \
+  --epsilon 2 --method mst
+python3 - "$WORK/holes/synthetic.csv" <<'PY' || fail "real missing values were not kept"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rate = sum(r["segment"] == "" for r in rows) / len(rows)
+assert 0.12 < rate < 0.40, rate
+PY
+
+# 4. A JSON config, flags override it; unknown keys are an error.
 cat >"$WORK/config.json" <<JSON
 {"data": "$WORK/customers.csv", "out_dir": "$WORK/cfg", "epsilon": 3, "method": "mst",
  "rows": 500, "holdout_fraction": 0}
@@ -79,7 +99,7 @@ expect_exit 2 "$DPKIT" pipeline --config "$WORK/bad_config.json" --data "$WORK/c
   --out "$WORK/x"
 expect_contains "$ERR" "epsilom" "unknown config key"
 
-# 4. Bad input: clear errors, nothing charged.
+# 5. Bad input: clear errors, nothing charged.
 expect_exit 2 "$DPKIT" pipeline --out "$WORK/x"
 expect_contains "$ERR" "data" "missing --data"
 expect_exit 2 "$DPKIT" pipeline --data "$WORK/customers.csv" --out "$WORK/x" --epsilon -1

@@ -21,9 +21,10 @@
 //      modelled but filled in the synthetic output with fresh fake values of the same format,
 //      and free-text columns are left out. A numeric column whose DP bounds cannot be found (too
 //      few rows for its share of the budget) is left out with a note. Every column is modelled
-//      as nullable (whether it has nulls is private); a synthetic null rate below
-//      `min_null_fraction` is treated as noise and filled from the column's other synthetic
-//      values (post-processing). -> <out>/synthetic.csv.
+//      as nullable (whether it has nulls is private); a synthetic null count below 3 sigma of
+//      the column's 1-way measurement noise (or below `min_null_fraction` of the rows) is
+//      treated as noise and filled from the column's other synthetic values (post-processing).
+//      -> <out>/synthetic.csv.
 //   7. Evaluate synthetic vs the (pre-PII) training rows, with the holdout for the attacks, and
 //      write <out>/report.html (self-contained) and <out>/report.json, with the guarantee and
 //      ledger entries from <out>/privacy.json at the top.
@@ -64,7 +65,8 @@ struct PipelineOptions {
   double holdout_fraction = 0.2;     // share of units held out for the report (0 = none)
   double count_fraction = 0.02;      // share of epsilon for the row count
   double bounds_fraction = 0.1;      // share of epsilon for DP bounds (if any column needs them)
-  double min_null_fraction = 0.01;  // synthetic null rates below this are noise (see step 6)
+  double min_null_fraction = 0.01;  // synthetic null rates below this are noise (step 6)
+  int decimals = 2;  // real-valued synthetic columns are rounded to this many decimals (-1: not)
   int threads = 2;
   std::function<void(const std::string&)> progress;  // one line per step
 
