@@ -9,4 +9,4 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build_dir" --prefix "$tmp/prefix" >/dev/null
 cmake -S "$root/examples/consumer" -B "$tmp/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/build" >/dev/null
-"$tmp/build/consumer" | tail -n 1
+"$tmp/build/consumer" | tail -n 2

@@ -181,6 +181,18 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
       numeric = false;
     }
     if (Contains(options.categorical, col.name)) numeric = false;
+    // Numeric in the real table but not in the other tables (e.g. a synthesizer generalised
+    // ZIP codes to "537**" or mapped rare values to "other"): compare the column as categories.
+    for (size_t si = 1; numeric && si < sources.size(); ++si) {
+      const auto& src = sources[si].table->columns[sources[si].part->column_of[c]];
+      for (const auto& cell : src) {
+        double v;
+        if (!cell.empty() && !ParseNumber(cell, &v)) {
+          numeric = false;
+          break;
+        }
+      }
+    }
     if (Contains(options.numeric, col.name)) {
       for (size_t r = 0; r < cells.size(); ++r) {
         double v;
@@ -192,8 +204,6 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
       }
       numeric = true;
     }
-    col.kind = numeric ? ColumnKind::kNumeric : ColumnKind::kCategorical;
-
     auto id_it =
         std::find(options.identifier_columns.begin(), options.identifier_columns.end(), col.name);
     if (id_it != options.identifier_columns.end()) {
@@ -203,7 +213,12 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
                                       !options.identifier_entities[i].empty()
                                   ? options.identifier_entities[i]
                                   : "identifier";
+      // Identifiers are compared as text (PII replay), never as numbers: a synthetic table's
+      // fresh ids need not have the real ids' format.
+      numeric = false;
     }
+    col.kind = numeric ? ColumnKind::kNumeric : ColumnKind::kCategorical;
+
 
     if (numeric) {
       std::vector<double> sorted;
