@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/command.h"
@@ -104,10 +105,36 @@ absl::Status Run(Context& ctx, const TrainArgs& a) {
         absl::StrCat("--holdout must be in [0, 1), got ", FormatDouble(a.holdout)));
   }
   DPKIT_ASSIGN_OR_RETURN(io::Schema schema, io::LoadSchema(a.schema));
+  if (!a.unit.empty() && schema.privacy_unit.empty()) schema.privacy_unit = a.unit;  // not a feature
   DPKIT_ASSIGN_OR_RETURN(
       train::TabularEncoder enc,
       train::TabularEncoder::Create(schema, a.target, a.features, task));
   DPKIT_ASSIGN_OR_RETURN(io::Table table, Read(a.data, schema, a.no_header, a.skip_lines));
+  // DP-SGD protects one training row. With a privacy unit (--unit), keep one uniformly random
+  // row per unit (rows without a unit are dropped), so that one unit is one row and the
+  // row-level guarantee is a unit-level one (contribution bounding, as for queries).
+  int64_t unit_dropped = 0;
+  if (!a.unit.empty()) {
+    auto ucol = table.ColumnByName(a.unit);
+    if (!ucol.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--unit '", a.unit, "' is not a column of the schema; declare it in ", a.schema));
+    }
+    absl::flat_hash_map<std::string, std::pair<int64_t, int64_t>> pick;  // unit -> (row, seen)
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      if ((*ucol)->IsNull(r)) continue;
+      auto& [row, seen] = pick[(*ucol)->FormatValue(r)];
+      ++seen;
+      // Reservoir sampling of one row per unit: row r replaces with probability 1/seen.
+      if (seen == 1 || random::UniformUint64(ctx.rng(), static_cast<uint64_t>(seen)) == 0) row = r;
+    }
+    std::vector<int64_t> keep;
+    keep.reserve(pick.size());
+    for (const auto& [u, rs] : pick) keep.push_back(rs.first);
+    std::sort(keep.begin(), keep.end());
+    unit_dropped = table.num_rows() - static_cast<int64_t>(keep.size());
+    DPKIT_ASSIGN_OR_RETURN(table, table.TakeRows(keep));
+  }
   DPKIT_ASSIGN_OR_RETURN(train::EncodedData all, enc.Encode(table, a.data));
 
   // Training / evaluation rows.
@@ -170,7 +197,11 @@ absl::Status Run(Context& ctx, const TrainArgs& a) {
         << a.batch_size << "/" << n_train << "), " << plan.steps << " steps ("
         << plan.steps_per_epoch << "/epoch), noise multiplier " << Num(plan.noise_multiplier)
         << ", clip " << Num(a.clip) << "\n  privacy: (" << Num(a.epsilon) << ", " << a.delta
-        << ")-DP for adding/removing one training row (" << a.accountant << " accounting)\n";
+        << ")-DP for adding/removing one "
+        << (a.unit.empty() ? std::string("training row")
+                           : absl::StrCat(a.unit, " (one row kept per ", a.unit, "; ",
+                                          unit_dropped, " other rows dropped)"))
+        << " (" << a.accountant << " accounting)\n";
     if (!eval_source.empty()) out << "  evaluation on " << eval_source << " (not DP-protected)\n";
   }
   // Ledger: charge the whole run before the first step.
