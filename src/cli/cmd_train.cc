@@ -105,7 +105,13 @@ absl::Status Run(Context& ctx, const TrainArgs& a) {
         absl::StrCat("--holdout must be in [0, 1), got ", FormatDouble(a.holdout)));
   }
   DPKIT_ASSIGN_OR_RETURN(io::Schema schema, io::LoadSchema(a.schema));
-  if (!a.unit.empty() && schema.privacy_unit.empty()) schema.privacy_unit = a.unit;  // not a feature
+  if (!a.unit.empty()) {
+    if (schema.Find(a.unit) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--unit '", a.unit, "' is not a column of the schema; declare it in ", a.schema));
+    }
+    if (schema.privacy_unit.empty()) schema.privacy_unit = a.unit;  // never a feature
+  }
   DPKIT_ASSIGN_OR_RETURN(
       train::TabularEncoder enc,
       train::TabularEncoder::Create(schema, a.target, a.features, task));

@@ -15,7 +15,7 @@ expect_exit 0 "$DPKIT" --insecure-seed 7 train "${COMMON[@]}" --model mlp:32 --e
 expect_contains "$OUT" "epoch 2/2: eval loss" "stdout"
 expect_contains "$OUT" "epsilon spent" "stdout"
 expect_contains "$OUT" "(3, 1e-05)-DP for adding/removing one training row" "stdout"
-expect_contains "$ERR" "NOT private" "stderr (insecure seed warning)"
+expect_contains "$ERR" "provides NO privacy" "stderr (insecure seed warning)"
 [ -s "$WORK/adult.pt" ] || fail "model file missing"
 [ -s "$WORK/adult.report.json" ] || fail "report missing"
 python3 - "$WORK/adult.report.json" <<'PY' || fail "report content"
@@ -72,4 +72,27 @@ expect_exit 0 "$DPKIT" --insecure-seed 3 train "${COMMON[@]}" --model linear --e
 expect_contains "$OUT" "charged ledger" "ledger charge"
 expect_exit 0 "$DPKIT" budget show --ledger "$L" --dataset adult
 expect_contains "$OUT" "adult" "budget show"
+# 4. A privacy unit with several rows: one random row per unit is kept, the unit is no feature.
+python3 - "$WORK/units.csv" <<'PY'
+import random, sys
+random.seed(1)
+with open(sys.argv[1], "w") as f:
+    f.write("uid,x,label\n")
+    for u in range(400):
+        for _ in range(3):
+            x = random.uniform(0, 10)
+            f.write(f"u{u},{x:.3f},{'hi' if x + random.gauss(0, 1) > 5 else 'lo'}\n")
+PY
+cat >"$WORK/units.json" <<'JSON'
+{"columns": [{"name": "uid", "type": "string"}, {"name": "x", "type": "double", "lower": 0, "upper": 10},
+ {"name": "label", "type": "string", "categories": ["lo", "hi"]}]}
+JSON
+expect_exit 0 "$DPKIT" --insecure-seed 5 train --data "$WORK/units.csv" --schema "$WORK/units.json" \
+  --target label --unit uid --model linear --epsilon 2 --delta 1e-4 --epochs 2 --batch-size 50 \
+  --out "$WORK/units.pt"
+expect_contains "$OUT" "one uid (one row kept per uid; 800 other rows dropped)" "unit bounding"
+expect_contains "$OUT" "2 features" "the unit column is not a feature (x and its missing flag)"
+expect_exit 2 "$DPKIT" train --data "$WORK/units.csv" --schema "$WORK/units.json" --target label \
+  --unit user --epsilon 2 --delta 1e-4 --out "$WORK/units2.pt"
+expect_contains "$ERR" "--unit 'user' is not a column" "unknown unit"
 finish
