@@ -106,8 +106,20 @@ def main():
                       f"{peer} | not installed | - | -")
                 continue
             t0 = time.perf_counter()
-            errs = [abs(run(x) - truth) for _ in range(runs)]
+            errs, failures, last_error = [], 0, ""
+            for _ in range(runs):
+                try:
+                    errs.append(abs(run(x) - truth))
+                except Exception as e:  # a peer's own failure is reported, not fatal
+                    failures += 1
+                    last_error = f"{type(e).__name__}: {str(e)[:60]}"
             dt = (time.perf_counter() - t0) / runs
+            if not errs:
+                print(f"{col} | {q} | {truth:g} | {runs} | {b['mae']:.4g} | {b['ci_coverage']:.3f} | "
+                      f"{peer} | failed in all {runs} runs ({last_error}) | - | -")
+                continue
+            if failures:
+                peer = f"{peer} ({failures}/{runs} runs failed: {last_error})"
             mae = float(np.mean(errs))
             print(f"{col} | {q} | {truth:g} | {runs} | {b['mae']:.4g} | {b['ci_coverage']:.3f} | "
                   f"{peer} | {mae:.4g} | {mae / max(b['mae'], 1e-12):.2f} | {dt:.4f}")
