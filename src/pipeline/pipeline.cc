@@ -567,6 +567,7 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
     auto hist = led->History(dataset, res.privacy_unit, ho);
     if (hist.ok()) {
       for (const auto& rec : *hist) {
+        if (rec.charge_id != receipt.charge_id) continue;  // this run's charge only
         for (const auto& m : rec.maps) {
           nlohmann::json e = {{"id", rec.charge_id}, {"mechanism", m.mechanism},
                               {"privacy_map", nlohmann::json::parse(m.ToJson())},

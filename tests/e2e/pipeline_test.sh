@@ -50,6 +50,8 @@ assert {r["churned"] for r in syn} <= {"true", "false"}, {r["churned"] for r in 
 PY
   grep -q '"format": "dpkit-privacy/1"' "$R/privacy.json" || fail "$method: privacy.json format"
   grep -q '"epsilon": 2' "$R/privacy.json" || fail "$method: privacy.json epsilon"
+  python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['ledger_entries']; assert e and len({x['id'] for x in e}) == 1, e" \
+    "$R/privacy.json" || fail "$method: privacy.json should list this run's one charge"
   grep -q '<html' "$R/report.html" || fail "$method: report.html"
   grep -q 'churned' "$R/report.json" || fail "$method: report.json lacks the target column"
   # One charge, the whole budget.
