@@ -58,30 +58,11 @@ class BasicAccountant final : public Accountant {
 
   absl::StatusOr<double> Epsilon(double delta) const override {
     DPKIT_RETURN_IF_ERROR(ValidateQueryDelta(delta));
-    double eps = 0;
-    double fixed_delta = 0;
-    int shares = 0;
-    for (const PrivacyMap& m : maps_) {
-      const double reps = static_cast<double>(m.repetitions);
-      switch (m.kind) {
-        case PrivacyMapKind::kPureDp:
-          eps += reps * m.epsilon;
-          break;
-        case PrivacyMapKind::kApproxDp:
-          eps += reps * m.epsilon;
-          fixed_delta += reps * m.delta;
-          break;
-        case PrivacyMapKind::kLaplace:
-        case PrivacyMapKind::kDiscreteLaplace:
-          eps += reps / m.noise_multiplier;
-          break;
-        default:
-          ++shares;
-      }
-    }
-    if (fixed_delta > delta) return kInf;
-    if (shares == 0) return eps;
-    const double share = (delta - fixed_delta) / shares;
+    const FixedPart f = SumFixed();
+    double eps = f.epsilon;
+    if (f.delta > delta) return kInf;
+    if (f.shares == 0) return eps;
+    const double share = (delta - f.delta) / f.shares;
     if (!(share > 0)) return kInf;
     for (size_t i = 0; i < maps_.size(); ++i) {
       if (!NeedsDeltaShare(maps_[i])) continue;
@@ -96,29 +77,10 @@ class BasicAccountant final : public Accountant {
     // delta reaches the sum of deltas), so the smallest delta is that sum exactly (0 if the
     // epsilons fit, 1 otherwise). A numerical inversion would overshoot the sum by rounding
     // and make a charge of exactly the remaining delta look over budget.
-    bool only_fixed = true;
-    double eps = 0, fixed_delta = 0;
-    for (const PrivacyMap& m : maps_) {
-      const double reps = static_cast<double>(m.repetitions);
-      switch (m.kind) {
-        case PrivacyMapKind::kPureDp:
-          eps += reps * m.epsilon;
-          break;
-        case PrivacyMapKind::kApproxDp:
-          eps += reps * m.epsilon;
-          fixed_delta += reps * m.delta;
-          break;
-        case PrivacyMapKind::kLaplace:
-        case PrivacyMapKind::kDiscreteLaplace:
-          eps += reps / m.noise_multiplier;
-          break;
-        default:
-          only_fixed = false;
-      }
-    }
-    if (only_fixed) {
+    const FixedPart f = SumFixed();
+    if (f.shares == 0) {
       DPKIT_RETURN_IF_ERROR(ValidateNonNegativeFinite("epsilon", epsilon));
-      return eps <= epsilon ? fixed_delta : 1.0;
+      return f.epsilon <= epsilon ? f.delta : 1.0;
     }
     return InvertEpsilonOfDelta([this](double d) { return Epsilon(d); }, epsilon);
   }
@@ -148,6 +110,36 @@ class BasicAccountant final : public Accountant {
   }
 
  private:
+  // The maps with a fixed (epsilon, delta): pure, approx and Laplace. `shares` counts the others,
+  // which each take an equal share of the remaining delta.
+  struct FixedPart {
+    double epsilon = 0;
+    double delta = 0;
+    int shares = 0;
+  };
+  FixedPart SumFixed() const {
+    FixedPart f;
+    for (const PrivacyMap& m : maps_) {
+      const double reps = static_cast<double>(m.repetitions);
+      switch (m.kind) {
+        case PrivacyMapKind::kPureDp:
+          f.epsilon += reps * m.epsilon;
+          break;
+        case PrivacyMapKind::kApproxDp:
+          f.epsilon += reps * m.epsilon;
+          f.delta += reps * m.delta;
+          break;
+        case PrivacyMapKind::kLaplace:
+        case PrivacyMapKind::kDiscreteLaplace:
+          f.epsilon += reps / m.noise_multiplier;
+          break;
+        default:
+          ++f.shares;
+      }
+    }
+    return f;
+  }
+
   // Tightest epsilon of one map (with repetitions) at the given delta.
   absl::StatusOr<double> MapEpsilon(const PrivacyMap& m, const std::vector<double>& curve,
                                     double delta) const {
