@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cli/command.h"
+#include "ledger/json_format.h"
 #include "dpkit/base/env.h"
 #include "dpkit/base/status.h"
 #include "dpkit/ledger/ledger.h"
@@ -83,17 +84,6 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenExisting(const BudgetArgs& a) {
                       {.create_if_missing = false, .lock_timeout_ms = a.lock_timeout_ms});
 }
 
-nlohmann::json SpendJson(const Budget& b, const Spend& s) {
-  nlohmann::json j;
-  if (b.is_rho()) {
-    j["rho"] = s.rho;
-  } else {
-    j["epsilon"] = s.epsilon;
-    j["at_delta"] = b.delta;
-  }
-  return j;
-}
-
 absl::Status RunInit(Context& ctx, const BudgetArgs& a) {
   DPKIT_ASSIGN_OR_RETURN(accounting::AccountantKind kind,
                          accounting::ParseAccountantKind(a.accountant));
@@ -148,8 +138,8 @@ absl::Status RunShow(Context& ctx, const BudgetArgs& a) {
       j["budget"] = s.budget.is_rho() ? nlohmann::json{{"rho", s.budget.rho}}
                                       : nlohmann::json{{"epsilon", s.budget.epsilon},
                                                        {"delta", s.budget.delta}};
-      j["spent"] = SpendJson(s.budget, s.spent);
-      j["remaining"] = SpendJson(s.budget, s.remaining);
+      j["spent"] = ledger::internal::SpendJson(s.budget, s.spent);
+      j["remaining"] = ledger::internal::SpendJson(s.budget, s.remaining);
       j["num_charges"] = s.num_charges;
       j["num_refused"] = s.num_refused;
       j["notes"] = s.notes;
@@ -195,7 +185,7 @@ absl::Status RunHistory(Context& ctx, const BudgetArgs& a) {
       for (const auto& m : r.maps) j["privacy_maps"].push_back(nlohmann::json::parse(m.ToJson()));
       j["operation"] = r.operation;
       j["caller"] = r.caller;
-      j["spent_after"] = SpendJson(st.budget, r.spent_after);
+      j["spent_after"] = ledger::internal::SpendJson(st.budget, r.spent_after);
       if (!r.note.empty()) j["note"] = r.note;
       arr.push_back(std::move(j));
     }

@@ -16,6 +16,7 @@
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
+#include "ledger/json_format.h"
 #include "ledger/sqlite_db.h"
 #include "nlohmann/json.hpp"
 
@@ -234,17 +235,6 @@ bool NearlyEqual(double a, double b) {
   return std::fabs(a - b) <= 1e-9 * std::max({1e-300, std::fabs(a), std::fabs(b)});
 }
 
-nlohmann::json SpendJson(const Budget& b, const Spend& s) {
-  nlohmann::json j;
-  if (b.is_rho()) {
-    j["rho"] = s.rho;
-  } else {
-    j["epsilon"] = s.epsilon;
-    j["at_delta"] = b.delta;
-  }
-  return j;
-}
-
 nlohmann::json BudgetJson(const Budget& b) {
   nlohmann::json j;
   if (b.is_rho()) {
@@ -257,6 +247,21 @@ nlohmann::json BudgetJson(const Budget& b) {
 }
 
 }  // namespace
+
+namespace internal {
+
+nlohmann::json SpendJson(const Budget& b, const Spend& s) {
+  nlohmann::json j;
+  if (b.is_rho()) {
+    j["rho"] = s.rho;
+  } else {
+    j["epsilon"] = s.epsilon;
+    j["at_delta"] = b.delta;
+  }
+  return j;
+}
+
+}  // namespace internal
 
 std::string Budget::ToString() const {
   if (is_rho()) return absl::StrCat("rho=", FormatDouble(rho));
@@ -1078,8 +1083,8 @@ absl::StatusOr<std::string> Ledger::Impl::ExportJson(const std::string& dataset)
                              : absl::StrCat("add/remove all rows of one value of '", b.unit, "'");
     jb["accountant"] = AccountantKindName(b.accountant);
     jb["budget"] = BudgetJson(b.budget);
-    jb["spent"] = SpendJson(b.budget, st.spent);
-    jb["remaining"] = SpendJson(b.budget, st.remaining);
+    jb["spent"] = internal::SpendJson(b.budget, st.spent);
+    jb["remaining"] = internal::SpendJson(b.budget, st.remaining);
     jb["num_charges"] = st.num_charges;
     jb["num_refused"] = st.num_refused;
     jb["created_at"] = FormatTimeUs(b.created_us);
@@ -1098,7 +1103,7 @@ absl::StatusOr<std::string> Ledger::Impl::ExportJson(const std::string& dataset)
       }
       jc["operation"] = r.operation;
       jc["caller"] = r.caller;
-      jc["spent_after"] = SpendJson(b.budget, r.spent_after);
+      jc["spent_after"] = internal::SpendJson(b.budget, r.spent_after);
       if (!r.note.empty()) jc["note"] = r.note;
       jb["charges"].push_back(std::move(jc));
     }

@@ -1,0 +1,15 @@
+// Internal: JSON pieces shared by the ledger's export and the `dpkit budget` command.
+#ifndef DPKIT_SRC_LEDGER_JSON_FORMAT_H_
+#define DPKIT_SRC_LEDGER_JSON_FORMAT_H_
+
+#include "dpkit/ledger/ledger.h"
+#include "nlohmann/json.hpp"
+
+namespace dpkit::ledger::internal {
+
+// {"rho": ...} for a rho budget, else {"epsilon": ..., "at_delta": <the budget's delta>}.
+nlohmann::json SpendJson(const Budget& b, const Spend& s);
+
+}  // namespace dpkit::ledger::internal
+
+#endif  // DPKIT_SRC_LEDGER_JSON_FORMAT_H_
