@@ -65,6 +65,11 @@ uint64_t HashText(const std::string& s, uint64_t salt) {
   return Mix(h);
 }
 
+// "53703" -> "537**": the first three digits, as HIPAA Safe Harbor keeps them.
+std::string GeneraliseZip(const std::string& z) {
+  return z.size() >= 3 ? z.substr(0, 3) + std::string(z.size() - 3, '*') : z;
+}
+
 bool IsNumericType(io::DataType t) {
   return t == io::DataType::kInt64 || t == io::DataType::kDouble || t == io::DataType::kDate;
 }
@@ -302,7 +307,7 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
         continue;
       }
       const std::string& z = c.StringAt(r);
-      vals[r] = z.size() >= 3 ? z.substr(0, 3) + std::string(z.size() - 3, '*') : z;
+      vals[r] = GeneraliseZip(z);
     }
     DPKIT_RETURN_IF_ERROR(typed.ReplaceColumn(io::Column::String(name, vals, valid)));
     res.notes.push_back(absl::StrCat("ZIP codes in '", name, "' generalised to 3 digits before synthesis"));
@@ -630,7 +635,7 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
       for (size_t c = 0; c < t->names.size(); ++c) {
         if (t->names[c] != name) continue;
         for (auto& z : t->columns[c]) {
-          if (z.size() >= 3) z = z.substr(0, 3) + std::string(z.size() - 3, '*');
+          z = GeneraliseZip(z);
         }
       }
     }
