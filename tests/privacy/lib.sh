@@ -1,0 +1,47 @@
+# Neighbouring-dataset tests of whole CLI workflows. Usage, in tests/privacy/<name>_test.sh:
+#   source "$(dirname "$0")/lib.sh"          # $1 = path to dpkit
+#   ... write D and D' (D plus one unit with extreme, unique values) under $WORK ...
+#   for i in 1 2 3 4; do
+#     privacy_run D  $i "$DPKIT" synth --data "$WORK/d.csv"  ... --out out/s.csv
+#     privacy_run D2 $i "$DPKIT" synth --data "$WORK/d2.csv" ... --out out/s.csv
+#   done
+#   privacy_compare D D2 [--owner 'out/owner/*'] ...   # no channel may differ deterministically
+#   ... targeted checks (e.g. no '+44' phone in any D2 output) ...
+#   finish
+#
+# privacy_run runs the command in its own folder $WORK/runs/<side>/<i> (use relative output
+# paths so both sides print the same paths) and records every output channel: stdout, stderr,
+# the exit code and every file written there. privacy_compare (compare_runs.py) reports the
+# features of those channels that are present in EVERY run of one side and in NO run of the
+# other: an output that differs deterministically between neighbouring datasets. Data-owner
+# outputs (not DP by design, e.g. clean.csv or the evaluation report) are excluded with --owner
+# globs; DP outputs never are.
+set -uo pipefail
+DPKIT=${1:?usage: $0 /path/to/dpkit}
+WORK=$(mktemp -d /tmp/dpkit_privacy_XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+PRIVACY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FAILURES=0
+
+fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
+
+# privacy_run <side> <index> <command...>
+privacy_run() {
+  local side=$1 index=$2; shift 2
+  local dir="$WORK/runs/$side/$index"
+  mkdir -p "$dir/.channels"
+  (cd "$dir" && "$@" >.channels/stdout 2>.channels/stderr; echo $? >.channels/exit)
+}
+
+# privacy_compare <sideA> <sideB> [--owner GLOB]... [--ignore-line REGEX]...
+privacy_compare() {
+  python3 "$PRIVACY_DIR/compare_runs.py" "$WORK/runs" "$@" || fail "deterministic difference between $1 and $2 (see above)"
+}
+
+# run_dirs <side>: the run folders of a side.
+run_dirs() { ls -d "$WORK/runs/$1"/*; }
+
+finish() {
+  if [ "$FAILURES" -ne 0 ]; then echo "$FAILURES failure(s)" >&2; exit 1; fi
+  echo "ok"
+}
