@@ -167,6 +167,10 @@ struct ParseConfig {
   bool fast_numbers = true;  // no null token reads as a number
   NullPolicy policy = NullPolicy::kNull;
   bool allow_non_finite = false;
+  // CsvReadOptions::private_data: a cell that does not parse under its declared type is NULL
+  // (a NULL in a non-nullable column drops the row); redact: messages carry no cell text.
+  bool private_data = false;
+  bool redact = false;
   int ncols = 0;
   std::vector<int> slot_of_field;  // file field -> output slot or -1
   std::vector<SlotConfig> slots;
@@ -242,6 +246,22 @@ class ChunkParser {
   }
   std::string ColPrefix(int slot) const {
     return absl::StrCat("column '", cfg_.slots[slot].name, "': ");
+  }
+  // A cell's text for an error message, or nothing when the file holds private data.
+  std::string Shown(std::string_view text) const {
+    return cfg_.redact ? std::string("a value") : QuoteForMessage(text);
+  }
+  // Private data: a cell that is missing or does not parse becomes NULL; in a non-nullable
+  // column the row is dropped (a per-row rule, so one unit's cells affect only its own rows).
+  bool NullInPrivateData(int slot, bool* row_null) {
+    ColBuf& c = out_->cols[slot];
+    if (!cfg_.slots[slot].nullable) *row_null = true;
+    if (c.valid.empty()) c.valid.assign(static_cast<size_t>(c.n), 1);
+    c.valid.push_back(0);
+    ++c.n;
+    c.has_null = true;
+    AppendPlaceholder(c);
+    return true;
   }
 
   bool IsNullToken(const char* b, const char* e) const {
@@ -427,15 +447,16 @@ class ChunkParser {
     ColBuf& c = out_->cols[slot];
     const SlotConfig& sc = cfg_.slots[slot];
     if (!quoted && IsNullToken(b, e)) {
+      if (!sc.nullable && cfg_.private_data) return NullInPrivateData(slot, row_null);
       if (!sc.nullable) {
         return Error(fs, absl::StrCat(ColPrefix(slot), "missing value ",
-                                      QuoteForMessage(std::string_view(b, e - b)),
+                                      Shown(std::string_view(b, e - b)),
                                       " but the schema declares the column \"nullable\": false; "
                                       "fill in the value or make the column nullable"));
       }
       if (cfg_.policy == NullPolicy::kError) {
         return Error(fs, absl::StrCat(ColPrefix(slot), "missing value ",
-                                      QuoteForMessage(std::string_view(b, e - b)),
+                                      Shown(std::string_view(b, e - b)),
                                       " (null policy is 'error'); fill in the value or choose "
                                       "null policy 'null' or 'drop'"));
       }
@@ -471,7 +492,7 @@ class ChunkParser {
           const char* why = overflow ? " (outside the int64 range)"
                             : ParseDouble(b, e, &dv) ? " (not an integer)"
                                                      : "";
-          return TypeError(slot, fs, b, e, "int64", why);
+          return TypeError(slot, fs, b, e, "int64", why, row_null);
         }
         const Kind vk = ValueKind(b, e);
         if (Join(Kind::kInt64, vk) == Kind::kDouble) {
@@ -487,8 +508,9 @@ class ChunkParser {
         if (ParseDouble(b, e, &v) && (c.fixed || !HasLeadingZero(b, e))) {
           if (!std::isfinite(v)) {
             if (sc.declared && !cfg_.allow_non_finite) {
+              if (cfg_.private_data) return NullInPrivateData(slot, row_null);
               return Error(fs, absl::StrCat(ColPrefix(slot), "non-finite value ",
-                                            QuoteForMessage(std::string_view(b, e - b)),
+                                            Shown(std::string_view(b, e - b)),
                                             NonFiniteHint()));
             }
             if (!sc.declared && c.nonfinite_offset < 0) {
@@ -500,7 +522,7 @@ class ChunkParser {
           MarkValid(c);
           return true;
         }
-        if (c.fixed) return TypeError(slot, fs, b, e, "double", "");
+        if (c.fixed) return TypeError(slot, fs, b, e, "double", "", row_null);
         StartScanning();
         c.scan_kind = Kind::kString;
         return true;
@@ -512,7 +534,9 @@ class ChunkParser {
           MarkValid(c);
           return true;
         }
-        if (c.fixed) return TypeError(slot, fs, b, e, "bool", " (expected true or false)");
+        if (c.fixed) {
+          return TypeError(slot, fs, b, e, "bool", " (expected true or false)", row_null);
+        }
         StartScanning();
         c.scan_kind = Kind::kString;
         return true;
@@ -524,7 +548,7 @@ class ChunkParser {
           MarkValid(c);
           return true;
         }
-        if (c.fixed) return TypeError(slot, fs, b, e, "date", " (expected YYYY-MM-DD)");
+        if (c.fixed) return TypeError(slot, fs, b, e, "date", " (expected YYYY-MM-DD)", row_null);
         StartScanning();
         c.scan_kind = Kind::kString;
         return true;
@@ -541,14 +565,15 @@ class ChunkParser {
   }
 
   bool TypeError(int slot, const char* fs, const char* b, const char* e, const char* type,
-                 const char* why) {
+                 const char* why, bool* row_null) {
     if (!cfg_.slots[slot].declared) {
       return Error(fs, absl::StrCat(ColPrefix(slot), "internal error: type inference "
                                                      "inconsistency at value ",
-                                    QuoteForMessage(std::string_view(b, e - b))));
+                                    Shown(std::string_view(b, e - b))));
     }
+    if (cfg_.private_data) return NullInPrivateData(slot, row_null);
     return Error(fs, absl::StrCat(ColPrefix(slot), "cannot parse ",
-                                  QuoteForMessage(std::string_view(b, e - b)), " as ", type, why,
+                                  Shown(std::string_view(b, e - b)), " as ", type, why,
                                   "; fix the value, declare another type for the column in the "
                                   "schema, or list the text in null_tokens if it means missing"));
   }
@@ -642,8 +667,7 @@ class ChunkParser {
             p += (p + 1 == e) ? 1 : 2;
           } else {
             std::string msg = absl::StrCat(
-                "unexpected text ", QuoteForMessage(std::string_view(p, std::min<size_t>(
-                                                                           10, e - p))),
+                "unexpected text ", Shown(std::string_view(p, std::min<size_t>(10, e - p))),
                 " after a closing quote; a quoted field must be followed by the delimiter or "
                 "a line break (inside a quoted field, write a quote as \"\")");
             if (field < ncols && cfg_.slot_of_field[field] >= 0) {
@@ -765,6 +789,11 @@ std::string Prefixed(const std::string& source, std::string_view data, int64_t o
                      const std::string& msg) {
   return absl::StrCat(source, ":", internal::LineOfOffset(data, offset), ": ", msg);
 }
+
+// For errors inside the data of a private file: no line number (its position is private).
+constexpr char kWithheld[] =
+    " (line and cell text withheld: the file holds private data; the data owner can rerun with "
+    "--owner-diagnostics to see them)";
 
 int ResolveThreads(int requested) {
   if (requested > 0) return requested;
@@ -1014,6 +1043,8 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
   }
   cfg.policy = options.null_policy;
   cfg.allow_non_finite = options.allow_non_finite;
+  cfg.private_data = options.private_data;
+  cfg.redact = options.private_data && !options.owner_diagnostics;
   cfg.ncols = ncols;
   cfg.data_begin = begin;
   cfg.special[static_cast<unsigned char>(cfg.delim)] = true;
@@ -1047,6 +1078,10 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
   for (int f : field_of_slot) {
     SlotConfig sc;
     sc.name = names[f];
+    if (options.private_data) {  // undeclared columns are text: types never come from cells
+      sc.declared = true;
+      sc.kind = Kind::kString;
+    }
     if (options.schema.has_value()) {
       if (const ColumnSchema* cs = options.schema->Find(sc.name)) {
         sc.declared = true;
@@ -1115,15 +1150,19 @@ absl::StatusOr<Table> ReadCsvString(std::string_view input, const CsvReadOptions
   });
 
   auto first_error = [&]() -> absl::Status {
+    auto located = [&](int64_t offset, const std::string& msg) {
+      return cfg.redact ? DataError(absl::StrCat(source, ": ", msg, kWithheld))
+                        : DataError(Prefixed(source, data, offset, msg));
+    };
     for (const ChunkResult& ch : chunks) {
       if (ch.utf8_error >= 0) {
-        return DataError(Prefixed(source, data, ch.utf8_error,
-                                  "invalid UTF-8 byte sequence; convert the file to UTF-8 (for "
-                                  "example: iconv -f latin1 -t utf-8 in.csv > out.csv)"));
+        return located(ch.utf8_error,
+                       "invalid UTF-8 byte sequence; convert the file to UTF-8 (for example: "
+                       "iconv -f latin1 -t utf-8 in.csv > out.csv)");
       }
     }
     for (const ChunkResult& ch : chunks) {
-      if (ch.error_offset >= 0) return DataError(Prefixed(source, data, ch.error_offset, ch.error));
+      if (ch.error_offset >= 0) return located(ch.error_offset, ch.error);
     }
     return absl::OkStatus();
   };

@@ -28,7 +28,8 @@
 //   double column is an error unless allow_non_finite is set.
 // - Every error is DataLoss (exit code 4) or NotFound and reads
 //   "<file>:<line>: column '<name>': <what>; <what to do>", where <line> is the 1-based physical
-//   line of the offending field (quoted line breaks counted).
+//   line of the offending field (quoted line breaks counted). With private_data (below), no
+//   line number and no cell text appear, and unparsable cells are NULL instead of errors.
 // - Large inputs are parsed by `num_threads` threads over record-aligned chunks; the result
 //   (including dictionary order and the first error reported) is identical for any thread count.
 //
@@ -87,6 +88,19 @@ struct CsvReadOptions {
   int num_threads = 0;
   // Name used in error messages for ReadCsvString (ReadCsv uses the path).
   std::string source_name = "<string>";
+  // The file holds private data read for a DP release (dpkit's release commands set this;
+  // ../shared/DESIGN.md "Public and private inputs"). Then:
+  //  - types come only from the schema: columns it does not declare are read as text, never
+  //    inferred from their cells;
+  //  - a cell that does not parse under its column's declared type, or a non-finite double,
+  //    is NULL; a NULL (or such a cell) in a column declared "nullable": false drops its row
+  //    (a per-row rule: one unit's cells only ever affect that unit's rows);
+  //  - error messages (structural problems: ragged rows, bad quoting, invalid UTF-8) name the
+  //    file, the column and the kind of problem, never a cell's text or a line number, unless
+  //    owner_diagnostics is set (for the data owner, never for an analyst-facing release).
+  // Dropped rows are counted in CsvReadStats::dropped_rows, which is private: never show it.
+  bool private_data = false;
+  bool owner_diagnostics = false;
 };
 
 struct CsvReadStats {
