@@ -1,0 +1,212 @@
+"""The privacy budget ledger: one SQLite file holding every dataset's budget and every charge.
+
+Protocol (the same as the CLI's): build the release's PrivacyMaps from the mechanisms that will
+run (``mech.privacy_map_for(cells)``), :meth:`Ledger.charge` them, and only when the charge
+returns show or publish the result. A refused charge raises :class:`~dpkit.BudgetExhausted` and
+records the refusal; nothing was spent. The ledger composes charges with the accountant each
+budget was created with and never under-reports (C++: dpkit/ledger/ledger.h).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Iterable, List, Optional, Union
+
+from dpkit._dpkit import PrivacyMap
+from dpkit._dpkit import ledger as _l
+
+if TYPE_CHECKING:
+    import pandas
+
+    from dpkit.mechanisms import Release
+
+Budget = _l.Budget
+Spend = _l.Spend
+Receipt = _l.Receipt
+ChargePreview = _l.ChargePreview
+BudgetStatus = _l.BudgetStatus
+ChargeRecord = _l.ChargeRecord
+ROW_LEVEL_UNIT: str = _l.ROW_LEVEL_UNIT
+
+Charged = Union[PrivacyMap, "Release", Iterable[Union[PrivacyMap, "Release"]]]
+
+
+def _maps(charged: Charged) -> List[PrivacyMap]:
+    """PrivacyMaps of one charge: maps as given, a Release's map (the cost of the whole release)."""
+    items = [charged] if isinstance(charged, PrivacyMap) or hasattr(charged, "privacy_map") else list(charged)
+    maps = []
+    for item in items:
+        m = item if isinstance(item, PrivacyMap) else getattr(item, "privacy_map", None)
+        if not isinstance(m, PrivacyMap):
+            raise TypeError(f"charge takes PrivacyMaps or Releases, got {type(item).__name__}")
+        maps.append(m)
+    return maps
+
+
+def _unit(unit: Optional[str]) -> str:
+    return "" if unit is None else unit
+
+
+class Ledger:
+    """A privacy budget ledger file (created if missing unless ``create=False``).
+
+    Privacy claim: if every charged PrivacyMap is a valid bound for its release, everything
+    released under a budget is (epsilon, delta)-DP (or rho-zCDP) for the budget's privacy unit.
+    ``unit=None`` means row-level neighbours (the unit ``"(row)"``). Thread-safe; any number of
+    processes may use the same file at once (local file systems).
+    """
+
+    def __init__(
+        self,
+        path: Union[str, os.PathLike],
+        *,
+        create: bool = True,
+        lock_timeout_ms: int = 10000,
+        integrity_check: str = "quick",
+    ) -> None:
+        self._impl = _l.Ledger(
+            os.fspath(path),
+            create=create,
+            lock_timeout_ms=lock_timeout_ms,
+            integrity_check=integrity_check,
+        )
+
+    @property
+    def path(self) -> str:
+        return self._impl.path
+
+    def init(
+        self,
+        dataset: str,
+        *,
+        unit: Optional[str] = None,
+        epsilon: Optional[float] = None,
+        delta: float = 0.0,
+        rho: Optional[float] = None,
+        accountant: Optional[str] = None,
+    ) -> BudgetStatus:
+        """Creates the budget of ``dataset`` for ``unit``: (epsilon, delta), or rho (zCDP).
+
+        accountant: "basic" (default for epsilon budgets), "zcdp" (required for rho budgets),
+        "rdp" or "pld". AlreadyExists if the dataset and unit have a budget.
+        """
+        if accountant is None:
+            accountant = "zcdp" if rho is not None else "basic"
+        self._impl.create_budget(dataset, _unit(unit), epsilon, delta, rho, accountant)
+        return self.status(dataset, unit=unit)
+
+    def charge(
+        self,
+        dataset: str,
+        maps: Charged,
+        *,
+        unit: Optional[str] = None,
+        operation: str = "",
+        caller: str = "",
+    ) -> Receipt:
+        """Atomically checks and charges one operation's maps; returns after the commit is durable.
+
+        Raises BudgetExhausted (nothing charged; release nothing) when the budget cannot cover
+        it. ``caller`` defaults to user@host/pid.
+        """
+        return self._impl.charge(dataset, _unit(unit), _maps(maps), operation, caller)
+
+    def preview(self, dataset: str, maps: Charged, *, unit: Optional[str] = None) -> ChargePreview:
+        """What charge() would cost now and whether it fits; writes nothing."""
+        return self._impl.preview(dataset, _unit(unit), _maps(maps))
+
+    def status(self, dataset: str, *, unit: Optional[str] = None) -> BudgetStatus:
+        """One budget's total, spent and remaining amounts."""
+        return self._impl.status(dataset, _unit(unit))
+
+    def budgets(self, dataset: Optional[str] = None) -> List[BudgetStatus]:
+        """Every budget (or those of ``dataset``), sorted by dataset then unit."""
+        return self._impl.list_budgets(dataset or "")
+
+    def show(self, dataset: Optional[str] = None) -> "pandas.DataFrame":
+        """The budgets as a DataFrame, one row per dataset and unit (like ``dpkit budget show``)."""
+        import pandas as pd
+
+        rows = [
+            {
+                "dataset": s.dataset,
+                "unit": s.unit,
+                "accountant": s.accountant,
+                "budget_epsilon": s.budget.epsilon,
+                "budget_delta": s.budget.delta,
+                "budget_rho": s.budget.rho,
+                "spent_epsilon": s.spent.epsilon,
+                "spent_rho": s.spent.rho,
+                "remaining_epsilon": s.remaining.epsilon,
+                "remaining_rho": s.remaining.rho,
+                "charges": s.num_charges,
+                "refused": s.num_refused,
+                "created": pd.Timestamp(s.created_micros, unit="us", tz="UTC"),
+            }
+            for s in self.budgets(dataset)
+        ]
+        return pd.DataFrame(rows, columns=_SHOW_COLUMNS)
+
+    def history(
+        self,
+        dataset: str,
+        *,
+        unit: Optional[str] = None,
+        limit: int = 0,
+        include_refused: bool = True,
+    ) -> "pandas.DataFrame":
+        """The audit trail of one budget as a DataFrame, oldest first (the last ``limit`` rows).
+
+        Columns: charge_id, time (UTC), status ("charged"/"refused"), mechanism, operation,
+        caller, spent_epsilon, spent_delta, spent_rho (totals after the row), note, maps.
+        """
+        import pandas as pd
+
+        records = self._impl.history(dataset, _unit(unit), limit, include_refused)
+        rows = [
+            {
+                "charge_id": r.charge_id,
+                "time": pd.Timestamp(r.timestamp_micros, unit="us", tz="UTC"),
+                "status": r.status,
+                "mechanism": r.mechanism,
+                "operation": r.operation,
+                "caller": r.caller,
+                "spent_epsilon": r.spent_after.epsilon,
+                "spent_delta": r.spent_after.delta,
+                "spent_rho": r.spent_after.rho,
+                "note": r.note,
+                "maps": list(r.maps),
+            }
+            for r in records
+        ]
+        return pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+
+    def check(self) -> None:
+        """Full integrity check (SQLite, every stored map, re-composition of every budget).
+
+        Raises DataError if anything is wrong; returns None otherwise.
+        """
+        self._impl.check_integrity()
+
+    def export_json(self, dataset: Optional[str] = None) -> str:
+        """Every budget (or those of ``dataset``) with its audit trail, as one JSON document."""
+        return self._impl.export_json(dataset or "")
+
+    def __repr__(self) -> str:
+        return f"dpkit.Ledger({self.path!r})"
+
+
+_SHOW_COLUMNS = [
+    "dataset", "unit", "accountant", "budget_epsilon", "budget_delta", "budget_rho",
+    "spent_epsilon", "spent_rho", "remaining_epsilon", "remaining_rho", "charges", "refused",
+    "created",
+]
+_HISTORY_COLUMNS = [
+    "charge_id", "time", "status", "mechanism", "operation", "caller", "spent_epsilon",
+    "spent_delta", "spent_rho", "note", "maps",
+]
+
+__all__ = [
+    "Ledger", "Budget", "Spend", "Receipt", "ChargePreview", "BudgetStatus", "ChargeRecord",
+    "ROW_LEVEL_UNIT",
+]

@@ -1,0 +1,37 @@
+"""`import dpkit` is fast and never loads LibTorch, torch or opacus."""
+
+import subprocess
+import sys
+
+IMPORT_ALL = (
+    "import dpkit, dpkit.mechanisms, dpkit.accounting, dpkit.testing, dpkit.errors, dpkit.ledger\n"
+)
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_import_takes_less_than_300_ms():
+    code = "import time; t = time.perf_counter(); import dpkit; print(time.perf_counter() - t)"
+    # The best of three cold starts: a loaded machine can slow one run, never all three.
+    best = min(float(run_python(code)) for _ in range(3))
+    assert best < 0.3, f"import dpkit took {best:.3f} s"
+
+
+def test_import_loads_no_libtorch():
+    maps = run_python(IMPORT_ALL + "print(open('/proc/self/maps').read())")
+    loaded = {line.split()[-1] for line in maps.splitlines() if "/" in line}
+    torch_libs = [p for p in loaded if "libtorch" in p or "libc10" in p]
+    assert torch_libs == []
+    assert any("_dpkit" in p for p in loaded), "the extension itself should be mapped"
+
+
+def test_import_imports_neither_torch_nor_opacus_nor_pandas():
+    out = run_python(
+        IMPORT_ALL + "import sys; print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('torch', 'opacus', 'pandas')))"
+    )
+    assert out.strip() == "[]"
