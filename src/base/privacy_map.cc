@@ -26,6 +26,32 @@ constexpr KindName kKindNames[] = {
     {PrivacyMapKind::kRdpCurve, "rdp_curve"},
 };
 
+// The "repetitions" field: a JSON integer, or a number with an integral value (1e3), in
+// [1, kMaxRepetitions]. A fraction such as 1.99 is an error, never truncated (that would charge
+// less than was spent).
+absl::StatusOr<int64_t> RepetitionsFromJson(const nlohmann::json& j) {
+  auto error = [&](const char* why) {
+    return DataError(absl::StrCat("privacy map field 'repetitions' must be an integer in [1, ",
+                                  PrivacyMap::kMaxRepetitions, "], got ", j.dump(), " (", why,
+                                  ")"));
+  };
+  if (j.is_number_integer()) {
+    if (j.is_number_unsigned() && j.get<uint64_t>() > uint64_t{PrivacyMap::kMaxRepetitions}) {
+      return error("too large");
+    }
+    const int64_t r = j.get<int64_t>();
+    if (r < 1) return error("must be at least 1");
+    if (r > PrivacyMap::kMaxRepetitions) return error("too large");
+    return r;
+  }
+  if (!j.is_number_float()) return error("not a number");
+  const double r = j.get<double>();
+  if (!std::isfinite(r) || r != std::floor(r)) return error("not a whole number");
+  if (r < 1) return error("must be at least 1");
+  if (r > static_cast<double>(PrivacyMap::kMaxRepetitions)) return error("too large");
+  return static_cast<int64_t>(r);
+}
+
 }  // namespace
 
 const char* PrivacyMapKindName(PrivacyMapKind kind) {
@@ -95,7 +121,10 @@ PrivacyMap PrivacyMap::SubsampledGaussian(double noise_multiplier, double sampli
 }
 
 absl::Status PrivacyMap::Validate() const {
-  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("repetitions", repetitions, 1));
+  if (repetitions < 1 || repetitions > kMaxRepetitions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "repetitions must be an integer in [1, ", kMaxRepetitions, "], got ", repetitions));
+  }
   switch (kind) {
     case PrivacyMapKind::kPureDp:
       return ValidatePositiveFinite("epsilon", epsilon);
@@ -183,7 +212,9 @@ absl::StatusOr<PrivacyMap> PrivacyMap::FromJson(const std::string& text) {
     m.rho = j.value("rho", 0.0);
     m.noise_multiplier = j.value("noise_multiplier", 0.0);
     m.sampling_rate = j.value("sampling_rate", 1.0);
-    m.repetitions = j.value("repetitions", int64_t{1});
+    if (j.contains("repetitions")) {
+      DPKIT_ASSIGN_OR_RETURN(m.repetitions, RepetitionsFromJson(j["repetitions"]));
+    }
     if (j.contains("rdp_orders")) m.rdp_orders = j["rdp_orders"].get<std::vector<double>>();
     if (j.contains("rdp_epsilons")) m.rdp_epsilons = j["rdp_epsilons"].get<std::vector<double>>();
   } catch (const nlohmann::json::exception& e) {

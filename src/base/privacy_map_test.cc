@@ -1,5 +1,6 @@
 #include "dpkit/base/privacy_map.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -33,6 +34,30 @@ TEST(PrivacyMapTest, ValidationNamesTheField) {
   EXPECT_FALSE(PrivacyMap::FromJson("{not json").ok());
   EXPECT_FALSE(PrivacyMap::FromJson(R"({"kind":"bogus"})").ok());
   EXPECT_EQ(PrivacyMap::FromJson("[1]").status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A fractional repetition count was truncated (1.99 charged as 1): it must be refused, with the
+// field named, as must zero, negative and absurdly large counts.
+TEST(PrivacyMapTest, RepetitionsMustBeAWholeNumberInRange) {
+  for (const char* bad : {"1.99", "0", "-3", "0.5", "1e30", "18446744073709551615", "\"2\"",
+                          "1099511627777"}) {
+    auto m = PrivacyMap::FromJson(
+        absl::StrCat(R"({"kind":"laplace","noise_multiplier":2,"repetitions":)", bad, "}"));
+    ASSERT_FALSE(m.ok()) << bad;
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kDataLoss) << bad;
+    EXPECT_THAT(m.status().message(), ::testing::HasSubstr("'repetitions' must be an integer"))
+        << bad;
+  }
+  auto whole = PrivacyMap::FromJson(R"({"kind":"laplace","noise_multiplier":2,"repetitions":3.0})");
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->repetitions, 3);
+  auto max = PrivacyMap::FromJson(
+      R"({"kind":"laplace","noise_multiplier":2,"repetitions":1099511627776})");
+  ASSERT_TRUE(max.ok()) << max.status();
+  EXPECT_EQ(max->repetitions, PrivacyMap::kMaxRepetitions);
+  PrivacyMap huge = PrivacyMap::Laplace(2);
+  huge.repetitions = PrivacyMap::kMaxRepetitions + 1;
+  EXPECT_THAT(huge.Validate().message(), ::testing::HasSubstr("repetitions must be an integer"));
 }
 
 }  // namespace

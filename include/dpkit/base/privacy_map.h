@@ -18,8 +18,10 @@
 //   kDiscreteGaussian  noise_multiplier = sigma / Delta_2  (CKS20: same rho bound; RDP <= Gaussian)
 //   kSubsampledGaussian noise_multiplier, sampling_rate q (Poisson), add/remove neighbours
 //   kRdpCurve          rdp_orders[i] -> rdp_epsilons[i]  (a mechanism's RDP curve)
-// Every kind may carry `repetitions` (>= 1): the map is self-composed that many times
-// (e.g. DP-SGD steps), so a training run is one PrivacyMap.
+// Every kind may carry `repetitions`, an integer in [1, kMaxRepetitions]: the map is
+// self-composed that many times (e.g. DP-SGD steps), so a training run is one PrivacyMap.
+// FromJson rejects a non-integral, non-positive or larger value (DataLoss naming the field),
+// never rounds it.
 #ifndef DPKIT_BASE_PRIVACY_MAP_H_
 #define DPKIT_BASE_PRIVACY_MAP_H_
 
@@ -50,6 +52,10 @@ const char* PrivacyMapKindName(PrivacyMapKind kind);
 absl::StatusOr<PrivacyMapKind> ParsePrivacyMapKind(const std::string& name);
 
 struct PrivacyMap {
+  // 2^40 (~1.1e12) self-compositions: far beyond any real schedule, small enough that sums of
+  // repetitions over many ledger charges stay exact in int64 and double.
+  static constexpr int64_t kMaxRepetitions = int64_t{1} << 40;
+
   PrivacyMapKind kind = PrivacyMapKind::kPureDp;
   std::string mechanism;  // human-readable name, e.g. "laplace", "aim/measure", "dp-sgd"
   double epsilon = 0;
