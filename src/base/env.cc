@@ -14,17 +14,31 @@
 namespace dpkit {
 namespace {
 
+// Maps an OS error to a status code (see env.h, ERRORS): every file-system failure is a data/I-O
+// error (CLI exit 4). ResourceExhausted is never used: in dpkit it means "privacy budget
+// exhausted" (exit 3), which a full disk is not.
 absl::Status PosixError(std::string_view op, const std::string& path, int err) {
   std::string msg = absl::StrCat(std::string(op), " ", path, ": ", std::strerror(err));
   switch (err) {
     case ENOENT:
+    case ENOTDIR:
       return absl::NotFoundError(msg);
     case EACCES:
     case EPERM:
+    case EROFS:
       return absl::PermissionDeniedError(msg);
+    case EISDIR:
+      return absl::FailedPreconditionError(
+          absl::StrCat(std::string(op), " ", path, ": is a directory; give the path of a file"));
     case ENOSPC:
     case EDQUOT:
-      return absl::ResourceExhaustedError(msg);
+    case EFBIG:
+      return absl::UnavailableError(absl::StrCat(msg, "; free disk space and retry"));
+    case EIO:
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+      return absl::UnavailableError(msg);
     default:
       return absl::InternalError(msg);
   }
@@ -90,7 +104,13 @@ class PosixEnv : public Env {
     if (fd < 0) return PosixError("open", path, errno);
     std::string out;
     struct stat st;
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+    if (::fstat(fd, &st) == 0) {
+      if (S_ISDIR(st.st_mode)) {  // open() succeeds on a directory; read() would fail late
+        ::close(fd);
+        return PosixError("read", path, EISDIR);
+      }
+      if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+    }
     char buf[1 << 16];
     while (true) {
       ssize_t n = ::read(fd, buf, sizeof(buf));
@@ -201,7 +221,8 @@ class FaultInjectionFile : public WritableFile {
       : env_(env), base_(std::move(base)) {}
   absl::Status Append(std::string_view data) override {
     if (!env_->ConsumeDiskBudget(data.size())) {
-      return absl::ResourceExhaustedError("write: No space left on device (injected)");
+      return absl::UnavailableError(
+          "write: No space left on device (injected); free disk space and retry");
     }
     return base_->Append(data);
   }

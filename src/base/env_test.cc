@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "dpkit/base/status.h"
 #include "gtest/gtest.h"
 
 namespace dpkit {
@@ -40,9 +41,25 @@ TEST(EnvTest, DiskFullLeavesOldFileIntact) {
   testing::FaultInjectionEnv env(Env::Default());
   env.SetDiskFullAfterBytes(3);
   absl::Status s = env.WriteFileAtomically(path, "new contents that do not fit");
-  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  // A full disk is a data/I-O error (exit 4), never "budget exhausted" (exit 3).
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ExitCodeFor(s), kExitDataError);
   EXPECT_EQ(*Env::Default()->ReadFile(path), "old contents");
   EXPECT_FALSE(env.FileExists(path + ".tmp." + std::to_string(getpid())));
+}
+
+TEST(EnvTest, DirectoryWhereAFileIsExpectedIsADataError) {
+  const std::string dir = TempDir();
+  auto read = Env::Default()->ReadFile(dir);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ExitCodeFor(read.status()), kExitDataError);
+  EXPECT_NE(read.status().message().find("is a directory"), std::string::npos);
+  auto write = Env::Default()->NewWritableFile(dir);
+  EXPECT_EQ(ExitCodeFor(write.status()), kExitDataError);
+  EXPECT_NE(write.status().message().find("is a directory"), std::string::npos);
+  // A path through a regular file is a missing file, not an internal error.
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(dir + "/f", "x").ok());
+  EXPECT_EQ(Env::Default()->ReadFile(dir + "/f/g").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(EnvTest, CrashBeforeRenameLeavesOldFileIntact) {

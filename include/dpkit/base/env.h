@@ -2,7 +2,16 @@
 // faults (disk full, short writes, a crash before a rename) and a fake clock.
 //
 // Thread safety: Env implementations are thread-safe; a WritableFile is used by one thread.
-// Errors carry the path and the OS error text ("write /x/y.csv: No space left on device").
+// ERRORS carry the path and the OS error text ("write /x/y.csv: No space left on device"), with
+// a status code the CLI maps to exit 4 (data / I-O error), never to exit 3 (ResourceExhausted
+// means "privacy budget exhausted" in dpkit, see status.h):
+//   NotFound            missing file or directory (ENOENT, ENOTDIR)
+//   PermissionDenied    EACCES, EPERM, EROFS
+//   FailedPrecondition  a directory where a file is expected (EISDIR), a file where mkdir needs
+//                       a directory
+//   Unavailable         disk full or over quota (ENOSPC, EDQUOT, EFBIG), I/O error (EIO), out
+//                       of file descriptors or memory
+//   Internal            anything else (exit 1)
 // (SQLite-backed components use SQLite's own VFS and are not routed through Env.)
 #ifndef DPKIT_BASE_ENV_H_
 #define DPKIT_BASE_ENV_H_
@@ -63,7 +72,7 @@ class FaultInjectionEnv : public Env {
   explicit FaultInjectionEnv(Env* base) : base_(base) {}
 
   // After `bytes` more bytes have been appended (across all files), every Append fails with
-  // ResourceExhausted "No space left on device", as a full disk would. Negative = never.
+  // Unavailable "No space left on device", as a full disk would. Negative = never.
   void SetDiskFullAfterBytes(int64_t bytes) { disk_budget_ = bytes; }
   // Makes RenameFile fail (simulates a crash between writing the temp file and the rename).
   void SetFailRenames(bool fail) { fail_renames_ = fail; }

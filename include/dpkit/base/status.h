@@ -7,10 +7,12 @@
 // Status code conventions (the CLI maps them to exit codes, see ExitCodeFor):
 //   InvalidArgument, OutOfRange   -> bad parameter or usage             (exit 2)
 //   ResourceExhausted             -> privacy budget exhausted           (exit 3)
+//                                    (only the ledger's refusal; never a full disk, see env.h)
 //   DataLoss                      -> malformed or corrupted input data  (exit 4)
 //   NotFound                      -> missing file / dataset / column    (exit 4)
 //   FailedPrecondition            -> data cannot support the request    (exit 4)
-//   Unavailable                   -> resource busy/locked, retry later  (exit 4)
+//   Unavailable                   -> file locked, disk full, I/O error  (exit 4)
+//   PermissionDenied, AlreadyExists -> file system refused              (exit 4)
 //   anything else                 -> internal error                     (exit 1)
 #ifndef DPKIT_BASE_STATUS_H_
 #define DPKIT_BASE_STATUS_H_
