@@ -52,7 +52,7 @@ PrivacyMap MapFor(AccountantKind kind) {
 std::unique_ptr<Ledger> MakeLedger(const std::string& path, AccountantKind kind) {
   auto l = Ledger::Open(path);
   if (!l.ok()) return nullptr;
-  const Budget b = Budget::EpsilonDelta(1e6, 0.5);
+  const Budget b = Budget::EpsilonDelta(kMaxEpsilonBudget, kMaxDeltaBudget);  // "unlimited"
   if (!(*l)->CreateBudget("d", "u", b, kind).ok()) return nullptr;
   return *std::move(l);
 }

@@ -1,4 +1,5 @@
 // dpkit budget init|show|history|export|charge|check: the persistent privacy budget ledger.
+// `check` verifies the tamper-evident hash chain and prints its head (see dpkit/ledger/ledger.h).
 // Thin: parse arguments, call dpkit::ledger, print. Exit codes: 3 when a budget is exhausted
 // (the message gives the remaining budget), 4 for unknown datasets, corrupted or locked files.
 #include <optional>
@@ -44,6 +45,9 @@ struct BudgetArgs {
   std::string operation;
   std::string caller;
   bool dry_run = false;
+  bool insecure_seed_release = false;
+  // check
+  std::string expect_head;
 };
 
 std::string Num(double v) { return fmt::format("{:.6g}", v); }
@@ -129,20 +133,21 @@ absl::Status RunShow(Context& ctx, const BudgetArgs& a) {
     DPKIT_ASSIGN_OR_RETURN(list, l->ListBudgets(a.dataset));
   }
   if (a.json) {
+    DPKIT_ASSIGN_OR_RETURN(const ledger::ChainHead head, l->Head());
     nlohmann::json arr = nlohmann::json::array();
     for (const BudgetStatus& s : list) {
       nlohmann::json j;
       j["dataset"] = s.dataset;
       j["unit"] = s.unit;
       j["accountant"] = accounting::AccountantKindName(s.accountant);
-      j["budget"] = s.budget.is_rho() ? nlohmann::json{{"rho", s.budget.rho}}
-                                      : nlohmann::json{{"epsilon", s.budget.epsilon},
-                                                       {"delta", s.budget.delta}};
+      j["budget"] = ledger::internal::BudgetJson(s.budget);
       j["spent"] = ledger::internal::SpendJson(s.budget, s.spent);
       j["remaining"] = ledger::internal::SpendJson(s.budget, s.remaining);
       j["num_charges"] = s.num_charges;
       j["num_refused"] = s.num_refused;
+      j["num_insecure_seed"] = s.num_insecure_seed;
       j["notes"] = s.notes;
+      j["chain_head"] = ledger::internal::ChainHeadJson(head);  // of the whole ledger file
       arr.push_back(std::move(j));
     }
     ctx.out() << arr.dump(2) << "\n";
@@ -162,6 +167,11 @@ absl::Status RunShow(Context& ctx, const BudgetArgs& a) {
               << "  spent      " << SpendLine(s.budget, s.spent) << "  (" << s.num_charges
               << " charges, " << s.num_refused << " refused)\n"
               << "  remaining  " << SpendLine(s.budget, s.remaining) << "\n";
+    if (s.num_insecure_seed > 0) {
+      ctx.out() << "  WARNING    " << s.num_insecure_seed
+                << " charge(s) released noise from --insecure-seed (reproducible, NOT private); "
+                   "they count against the budget in full\n";
+    }
   }
   return absl::OkStatus();
 }
@@ -187,6 +197,8 @@ absl::Status RunHistory(Context& ctx, const BudgetArgs& a) {
       j["caller"] = r.caller;
       j["spent_after"] = ledger::internal::SpendJson(st.budget, r.spent_after);
       if (!r.note.empty()) j["note"] = r.note;
+      j["insecure_seed"] = r.insecure_seed;
+      j["hash"] = r.hash;
       arr.push_back(std::move(j));
     }
     ctx.out() << arr.dump(2) << "\n";
@@ -199,7 +211,8 @@ absl::Status RunHistory(Context& ctx, const BudgetArgs& a) {
     std::vector<std::string> maps;
     for (const auto& m : r.maps) maps.push_back(m.ToString());
     ctx.out() << "#" << r.charge_id << "  " << IsoTime(r.timestamp_micros) << "  " << r.status
-              << "  " << fmt::format("{}", fmt::join(maps, " + ")) << "  -> spent "
+              << (r.insecure_seed ? "  [INSECURE SEED: NOT PRIVATE]" : "") << "  "
+              << fmt::format("{}", fmt::join(maps, " + ")) << "  -> spent "
               << SpendLine(st.budget, r.spent_after) << "  by " << r.caller << "  op: "
               << r.operation << "\n";
   }
@@ -240,8 +253,11 @@ absl::Status RunCharge(Context& ctx, const BudgetArgs& a) {
     if (!p.fits) return absl::ResourceExhaustedError(absl::StrCat("(dry run) ", p.message));
     return absl::OkStatus();
   }
-  DPKIT_ASSIGN_OR_RETURN(ledger::Receipt r,
-                         l->Charge(a.dataset, a.unit, maps, a.operation, a.caller));
+  DPKIT_ASSIGN_OR_RETURN(
+      ledger::Receipt r,
+      l->Charge(a.dataset, a.unit, maps, a.operation,
+                ledger::ChargeOptions{.caller = a.caller,
+                                      .insecure_seed = a.insecure_seed_release}));
   ctx.out() << "charged #" << r.charge_id << ": cost " << SpendLine(r.budget, r.cost)
             << "; spent " << SpendLine(r.budget, r.spent) << "; remaining "
             << SpendLine(r.budget, r.remaining) << "\n";
@@ -249,12 +265,25 @@ absl::Status RunCharge(Context& ctx, const BudgetArgs& a) {
 }
 
 absl::Status RunCheck(Context& ctx, const BudgetArgs& a) {
+  ledger::VerifyOptions verify;
+  if (!a.expect_head.empty()) {
+    DPKIT_ASSIGN_OR_RETURN(verify.expect_head, ledger::ChainHead::Parse(a.expect_head));
+  }
   LedgerOptions o{.create_if_missing = false,
                   .lock_timeout_ms = a.lock_timeout_ms,
-                  .integrity_check = ledger::IntegrityCheck::kFull};
+                  .integrity_check = ledger::IntegrityCheck::kQuick};
   DPKIT_ASSIGN_OR_RETURN(auto l, Ledger::Open(a.ledger_path, o));
-  DPKIT_ASSIGN_OR_RETURN(auto list, l->ListBudgets());
-  ctx.out() << "ledger " << a.ledger_path << " is intact (" << list.size() << " budget(s))\n";
+  DPKIT_ASSIGN_OR_RETURN(const ledger::IntegrityReport r, l->Verify(verify));
+  ctx.out() << "ledger " << a.ledger_path << " is intact (" << r.num_budgets << " budget(s), "
+            << r.num_charges << " charge row(s)); hash chain verified, head "
+            << r.head.ToString() << "\n"
+            << "  chain: " << r.chain_origin << "\n";
+  if (verify.expect_head) {
+    ctx.out() << "  expected head #" << verify.expect_head->id << " found unchanged\n";
+  } else {
+    ctx.out() << "  keep the head elsewhere and pass it back with --expect-head: deleting the "
+                 "last charges cannot be detected from the file alone\n";
+  }
   return absl::OkStatus();
 }
 
@@ -293,10 +322,16 @@ Runner SetupBudget(CLI::App& app) {
   charge->add_option("--operation", a.operation, "What was released (query text)")->required();
   charge->add_option("--caller", a.caller, "Who (default user@host/pid)");
   charge->add_flag("--dry-run", a.dry_run, "Only show the cost and whether it fits");
+  charge->add_flag("--insecure-seed-release", a.insecure_seed_release,
+                   "The release used a reproducible, NOT private seed (recorded and shown; it "
+                   "still counts against the budget)");
 
   CLI::App* check = app.add_subcommand("check", "Full integrity check of a ledger file");
   check->add_option("--ledger", a.ledger_path, "Ledger file (SQLite)")->required();
   check->add_option("--lock-timeout-ms", a.lock_timeout_ms, "Lock wait");
+  check->add_option("--expect-head", a.expect_head,
+                    "ID:HASH of a chain head kept elsewhere (from 'budget export' or an earlier "
+                    "check): fails if the ledger was rewritten or truncated since");
 
   return [args, init, show, history, exp, charge, check](Context& ctx) -> absl::Status {
     const BudgetArgs& a = *args;

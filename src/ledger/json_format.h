@@ -1,4 +1,5 @@
-// Internal: JSON pieces shared by the ledger's export and the `dpkit budget` command.
+// Internal: JSON pieces shared by the ledger's export and the `dpkit budget` command
+// (defined in ledger_export.cc and ledger.cc).
 #ifndef DPKIT_SRC_LEDGER_JSON_FORMAT_H_
 #define DPKIT_SRC_LEDGER_JSON_FORMAT_H_
 
@@ -7,8 +8,14 @@
 
 namespace dpkit::ledger::internal {
 
+// {"rho": ...} for a rho budget, else {"epsilon": ..., "delta": ...}.
+nlohmann::json BudgetJson(const Budget& b);
+
 // {"rho": ...} for a rho budget, else {"epsilon": ..., "at_delta": <the budget's delta>}.
 nlohmann::json SpendJson(const Budget& b, const Spend& s);
+
+// {"id": ..., "hash": ..., "text": "ID:HASH"}: the chain head an auditor keeps.
+nlohmann::json ChainHeadJson(const ChainHead& head);
 
 }  // namespace dpkit::ledger::internal
 

@@ -16,7 +16,10 @@
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
+#include "ledger/charge_chain.h"
 #include "ledger/json_format.h"
+#include "ledger/ledger_impl.h"
+#include "ledger/schema.h"
 #include "ledger/sqlite_db.h"
 #include "nlohmann/json.hpp"
 
@@ -25,68 +28,15 @@ namespace dpkit::ledger {
 using accounting::Accountant;
 using accounting::AccountantKind;
 using accounting::AccountantKindName;
+using internal::ChainedRow;
 using internal::CorruptionError;
 using internal::Db;
 using internal::Stmt;
 
-namespace {
+namespace internal {
 
-constexpr char kApplication[] = "dpkit-ledger";
 constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxMapsPerCharge = 100000;
-
-// Schema version 1. Charges are append-only; budgets immutable (triggers).
-constexpr char kSchemaSql[] = R"sql(
-CREATE TABLE meta(
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE datasets(
-  id         INTEGER PRIMARY KEY,
-  name       TEXT NOT NULL UNIQUE,
-  created_us INTEGER NOT NULL
-);
-CREATE TABLE privacy_units(
-  id         INTEGER PRIMARY KEY,
-  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
-  name       TEXT NOT NULL,
-  created_us INTEGER NOT NULL,
-  UNIQUE(dataset_id, name)
-);
-CREATE TABLE budgets(
-  id         INTEGER PRIMARY KEY,
-  unit_id    INTEGER NOT NULL UNIQUE REFERENCES privacy_units(id),
-  accountant TEXT NOT NULL CHECK(accountant IN ('basic', 'zcdp', 'rdp', 'pld')),
-  epsilon    REAL NOT NULL CHECK(epsilon >= 0),
-  delta      REAL NOT NULL CHECK(delta >= 0 AND delta < 1),
-  rho        REAL NOT NULL CHECK(rho >= 0),
-  created_us INTEGER NOT NULL,
-  CHECK((rho > 0 AND epsilon = 0 AND delta = 0) OR (rho = 0 AND epsilon > 0))
-);
-CREATE TABLE charges(
-  id            INTEGER PRIMARY KEY AUTOINCREMENT,
-  budget_id     INTEGER NOT NULL REFERENCES budgets(id),
-  ts_us         INTEGER NOT NULL,
-  status        TEXT NOT NULL CHECK(status IN ('charged', 'refused')),
-  mechanism     TEXT NOT NULL,
-  privacy_maps  TEXT NOT NULL,
-  operation     TEXT NOT NULL,
-  caller        TEXT NOT NULL,
-  epsilon_spent REAL NOT NULL,
-  delta_spent   REAL NOT NULL,
-  rho_spent     REAL NOT NULL,
-  note          TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX charges_by_budget ON charges(budget_id, status, id);
-CREATE TRIGGER charges_append_only_update BEFORE UPDATE ON charges
-  BEGIN SELECT RAISE(ABORT, 'ledger charges are append-only'); END;
-CREATE TRIGGER charges_append_only_delete BEFORE DELETE ON charges
-  BEGIN SELECT RAISE(ABORT, 'ledger charges are append-only'); END;
-CREATE TRIGGER budgets_immutable_update BEFORE UPDATE ON budgets
-  BEGIN SELECT RAISE(ABORT, 'ledger budgets are immutable'); END;
-CREATE TRIGGER budgets_immutable_delete BEFORE DELETE ON budgets
-  BEGIN SELECT RAISE(ABORT, 'ledger budgets are immutable'); END;
-)sql";
 
 std::string FormatTimeUs(int64_t micros) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixMicros(micros),
@@ -170,6 +120,9 @@ absl::Status FoldMaps(AccountantKind kind, Accountant& acc, const std::vector<Pr
     if (inserted) {
       it->second.repetitions = m.repetitions;
       order.push_back(std::move(key));
+    } else if (it->second.repetitions > PrivacyMap::kMaxRepetitions - m.repetitions) {
+      DPKIT_RETURN_IF_ERROR(acc.Add(it->second));  // a group holds at most kMaxRepetitions
+      it->second.repetitions = m.repetitions;
     } else {
       it->second.repetitions += m.repetitions;
     }
@@ -229,27 +182,6 @@ std::string SpendText(const Budget& b, const Spend& s) {
                       ")");
 }
 
-bool NearlyEqual(double a, double b) {
-  if (a == b) return true;
-  if (std::isinf(a) || std::isinf(b)) return false;
-  return std::fabs(a - b) <= 1e-9 * std::max({1e-300, std::fabs(a), std::fabs(b)});
-}
-
-nlohmann::json BudgetJson(const Budget& b) {
-  nlohmann::json j;
-  if (b.is_rho()) {
-    j["rho"] = b.rho;
-  } else {
-    j["epsilon"] = b.epsilon;
-    j["delta"] = b.delta;
-  }
-  return j;
-}
-
-}  // namespace
-
-namespace internal {
-
 nlohmann::json SpendJson(const Budget& b, const Spend& s) {
   nlohmann::json j;
   if (b.is_rho()) {
@@ -262,6 +194,19 @@ nlohmann::json SpendJson(const Budget& b, const Spend& s) {
 }
 
 }  // namespace internal
+
+using internal::FoldMaps;
+using internal::FormatTimeUs;
+using internal::kMaxMapsPerCharge;
+using internal::MapsFromJson;
+using internal::MapsToJson;
+using internal::MechanismNames;
+using internal::Minus;
+using internal::Remaining;
+using internal::RhoOf;
+using internal::SpendText;
+using internal::UnitOrRow;
+using internal::ValidateName;
 
 std::string Budget::ToString() const {
   if (is_rho()) return absl::StrCat("rho=", FormatDouble(rho));
@@ -282,9 +227,24 @@ std::string DefaultCaller() {
   return absl::StrCat(user, "@", host[0] ? host : "unknown-host", "/", getpid());
 }
 
+namespace {
+
+// A budget amount within the documented limits (ledger.h, BUDGET LIMITS).
+absl::Status ValidateWithin(const char* name, double value, double lo, double hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "budget ", name, " must be in [", FormatDouble(lo), ", ", FormatDouble(hi), "], got ",
+      FormatDouble(value),
+      value > hi ? " (a budget that large protects nothing)"
+                 : " (no release could fit a budget that small)"));
+}
+
+}  // namespace
+
 absl::Status ValidateBudget(const Budget& budget, AccountantKind accountant) {
   if (budget.rho != 0 || (budget.epsilon == 0 && budget.delta == 0)) {
     DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("rho", budget.rho));
+    DPKIT_RETURN_IF_ERROR(ValidateWithin("rho", budget.rho, kMinRhoBudget, kMaxRhoBudget));
     if (budget.epsilon != 0 || budget.delta != 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("give either an epsilon/delta budget or a rho budget, not both (got ",
@@ -298,7 +258,13 @@ absl::Status ValidateBudget(const Budget& budget, AccountantKind accountant) {
     }
   } else {
     DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", budget.epsilon));
+    DPKIT_RETURN_IF_ERROR(
+        ValidateWithin("epsilon", budget.epsilon, kMinEpsilonBudget, kMaxEpsilonBudget));
     DPKIT_RETURN_IF_ERROR(ValidateDelta("delta", budget.delta, /*allow_zero=*/true));
+    if (budget.delta != 0) {
+      DPKIT_RETURN_IF_ERROR(
+          ValidateWithin("delta", budget.delta, kMinDeltaBudget, kMaxDeltaBudget));
+    }
     if (budget.delta == 0 &&
         (accountant == AccountantKind::kZcdp || accountant == AccountantKind::kRdp)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -312,109 +278,6 @@ absl::Status ValidateBudget(const Budget& budget, AccountantKind accountant) {
 
 // ---------------------------------------------------------------------------------------------
 
-class Ledger::Impl {
- public:
-  Impl(std::unique_ptr<Db> db, Env* env, LedgerOptions options)
-      : db_(std::move(db)), env_(env), options_(std::move(options)) {}
-
-  absl::Status Init();
-
-  absl::Status CreateBudget(const std::string& dataset, const std::string& unit,
-                            const Budget& budget, AccountantKind accountant);
-  absl::StatusOr<Receipt> Charge(const std::string& dataset, const std::string& unit,
-                                 const std::vector<PrivacyMap>& maps,
-                                 const std::string& operation, const std::string& caller);
-  absl::StatusOr<ChargePreview> Preview(const std::string& dataset, const std::string& unit,
-                                        const std::vector<PrivacyMap>& maps);
-  absl::StatusOr<BudgetStatus> Status(const std::string& dataset, const std::string& unit);
-  absl::StatusOr<std::vector<BudgetStatus>> ListBudgets(const std::string& dataset);
-  absl::StatusOr<std::vector<ChargeRecord>> History(const std::string& dataset,
-                                                    const std::string& unit,
-                                                    const HistoryOptions& options);
-  absl::StatusOr<std::string> ExportJson(const std::string& dataset);
-  absl::Status CheckIntegrity();
-
-  const std::string& path() const { return db_->path(); }
-
- private:
-  struct BudgetRow {
-    int64_t id = 0;
-    std::string dataset;
-    std::string unit;
-    AccountantKind accountant = AccountantKind::kBasic;
-    Budget budget;
-    int64_t created_us = 0;
-  };
-
-  // The composed state of one budget's charged maps, up to charge id `last_id`.
-  struct BudgetState {
-    int64_t last_id = 0;
-    int64_t num_charged = 0;
-    std::unique_ptr<Accountant> accountant;  // null for rho budgets
-    double rho = 0;
-    Spend spent;
-  };
-
-  // The result of composing the existing state with new maps.
-  struct Evaluation {
-    bool fits = false;
-    Spend before;
-    Spend after;
-    std::unique_ptr<Accountant> accountant;
-    double rho = 0;
-    std::vector<std::string> notes;
-  };
-
-  // RAII transaction: rolls back unless Commit() succeeded.
-  class Txn {
-   public:
-    explicit Txn(Db* db) : db_(db) {}
-    ~Txn() {
-      if (open_) (void)db_->Exec("ROLLBACK");
-    }
-    absl::Status Begin(bool immediate) {
-      DPKIT_RETURN_IF_ERROR(db_->Exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN"));
-      open_ = true;
-      return absl::OkStatus();
-    }
-    absl::Status Commit() {
-      absl::Status s = db_->Exec("COMMIT");
-      if (s.ok()) open_ = false;
-      return s;
-    }
-
-   private:
-    Db* db_;
-    bool open_ = false;
-  };
-
-  absl::Status CreateSchemaIfEmpty();
-  absl::Status VerifySchema();
-  absl::Status RunSqliteCheck(bool full);
-
-  absl::StatusOr<BudgetRow> LookupBudget(const std::string& dataset, const std::string& unit);
-  absl::StatusOr<std::vector<BudgetRow>> AllBudgets(const std::string& dataset);
-  absl::StatusOr<std::string> KnownDatasets();
-  absl::StatusOr<BudgetRow> ReadBudgetRow(Stmt& stmt);
-
-  absl::StatusOr<Spend> ComputeSpend(const BudgetRow& b, const Accountant* acc, double rho,
-                                     bool empty);
-  // Folds charges newer than the cached state into it (inside a transaction).
-  absl::StatusOr<BudgetState*> Refresh(const BudgetRow& b);
-  absl::StatusOr<Evaluation> Evaluate(const BudgetRow& b, BudgetState& st,
-                                      const std::vector<PrivacyMap>& maps);
-  absl::Status ValidateMaps(const std::vector<PrivacyMap>& maps);
-  absl::StatusOr<BudgetStatus> StatusLocked(const BudgetRow& b);
-  absl::StatusOr<std::vector<ChargeRecord>> HistoryLocked(const BudgetRow& b,
-                                                          const HistoryOptions& options);
-  std::string ExhaustedMessage(const BudgetRow& b, const Evaluation& ev, int64_t num_charged);
-
-  std::mutex mu_;
-  std::unique_ptr<Db> db_;
-  Env* env_;
-  LedgerOptions options_;
-  std::map<int64_t, BudgetState> cache_;
-};
 
 absl::Status Ledger::Impl::Init() {
   DPKIT_RETURN_IF_ERROR(
@@ -424,6 +287,8 @@ absl::Status Ledger::Impl::Init() {
     DPKIT_ASSIGN_OR_RETURN(Stmt probe, db_->Prepare("SELECT count(*) FROM sqlite_master"));
     DPKIT_RETURN_IF_ERROR(probe.Step().status());
   }
+  // Before anything writes to the file: an empty or foreign file is refused untouched.
+  DPKIT_RETURN_IF_ERROR(internal::VerifyOrUpgradeSchema(*db_, env_));
   {
     DPKIT_ASSIGN_OR_RETURN(Stmt wal, db_->Prepare("PRAGMA journal_mode = WAL"));
     DPKIT_ASSIGN_OR_RETURN(bool row, wal.Step());
@@ -436,8 +301,6 @@ absl::Status Ledger::Impl::Init() {
   }
   DPKIT_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous = FULL"));
   DPKIT_RETURN_IF_ERROR(db_->Exec("PRAGMA foreign_keys = ON"));
-  DPKIT_RETURN_IF_ERROR(CreateSchemaIfEmpty());
-  DPKIT_RETURN_IF_ERROR(VerifySchema());
   switch (options_.integrity_check) {
     case IntegrityCheck::kNone:
       break;
@@ -445,86 +308,8 @@ absl::Status Ledger::Impl::Init() {
       DPKIT_RETURN_IF_ERROR(RunSqliteCheck(/*full=*/false));
       break;
     case IntegrityCheck::kFull:
-      DPKIT_RETURN_IF_ERROR(CheckIntegrity());
+      DPKIT_RETURN_IF_ERROR(Verify({}).status());
       break;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Ledger::Impl::CreateSchemaIfEmpty() {
-  auto count_objects = [&]() -> absl::StatusOr<int64_t> {
-    DPKIT_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT count(*) FROM sqlite_master"));
-    DPKIT_RETURN_IF_ERROR(s.Step().status());
-    return s.ColumnInt(0);
-  };
-  DPKIT_ASSIGN_OR_RETURN(int64_t n, count_objects());
-  if (n != 0) return absl::OkStatus();
-  Txn txn(db_.get());
-  DPKIT_RETURN_IF_ERROR(txn.Begin(/*immediate=*/true));
-  DPKIT_ASSIGN_OR_RETURN(n, count_objects());  // another process may have won the race
-  if (n != 0) return txn.Commit();
-  DPKIT_RETURN_IF_ERROR(db_->Exec(kSchemaSql));
-  const std::pair<std::string, std::string> rows[] = {
-      {"application", kApplication},
-      {"schema_version", std::to_string(kSchemaVersion)},
-      {"created_at", FormatTimeUs(env_->NowMicros())},
-  };
-  for (const auto& [k, v] : rows) {
-    DPKIT_ASSIGN_OR_RETURN(Stmt ins,
-                           db_->Prepare("INSERT INTO meta(key, value) VALUES (?, ?)"));
-    DPKIT_RETURN_IF_ERROR(ins.Bind(1, k).Bind(2, v).Run());
-  }
-  return txn.Commit();
-}
-
-absl::Status Ledger::Impl::VerifySchema() {
-  std::map<std::string, std::string> objects;
-  {
-    DPKIT_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT name, type FROM sqlite_master"));
-    while (true) {
-      DPKIT_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      objects[s.ColumnText(0)] = s.ColumnText(1);
-    }
-  }
-  if (objects.count("meta") == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "file ", path(), " is an SQLite database but not a dpkit ledger (it has no meta table); "
-        "pass the path of a dpkit ledger, or a new file name to create one"));
-  }
-  std::map<std::string, std::string> meta;
-  {
-    DPKIT_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT key, value FROM meta"));
-    while (true) {
-      DPKIT_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      meta[s.ColumnText(0)] = s.ColumnText(1);
-    }
-  }
-  if (meta["application"] != kApplication) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("file ", path(), " is an SQLite database but not a dpkit ledger "
-                     "(meta.application is '", meta["application"], "')"));
-  }
-  const std::string& version = meta["schema_version"];
-  if (version != std::to_string(kSchemaVersion)) {
-    int v = std::atoi(version.c_str());
-    if (v > kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "ledger file ", path(), " has schema version ", version, ", newer than this dpkit ("
-          "version ", kSchemaVersion, "); upgrade dpkit to use it"));
-    }
-    return CorruptionError(path(), absl::StrCat("unknown schema_version '", version, "'"));
-  }
-  for (const char* table : {"datasets", "privacy_units", "budgets", "charges"}) {
-    if (objects[table] != "table") {
-      return CorruptionError(path(), absl::StrCat("table '", table, "' is missing"));
-    }
-  }
-  for (const char* trigger : {"charges_append_only_update", "charges_append_only_delete"}) {
-    if (objects[trigger] != "trigger") {
-      return CorruptionError(path(), absl::StrCat("trigger '", trigger, "' is missing"));
-    }
   }
   return absl::OkStatus();
 }
@@ -843,6 +628,7 @@ absl::StatusOr<Ledger::Impl::Evaluation> Ledger::Impl::Evaluate(
 
 std::string Ledger::Impl::ExhaustedMessage(const BudgetRow& b, const Evaluation& ev,
                                            int64_t num_charged) {
+  if (!b.budget.is_rho() && std::isinf(ev.after.epsilon)) return DeltaExhaustedMessage(b, ev);
   const Spend remaining = Remaining(b.budget, ev.before);
   const Spend cost = Minus(ev.after, ev.before);
   std::string need = b.budget.is_rho()
@@ -858,12 +644,64 @@ std::string Ledger::Impl::ExhaustedMessage(const BudgetRow& b, const Evaluation&
       "queries) or stop: a spent budget cannot be reset");
 }
 
+// No finite epsilon at the budget's delta: the deltas of approximate-DP maps (or a Gaussian
+// against a pure-DP budget) need more delta than the budget has. Say how much.
+std::string Ledger::Impl::DeltaExhaustedMessage(const BudgetRow& b, const Evaluation& ev) {
+  absl::StatusOr<double> needed = ev.accountant->Delta(b.budget.epsilon);
+  const std::string need =
+      needed.ok() ? absl::StrCat("delta=", FormatDouble(*needed), " at epsilon=",
+                                 FormatDouble(b.budget.epsilon))
+                  : absl::StrCat("more than delta=", FormatDouble(b.budget.delta));
+  return absl::StrCat(
+      "delta budget exhausted for dataset '", b.dataset, "' unit '", b.unit, "': everything "
+      "charged so far plus this operation needs ", need, " (accountant ",
+      AccountantKindName(b.accountant), "), but the budget is ", b.budget.ToString(),
+      "; nothing was charged or released. Use mechanisms with a smaller delta (or pure DP), or "
+      "stop: a spent budget cannot be reset");
+}
+
+absl::StatusOr<ChainHead> Ledger::Impl::HeadLocked() {
+  DPKIT_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT id, hash FROM charges ORDER BY id DESC "
+                                              "LIMIT 1"));
+  DPKIT_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return ChainHead{0, internal::kGenesisHash};
+  return ChainHead{s.ColumnInt(0), s.ColumnText(1)};
+}
+
+// The largest charge id ever assigned (SQLite's AUTOINCREMENT counter; 0 if none).
+absl::StatusOr<int64_t> Ledger::Impl::IdCounter() {
+  DPKIT_ASSIGN_OR_RETURN(Stmt s,
+                         db_->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'charges'"));
+  DPKIT_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.ColumnInt(0) : 0;
+}
+
+// Inserts `row` (of budget `budget_id`) as the next link of the chain; inside a write
+// transaction. Returns the new head.
+absl::StatusOr<ChainHead> Ledger::Impl::AppendCharge(int64_t budget_id, ChainedRow row) {
+  DPKIT_ASSIGN_OR_RETURN(ChainHead head, HeadLocked());
+  DPKIT_ASSIGN_OR_RETURN(int64_t counter, IdCounter());
+  row.id = std::max(head.id, counter) + 1;
+  const std::string hash = internal::ChainHash(head.hash, row);
+  DPKIT_ASSIGN_OR_RETURN(
+      Stmt ins, db_->Prepare("INSERT INTO charges(id, budget_id, ts_us, status, mechanism, "
+                             "privacy_maps, operation, caller, epsilon_spent, delta_spent, "
+                             "rho_spent, note, insecure_seed, hash) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                             "?, ?, ?, ?, ?, ?, ?)"));
+  ins.Bind(1, row.id).Bind(2, budget_id).Bind(3, row.ts_us).Bind(4, row.status);
+  ins.Bind(5, row.mechanism).Bind(6, row.privacy_maps).Bind(7, row.operation).Bind(8, row.caller);
+  ins.Bind(9, row.epsilon_spent).Bind(10, row.delta_spent).Bind(11, row.rho_spent);
+  ins.Bind(12, row.note).Bind(13, int64_t{row.insecure_seed ? 1 : 0}).Bind(14, hash);
+  DPKIT_RETURN_IF_ERROR(ins.Run());
+  return ChainHead{row.id, hash};
+}
+
 absl::StatusOr<Receipt> Ledger::Impl::Charge(const std::string& dataset, const std::string& unit,
                                              const std::vector<PrivacyMap>& maps,
                                              const std::string& operation,
-                                             const std::string& caller_in) {
+                                             const ChargeOptions& options) {
   DPKIT_RETURN_IF_ERROR(ValidateMaps(maps));
-  const std::string caller = caller_in.empty() ? DefaultCaller() : caller_in;
+  const std::string caller = options.caller.empty() ? DefaultCaller() : options.caller;
   const std::string maps_json = MapsToJson(maps);
   const std::string mechanism = MechanismNames(maps);
 
@@ -896,27 +734,36 @@ absl::StatusOr<Receipt> Ledger::Impl::Charge(const std::string& dataset, const s
     DPKIT_ASSIGN_OR_RETURN(ev, Evaluate(b, *st, maps));
   }
   const int64_t now = env_->NowMicros();
-
-  DPKIT_ASSIGN_OR_RETURN(
-      Stmt ins, db_->Prepare("INSERT INTO charges(budget_id, ts_us, status, mechanism, "
-                             "privacy_maps, operation, caller, epsilon_spent, delta_spent, "
-                             "rho_spent, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  ins.Bind(1, b.id).Bind(2, now).Bind(4, mechanism).Bind(5, maps_json).Bind(6, operation);
-  ins.Bind(7, caller);
+  ChainedRow row;
+  row.dataset = b.dataset;
+  row.unit = b.unit;
+  row.accountant = AccountantKindName(b.accountant);
+  row.budget_epsilon = b.budget.epsilon;
+  row.budget_delta = b.budget.delta;
+  row.budget_rho = b.budget.rho;
+  row.ts_us = now;
+  row.mechanism = mechanism;
+  row.privacy_maps = maps_json;
+  row.operation = operation;
+  row.caller = caller;
+  row.insecure_seed = options.insecure_seed;
   if (!ev.fits) {
     std::string message = ExhaustedMessage(b, ev, st->num_charged);
-    const Spend& s = ev.before;
-    ins.Bind(3, std::string("refused")).Bind(8, s.epsilon).Bind(9, s.delta).Bind(10, s.rho);
-    ins.Bind(11, message);
+    row.status = "refused";
+    row.epsilon_spent = ev.before.epsilon;
+    row.delta_spent = ev.before.delta;
+    row.rho_spent = ev.before.rho;
+    row.note = message;
     // Record the refused attempt for the audit trail; if that fails the refusal still stands.
-    if (ins.Run().ok()) (void)txn.Commit();
+    if (AppendCharge(b.id, row).ok()) (void)txn.Commit();
     return absl::ResourceExhaustedError(message);
   }
-  const Spend& s = ev.after;
-  ins.Bind(3, std::string("charged")).Bind(8, s.epsilon).Bind(9, s.delta).Bind(10, s.rho);
-  ins.Bind(11, std::string());
-  DPKIT_RETURN_IF_ERROR(ins.Run());
-  const int64_t id = db_->LastInsertRowId();
+  row.status = "charged";
+  row.epsilon_spent = ev.after.epsilon;
+  row.delta_spent = ev.after.delta;
+  row.rho_spent = ev.after.rho;
+  DPKIT_ASSIGN_OR_RETURN(const ChainHead link, AppendCharge(b.id, row));
+  const int64_t id = link.id;
   DPKIT_RETURN_IF_ERROR(txn.Commit());
 
   // Committed: advance the cached composition to include this charge.
@@ -928,6 +775,8 @@ absl::StatusOr<Receipt> Ledger::Impl::Charge(const std::string& dataset, const s
 
   Receipt r;
   r.charge_id = id;
+  r.hash = link.hash;
+  r.insecure_seed = options.insecure_seed;
   r.timestamp_micros = now;
   r.dataset = b.dataset;
   r.unit = b.unit;
@@ -979,10 +828,13 @@ absl::StatusOr<BudgetStatus> Ledger::Impl::StatusLocked(const BudgetRow& b) {
   out.created_micros = b.created_us;
   if (st->accountant != nullptr) out.notes = st->accountant->Notes();
   DPKIT_ASSIGN_OR_RETURN(
-      Stmt s, db_->Prepare("SELECT count(*) FROM charges WHERE budget_id = ? AND status = 'refused'"));
+      Stmt s, db_->Prepare("SELECT count(*) FILTER (WHERE status = 'refused'), count(*) FILTER "
+                           "(WHERE status = 'charged' AND insecure_seed = 1) FROM charges WHERE "
+                           "budget_id = ?"));
   s.Bind(1, b.id);
   DPKIT_RETURN_IF_ERROR(s.Step().status());
   out.num_refused = s.ColumnInt(0);
+  out.num_insecure_seed = s.ColumnInt(1);
   return out;
 }
 
@@ -1015,7 +867,7 @@ absl::StatusOr<std::vector<ChargeRecord>> Ledger::Impl::HistoryLocked(
     const BudgetRow& b, const HistoryOptions& options) {
   std::string sql =
       "SELECT id, ts_us, status, mechanism, privacy_maps, operation, caller, epsilon_spent, "
-      "delta_spent, rho_spent, note FROM charges WHERE budget_id = ?";
+      "delta_spent, rho_spent, note, insecure_seed, hash FROM charges WHERE budget_id = ?";
   if (!options.include_refused) sql += " AND status = 'charged'";
   sql += " ORDER BY id DESC";
   if (options.limit > 0) sql += absl::StrCat(" LIMIT ", options.limit);
@@ -1043,6 +895,8 @@ absl::StatusOr<std::vector<ChargeRecord>> Ledger::Impl::HistoryLocked(
     r.caller = s.ColumnText(6);
     r.spent_after = {s.ColumnDouble(7), s.ColumnDouble(8), s.ColumnDouble(9)};
     r.note = s.ColumnText(10);
+    r.insecure_seed = s.ColumnInt(11) != 0;
+    r.hash = s.ColumnText(12);
     out.push_back(std::move(r));
   }
   std::reverse(out.begin(), out.end());
@@ -1059,140 +913,6 @@ absl::StatusOr<std::vector<ChargeRecord>> Ledger::Impl::History(const std::strin
   DPKIT_ASSIGN_OR_RETURN(std::vector<ChargeRecord> out, HistoryLocked(b, options));
   DPKIT_RETURN_IF_ERROR(txn.Commit());
   return out;
-}
-
-absl::StatusOr<std::string> Ledger::Impl::ExportJson(const std::string& dataset) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_.get());
-  DPKIT_RETURN_IF_ERROR(txn.Begin(/*immediate=*/false));
-  DPKIT_ASSIGN_OR_RETURN(std::vector<BudgetRow> rows, AllBudgets(dataset));
-  nlohmann::json doc;
-  doc["format"] = "dpkit-ledger-export";
-  doc["schema_version"] = kSchemaVersion;
-  doc["ledger"] = path();
-  doc["exported_at"] = FormatTimeUs(env_->NowMicros());
-  doc["budgets"] = nlohmann::json::array();
-  for (const BudgetRow& b : rows) {
-    DPKIT_ASSIGN_OR_RETURN(BudgetStatus st, StatusLocked(b));
-    DPKIT_ASSIGN_OR_RETURN(std::vector<ChargeRecord> hist, HistoryLocked(b, {}));
-    nlohmann::json jb;
-    jb["dataset"] = b.dataset;
-    jb["unit"] = b.unit;
-    jb["neighbouring"] = b.unit == kRowLevelUnit
-                             ? "add/remove one row"
-                             : absl::StrCat("add/remove all rows of one value of '", b.unit, "'");
-    jb["accountant"] = AccountantKindName(b.accountant);
-    jb["budget"] = BudgetJson(b.budget);
-    jb["spent"] = internal::SpendJson(b.budget, st.spent);
-    jb["remaining"] = internal::SpendJson(b.budget, st.remaining);
-    jb["num_charges"] = st.num_charges;
-    jb["num_refused"] = st.num_refused;
-    jb["created_at"] = FormatTimeUs(b.created_us);
-    jb["notes"] = st.notes;
-    jb["charges"] = nlohmann::json::array();
-    for (const ChargeRecord& r : hist) {
-      nlohmann::json jc;
-      jc["id"] = r.charge_id;
-      jc["timestamp"] = FormatTimeUs(r.timestamp_micros);
-      jc["timestamp_us"] = r.timestamp_micros;
-      jc["status"] = r.status;
-      jc["mechanism"] = r.mechanism;
-      jc["privacy_maps"] = nlohmann::json::array();
-      for (const PrivacyMap& m : r.maps) {
-        jc["privacy_maps"].push_back(nlohmann::json::parse(m.ToJson()));
-      }
-      jc["operation"] = r.operation;
-      jc["caller"] = r.caller;
-      jc["spent_after"] = internal::SpendJson(b.budget, r.spent_after);
-      if (!r.note.empty()) jc["note"] = r.note;
-      jb["charges"].push_back(std::move(jc));
-    }
-    doc["budgets"].push_back(std::move(jb));
-  }
-  DPKIT_RETURN_IF_ERROR(txn.Commit());
-  return doc.dump(2);
-}
-
-absl::Status Ledger::Impl::CheckIntegrity() {
-  std::lock_guard<std::mutex> lock(mu_);
-  DPKIT_RETURN_IF_ERROR(RunSqliteCheck(/*full=*/true));
-  Txn txn(db_.get());
-  DPKIT_RETURN_IF_ERROR(txn.Begin(/*immediate=*/false));
-  {
-    DPKIT_ASSIGN_OR_RETURN(Stmt fk, db_->Prepare("PRAGMA foreign_key_check"));
-    DPKIT_ASSIGN_OR_RETURN(bool row, fk.Step());
-    if (row) {
-      return CorruptionError(path(), absl::StrCat("table ", fk.ColumnText(0), " row ",
-                                                  fk.ColumnInt(1), " has a dangling reference"));
-    }
-  }
-  DPKIT_ASSIGN_OR_RETURN(std::vector<BudgetRow> rows, AllBudgets(""));
-  for (const BudgetRow& b : rows) {
-    const std::string where = absl::StrCat("dataset '", b.dataset, "' unit '", b.unit, "'");
-    if (b.budget.is_rho() ? !(b.budget.rho > 0 && std::isfinite(b.budget.rho))
-                          : !(b.budget.epsilon > 0 && std::isfinite(b.budget.epsilon))) {
-      return CorruptionError(path(), absl::StrCat(where, " has an invalid budget"));
-    }
-    std::unique_ptr<Accountant> acc;
-    if (!b.budget.is_rho()) {
-      DPKIT_ASSIGN_OR_RETURN(acc, accounting::CreateAccountant(b.accountant));
-    }
-    double rho = 0;
-    int64_t n = 0;
-    Spend last_stored;
-    std::vector<PrivacyMap> all_maps;
-    DPKIT_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT id, privacy_maps, epsilon_spent, "
-                                                "delta_spent, rho_spent FROM charges WHERE "
-                                                "budget_id = ? AND status = 'charged' ORDER BY id"));
-    s.Bind(1, b.id);
-    while (true) {
-      DPKIT_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      const int64_t id = s.ColumnInt(0);
-      absl::StatusOr<std::vector<PrivacyMap>> maps = MapsFromJson(s.ColumnText(1));
-      if (!maps.ok()) {
-        return CorruptionError(path(), absl::StrCat("charge #", id, " has unreadable privacy maps (",
-                                                    maps.status().message(), ")"));
-      }
-      for (const PrivacyMap& m : *maps) {
-        if (b.budget.is_rho()) {
-          absl::StatusOr<double> r = RhoOf(m);
-          if (!r.ok()) return CorruptionError(path(), std::string(r.status().message()));
-          rho += *r;
-        } else {
-          all_maps.push_back(m);
-        }
-      }
-      last_stored = {s.ColumnDouble(2), s.ColumnDouble(3), s.ColumnDouble(4)};
-      ++n;
-      const bool over = b.budget.is_rho() ? last_stored.rho > b.budget.rho
-                                          : !(last_stored.epsilon <= b.budget.epsilon);
-      if (over) {
-        return CorruptionError(path(), absl::StrCat("charge #", id, " of ", where,
-                                                    " records a total (",
-                                                    SpendText(b.budget, last_stored),
-                                                    ") above the budget (", b.budget.ToString(),
-                                                    ")"));
-      }
-    }
-    if (n == 0) continue;
-    if (!b.budget.is_rho()) {
-      if (absl::Status a = FoldMaps(b.accountant, *acc, all_maps); !a.ok()) {
-        return CorruptionError(path(), absl::StrCat(where, ": ", a.message()));
-      }
-    }
-    DPKIT_ASSIGN_OR_RETURN(Spend recomposed, ComputeSpend(b, acc.get(), rho, false));
-    const bool match = b.budget.is_rho()
-                           ? NearlyEqual(recomposed.rho, last_stored.rho)
-                           : NearlyEqual(recomposed.epsilon, last_stored.epsilon);
-    if (!match) {
-      return CorruptionError(
-          path(), absl::StrCat(where, ": re-composing its ", n, " charges gives ",
-                               SpendText(b.budget, recomposed), " but the ledger recorded ",
-                               SpendText(b.budget, last_stored)));
-    }
-  }
-  return txn.Commit();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1214,7 +934,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     return absl::InvalidArgumentError(absl::StrCat("lock_timeout_ms must be >= 0, got ",
                                                    options.lock_timeout_ms));
   }
-  DPKIT_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, options.create_if_missing));
+  // A ledger is created only where no file exists, complete (schema.h); an existing file is
+  // opened as it is, and refused if it holds no ledger.
+  if (options.create_if_missing) DPKIT_RETURN_IF_ERROR(internal::CreateLedgerFile(path, env));
+  DPKIT_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/false));
   auto impl = std::make_unique<Impl>(std::move(db), env, options);
   DPKIT_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
@@ -1229,8 +952,15 @@ absl::Status Ledger::CreateBudget(const std::string& dataset, const std::string&
 
 absl::StatusOr<Receipt> Ledger::Charge(const std::string& dataset, const std::string& unit,
                                        const std::vector<PrivacyMap>& maps,
+                                       const std::string& operation,
+                                       const ChargeOptions& options) {
+  return impl_->Charge(dataset, unit, maps, operation, options);
+}
+
+absl::StatusOr<Receipt> Ledger::Charge(const std::string& dataset, const std::string& unit,
+                                       const std::vector<PrivacyMap>& maps,
                                        const std::string& operation, const std::string& caller) {
-  return impl_->Charge(dataset, unit, maps, operation, caller);
+  return impl_->Charge(dataset, unit, maps, operation, ChargeOptions{.caller = caller});
 }
 
 absl::StatusOr<ChargePreview> Ledger::Preview(const std::string& dataset,
@@ -1257,6 +987,12 @@ absl::StatusOr<std::string> Ledger::ExportJson(const std::string& dataset) {
   return impl_->ExportJson(dataset);
 }
 
-absl::Status Ledger::CheckIntegrity() { return impl_->CheckIntegrity(); }
+absl::StatusOr<ChainHead> Ledger::Head() { return impl_->Head(); }
+
+absl::StatusOr<IntegrityReport> Ledger::Verify(const VerifyOptions& options) {
+  return impl_->Verify(options);
+}
+
+absl::Status Ledger::CheckIntegrity() { return Verify().status(); }
 
 }  // namespace dpkit::ledger

@@ -237,10 +237,13 @@ TEST(LedgerCrashTest, KilledProcessesNeverLoseReportedCharges) {
     auto ledger = Ledger::Open(path);
     ASSERT_TRUE(ledger.ok());
     ASSERT_TRUE((*ledger)
-                    ->CreateBudget("d", "user", Budget::EpsilonDelta(1e9, 0), AccountantKind::kBasic)
+                    ->CreateBudget("d", "user", Budget::EpsilonDelta(kMaxEpsilonBudget, 0),
+                                   AccountantKind::kBasic)
                     .ok());
   }
   const int kIterations = 200;
+  // 32,000 charges fit the largest budget; far more than 200 iterations of kills make.
+  const double kEpsPerCharge = 0x1.0p-5;
   // Deterministic kill delays (xorshift) spread over 0..120 ms: covers fork/open,
   // mid-transaction, mid-commit (fsync) and between charges. (Opening takes a few ms and each
   // durable charge a few ms more on a loaded machine.)
@@ -257,7 +260,7 @@ TEST(LedgerCrashTest, KilledProcessesNeverLoseReportedCharges) {
       ASSERT_GE(pid, 0);
       if (pid == 0) {
         close(fds[0]);
-        ChargeLoop(path, PrivacyMap::PureDp(1.0), 1000, fds[1], c);
+        ChargeLoop(path, PrivacyMap::PureDp(kEpsPerCharge), 1000, fds[1], c);
       }
       pids.push_back(pid);
     }
@@ -293,10 +296,11 @@ TEST(LedgerCrashTest, KilledProcessesNeverLoseReportedCharges) {
     for (int64_t id : reported) {
       ASSERT_TRUE(in_ledger.count(id)) << "reported charge " << id << " lost at iteration " << it;
     }
-    // Never under-reports: spent equals the number of charges in the ledger (each eps = 1).
+    // Never under-reports: spent equals the number of charges in the ledger times their epsilon
+    // (a power of two: the sums are exact).
     auto st = (*ledger)->Status("d", "user");
     ASSERT_TRUE(st.ok());
-    EXPECT_EQ(st->spent.epsilon, static_cast<double>(in_ledger.size()));
+    EXPECT_EQ(st->spent.epsilon, kEpsPerCharge * static_cast<double>(in_ledger.size()));
     EXPECT_GE(in_ledger.size(), reported.size());
   }
   // The kills really happened mid-run (not after the children had finished).

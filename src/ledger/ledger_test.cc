@@ -14,6 +14,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/charge_chain.h"
+#include "ledger/ledger_test_util.h"
 #include "nlohmann/json.hpp"
 
 namespace dpkit::ledger {
@@ -21,60 +23,9 @@ namespace {
 
 using accounting::AccountantKind;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "dpkit_ledger_XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs SQL on the file through a separate raw SQLite connection (as another program would).
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
-  }
-  ~RawDb() { sqlite3_close(db_); }
-  int Exec(const std::string& sql) {
-    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
-  }
-  std::string QueryText(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-class LedgerTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Ledger> OpenLedger(LedgerOptions options = {}) {
-    auto l = Ledger::Open(path_, options);
-    EXPECT_TRUE(l.ok()) << l.status();
-    return l.ok() ? *std::move(l) : nullptr;
-  }
-  TempDir dir_;
-  std::string path_ = dir_.File("ledger.db");
-};
+using testing_util::LedgerTest;
+using testing_util::RawDb;
+using testing_util::ReadAll;
 
 TEST_F(LedgerTest, OpenCreatesWalDatabaseWithVersionedSchema) {
   auto ledger = OpenLedger();
@@ -82,7 +33,7 @@ TEST_F(LedgerTest, OpenCreatesWalDatabaseWithVersionedSchema) {
   EXPECT_EQ(ledger->path(), path_);
   RawDb raw(path_);
   EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.QueryText("SELECT value FROM meta WHERE key='schema_version'"), "1");
+  EXPECT_EQ(raw.QueryText("SELECT value FROM meta WHERE key='schema_version'"), "2");
   EXPECT_EQ(raw.QueryText("SELECT value FROM meta WHERE key='application'"), "dpkit-ledger");
   // Re-opening an existing ledger works and keeps it.
   ledger.reset();
@@ -416,7 +367,7 @@ TEST_F(LedgerTest, ExportJsonHasBudgetsAndFullAuditTrail) {
   ASSERT_TRUE(text.ok()) << text.status();
   auto j = nlohmann::json::parse(*text);
   EXPECT_EQ(j["format"], "dpkit-ledger-export");
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
   ASSERT_EQ(j["budgets"].size(), 2u);
   const auto& b = j["budgets"][0];
   EXPECT_EQ(b["dataset"], "adult");
@@ -457,7 +408,7 @@ TEST_F(LedgerTest, DamagedPagesAreDetectedOnOpen) {
   {
     auto ledger = OpenLedger();
     ASSERT_TRUE(
-        ledger->CreateBudget("d", "u", Budget::EpsilonDelta(1e6, 0), AccountantKind::kBasic).ok());
+        ledger->CreateBudget("d", "u", Budget::EpsilonDelta(1000, 0), AccountantKind::kBasic).ok());
     for (int i = 0; i < 300; ++i) {
       ASSERT_TRUE(ledger
                       ->Charge("d", "u", {PrivacyMap::PureDp(1)},
@@ -543,11 +494,18 @@ TEST_F(LedgerTest, ChargesAreAppendOnlyAndTamperingIsDetected) {
     auto ledger = OpenLedger();
     EXPECT_TRUE(ledger->CheckIntegrity().ok());
   }
-  // A row inserted behind the ledger's back whose recorded total disagrees with composition.
+  // A row inserted behind the ledger's back, with a valid chain hash (whoever forged it
+  // recomputed the chain), whose recorded total disagrees with composition.
+  internal::ChainedRow forged{.id = 2, .dataset = "d", .unit = "u", .accountant = "basic",
+                              .budget_epsilon = 1, .ts_us = 0, .status = "charged",
+                              .mechanism = "x",
+                              .privacy_maps = R"([{"kind":"pure_dp","epsilon":0.25}])",
+                              .operation = "forged", .caller = "mallory", .epsilon_spent = 0.5};
+  const std::string hash = internal::ChainHash(raw.QueryText("SELECT hash FROM charges"), forged);
   ASSERT_EQ(raw.Exec("INSERT INTO charges(budget_id, ts_us, status, mechanism, privacy_maps, "
-                     "operation, caller, epsilon_spent, delta_spent, rho_spent) VALUES (1, 0, "
-                     "'charged', 'x', '[{\"kind\":\"pure_dp\",\"epsilon\":0.25}]', 'forged', "
-                     "'mallory', 0.5, 0, 0)"),
+                     "operation, caller, epsilon_spent, delta_spent, rho_spent, hash) VALUES (1, "
+                     "0, 'charged', 'x', '[{\"kind\":\"pure_dp\",\"epsilon\":0.25}]', "
+                     "'forged', 'mallory', 0.5, 0, 0, '" + hash + "')"),
             SQLITE_OK);
   auto ledger = OpenLedger();
   absl::Status s = ledger->CheckIntegrity();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of `dpkit budget` on real ledger files: init, charge until exhausted (exit 3
 # with the remaining budget in the message), show, history, export, and the error paths
-# (unknown dataset, bad numbers, corrupted file, locked file, missing file).
+# (unknown dataset, bad numbers, corrupted / empty / tampered file, locked file, missing file),
+# the hash chain head and --expect-head, insecure-seed charges.
 source "$(dirname "$0")/lib.sh"
 L="$WORK/ledger.db"
 
@@ -22,6 +23,13 @@ expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon nan
 expect_contains "$ERR" "got nan"
 expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon 1 --delta 1.5
 expect_contains "$ERR" "delta"
+# Absurd budgets are refused, with the documented limits.
+expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon 1e300
+expect_contains "$ERR" "budget epsilon must be in [1e-06, 1000], got 1e+300"
+expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon 1e-300
+expect_contains "$ERR" "budget epsilon must be in [1e-06, 1000], got 1e-300"
+expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon 1 --delta 0.999999
+expect_contains "$ERR" "budget delta must be in [1e-30, 0.01], got 0.999999"
 expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon 1 --accountant rdp
 expect_contains "$ERR" "cannot certify pure DP"
 expect_exit 2 "$DPKIT" budget init --ledger "$L" --dataset x --epsilon 1 --accountant magic
@@ -103,7 +111,35 @@ else
   expect_contains "$(cat "$WORK/export.json")" '"dpkit-ledger-export"'
 fi
 expect_exit 0 "$DPKIT" budget check --ledger "$L"
-expect_contains "$OUT" "is intact (3 budget(s))"
+expect_contains "$OUT" "is intact (3 budget(s)"
+expect_contains "$OUT" "hash chain verified"
+
+# --- insecure-seed releases are flagged, shown and still counted ---------------------------
+S="$WORK/seeded.db"
+expect_exit 0 "$DPKIT" budget init --ledger "$S" --dataset seeded --epsilon 1 --delta 1e-6
+expect_exit 0 "$DPKIT" budget charge --ledger "$S" --dataset seeded --insecure-seed-release \
+  --map '{"kind":"pure_dp","epsilon":0.5}' --operation "reproducible test run"
+expect_contains "$OUT" "spent epsilon=0.5"
+expect_exit 0 "$DPKIT" budget history --ledger "$S" --dataset seeded
+expect_contains "$OUT" "[INSECURE SEED: NOT PRIVATE]"
+expect_exit 0 "$DPKIT" budget show --ledger "$S" --dataset seeded
+expect_contains "$OUT" "1 charge(s) released noise from --insecure-seed"
+# Running out of delta says so (it was reported as "needs epsilon=inf").
+APPROX='{"kind":"approx_dp","epsilon":0.1,"delta":1e-6}'
+expect_exit 0 "$DPKIT" budget charge --ledger "$S" --dataset seeded --map "$APPROX" --operation a
+expect_exit 3 "$DPKIT" budget charge --ledger "$S" --dataset seeded --map "$APPROX" --operation b
+expect_contains "$ERR" "delta budget exhausted for dataset 'seeded'"
+
+# --- the chain head: export it, check against it later -------------------------------------
+expect_exit 0 "$DPKIT" budget export --ledger "$L" --out "$WORK/export2.json"
+HEAD=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['chain_head']['text'])" \
+  "$WORK/export2.json")
+expect_exit 0 "$DPKIT" budget show --ledger "$L" --json
+expect_contains "$OUT" "\"text\": \"$HEAD\""
+expect_exit 0 "$DPKIT" budget check --ledger "$L" --expect-head "$HEAD"
+expect_contains "$OUT" "expected head #${HEAD%%:*} found unchanged"
+expect_exit 2 "$DPKIT" budget check --ledger "$L" --expect-head "12:nothex"
+expect_contains "$ERR" "a chain head is ID:HASH"
 
 # --- errors: unknown dataset, missing / corrupted / locked files -----------------------------
 expect_exit 4 "$DPKIT" budget show --ledger "$L" --dataset nope
@@ -124,7 +160,44 @@ expect_contains "$ERR" "restore it from a backup"
 expect_exit 4 "$DPKIT" budget init --ledger "$WORK/garbage.db" --dataset d --epsilon 1
 expect_contains "$ERR" "is corrupted"
 
+# A ledger truncated to 0 bytes is corruption, never a fresh ledger to re-initialise.
+: > "$WORK/empty.db"
+for cmd in "check" "show"; do
+  expect_exit 4 "$DPKIT" budget $cmd --ledger "$WORK/empty.db"
+  expect_contains "$ERR" "is corrupted"
+done
+expect_exit 4 "$DPKIT" budget init --ledger "$WORK/empty.db" --dataset d --epsilon 1
+expect_contains "$ERR" "holds no ledger"
+[ -s "$WORK/empty.db" ] && fail "budget init wrote into an empty (truncated) ledger file"
+
 if command -v sqlite3 >/dev/null 2>&1; then
+  # Tampering: drop the delete trigger, delete the last 5 of 10 charges, recreate the trigger.
+  T="$WORK/tamper.db"
+  expect_exit 0 "$DPKIT" budget init --ledger "$T" --dataset d --epsilon 1
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    expect_exit 0 "$DPKIT" budget charge --ledger "$T" --dataset d \
+      --map '{"kind":"pure_dp","epsilon":0.1}' --operation "q$i"
+  done
+  expect_exit 0 "$DPKIT" budget check --ledger "$T"
+  T_HEAD=$(echo "$OUT" | sed -n 's/.*head \([0-9]*:[0-9a-f]*\)$/\1/p')
+  sqlite3 "$T" "DROP TRIGGER charges_append_only_delete; DELETE FROM charges WHERE id > 5;
+    CREATE TRIGGER charges_append_only_delete BEFORE DELETE ON charges
+    BEGIN SELECT RAISE(ABORT, 'append-only'); END;"
+  expect_exit 4 "$DPKIT" budget check --ledger "$T"
+  expect_contains "$ERR" "the last 5 charge row(s) were deleted"
+  # With the id counter reset too, only the head kept elsewhere shows it.
+  sqlite3 "$T" "UPDATE sqlite_sequence SET seq = 5 WHERE name = 'charges'"
+  expect_exit 0 "$DPKIT" budget check --ledger "$T"
+  expect_exit 4 "$DPKIT" budget check --ledger "$T" --expect-head "$T_HEAD"
+  expect_contains "$ERR" "expected chain head #10 is missing"
+  # Editing a charge in place breaks the chain.
+  sqlite3 "$T" "DROP TRIGGER charges_append_only_update;
+    UPDATE charges SET privacy_maps = '[{\"kind\":\"pure_dp\",\"epsilon\":0.01}]' WHERE id = 2;
+    CREATE TRIGGER charges_append_only_update BEFORE UPDATE ON charges
+    BEGIN SELECT RAISE(ABORT, 'append-only'); END;"
+  expect_exit 4 "$DPKIT" budget check --ledger "$T"
+  expect_contains "$ERR" "charge #2 does not match its hash"
+
   # Another process holds the write lock for 3 s: a charge with a short timeout fails (exit 4)
   # and charges nothing; reading still works.
   ( printf 'BEGIN IMMEDIATE;\nSELECT 1;\n'; sleep 3; printf 'ROLLBACK;\n' ) | sqlite3 "$L" >/dev/null &

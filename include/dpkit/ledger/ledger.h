@@ -5,8 +5,10 @@
 //   neighbouring datasets differ in one row), one budget per dataset + unit (epsilon and delta,
 //   or zCDP rho) with the accountant the dataset chose (basic, zcdp, rdp or pld), and every
 //   charge: timestamp, mechanism names, the PrivacyMaps as JSON, the query/operation text, the
-//   caller (user@host/pid unless given), a status ("charged" or "refused") and the total spent
-//   after it. Charges are append-only (SQLite triggers refuse UPDATE and DELETE).
+//   caller (user@host/pid unless given), a status ("charged" or "refused"), the total spent
+//   after it, whether the noise came from an insecure (reproducible, NOT private) seed, and the
+//   row's link in a hash chain. Charges are append-only (SQLite triggers refuse UPDATE and
+//   DELETE) and tamper-evident (TAMPER EVIDENCE below).
 //
 // PROTOCOL FOR CALLERS (analytics, synth, train): charge, then compute, then release.
 //   1. Build the release's PrivacyMaps from the configured mechanisms (not from a user's claim).
@@ -45,11 +47,36 @@
 //   to the budget's privacy unit. Budgets of different units of the same dataset are separate:
 //   their spends do not compose with each other (avoid creating more than one per dataset).
 //
+// BUDGET LIMITS (ValidateBudget; InvalidArgument naming the value outside them):
+//   epsilon in [kMinEpsilonBudget, kMaxEpsilonBudget] = [1e-6, 1000]; delta = 0 or in
+//   [kMinDeltaBudget, kMaxDeltaBudget] = [1e-30, 0.01] (a delta budget should be well below
+//   1/number of privacy units); rho in [kMinRhoBudget, kMaxRhoBudget] = [1e-12, 1e5]. Outside
+//   them a budget protects nothing (epsilon 1e300, delta 0.999999) or no release fits it.
+//   A charge refused because the delta budget is used up (approximate-DP deltas beyond it) says
+//   "delta budget exhausted" and the delta it would need, not "needs epsilon=inf".
+//
+// TAMPER EVIDENCE (schema version 2). Every charge row stores
+//   hash = SHA-256(previous row's hash || canonical content of the row and of its budget)
+// over all rows of the file in id order (ids run 1, 2, 3, ... without gaps). CheckIntegrity /
+// Verify recompute the chain, look for id gaps and for ids removed from the end (SQLite's
+// AUTOINCREMENT counter), and re-compose every budget's stored totals. An edited, inserted or
+// deleted row is detected -- unless whoever edited the file also recomputed every later hash,
+// or deleted the last rows and reset the id counter: nothing in the file itself can show that.
+// The chain head (last id and its hash; ChainHead(), `dpkit budget export`) is what detects it:
+// keep a copy elsewhere and pass it back (VerifyOptions::expect_head, `dpkit budget check
+// --expect-head ID:HASH`). Files of schema version 1 are upgraded when opened: the chain is
+// computed over the rows already there, which were not protected before; Verify's report says
+// when that happened.
+//
+// FILES. Open creates a new ledger only where no file exists (the schema is written to a
+// temporary file and hard-linked into place). An existing file that is empty, truncated or
+// otherwise not a ledger is never re-initialised: DataLoss (CLI exit 4).
+//
 // ERRORS
 //   NotFound           unknown dataset or unit (message lists the known ones), missing file
 //   ResourceExhausted  budget exhausted (message: remaining budget and what to do) -> CLI exit 3
-//   DataLoss           corrupted ledger file ("ledger file X is corrupted: ...; restore it from a
-//                      backup"); a damaged file is never recreated
+//   DataLoss           corrupted, empty, truncated or tampered ledger file ("ledger file X is
+//                      corrupted: ...; restore it from a backup"); never recreated
 //   Unavailable        file locked by another process beyond the lock timeout, disk full, I/O
 //   InvalidArgument    bad budget numbers, bad names, maps the accountant cannot compose
 //   AlreadyExists      CreateBudget for a dataset + unit that already has one
@@ -62,6 +89,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,8 +103,16 @@ namespace dpkit::ledger {
 
 // The unit name used when no privacy unit column is given (row-level neighbouring).
 inline constexpr char kRowLevelUnit[] = "(row)";
-// Version of the file's schema (meta table key "schema_version").
-inline constexpr int kSchemaVersion = 1;
+// Version of the file's schema (meta table key "schema_version"); version 1 files are upgraded.
+inline constexpr int kSchemaVersion = 2;
+
+// Budget limits (see BUDGET LIMITS).
+inline constexpr double kMinEpsilonBudget = 1e-6;
+inline constexpr double kMaxEpsilonBudget = 1000;
+inline constexpr double kMinDeltaBudget = 1e-30;
+inline constexpr double kMaxDeltaBudget = 0.01;
+inline constexpr double kMinRhoBudget = 1e-12;
+inline constexpr double kMaxRhoBudget = 1e5;
 
 // A total privacy budget: either (epsilon, delta) with delta possibly 0, or rho (zCDP).
 struct Budget {
@@ -101,7 +137,8 @@ struct Spend {
 enum class IntegrityCheck {
   kNone,   // trust the file (fastest)
   kQuick,  // SQLite PRAGMA quick_check + schema check (default; O(file size), fast)
-  kFull,   // PRAGMA integrity_check + re-compose every budget and compare with stored totals
+  kFull,   // Verify(): PRAGMA integrity_check, the hash chain, and every budget re-composed and
+           // compared with its stored totals
 };
 
 struct LedgerOptions {
@@ -115,9 +152,31 @@ struct LedgerOptions {
   Env* env = nullptr;
 };
 
+// How a charge is recorded (beyond its maps and operation).
+struct ChargeOptions {
+  // Who charged; "" = DefaultCaller().
+  std::string caller;
+  // The release's noise came from a reproducible, NOT private seed (`--insecure-seed`). Recorded
+  // in the row (and its hash), shown in history, status and export. The charge still counts
+  // against the budget in full: the ledger never under-reports.
+  bool insecure_seed = false;
+};
+
+// The end of the hash chain: the last charge row's id and hash (id 0 and 64 zeros when the
+// ledger has no charge yet). Text form "ID:HASH".
+struct ChainHead {
+  int64_t id = 0;
+  std::string hash;
+  std::string ToString() const;
+  // Parses "ID:HASH" (InvalidArgument otherwise).
+  static absl::StatusOr<ChainHead> Parse(const std::string& text);
+};
+
 // What a charge spent, returned only after it is durably committed.
 struct Receipt {
   int64_t charge_id = 0;
+  std::string hash;          // the charge row's chain hash
+  bool insecure_seed = false;
   int64_t timestamp_micros = 0;
   std::string dataset;
   std::string unit;
@@ -154,6 +213,7 @@ struct BudgetStatus {
   Spend remaining;
   int64_t num_charges = 0;  // charged (spent) operations
   int64_t num_refused = 0;  // refused attempts (spent nothing)
+  int64_t num_insecure_seed = 0;  // charged operations whose noise came from an insecure seed
   int64_t created_micros = 0;
   std::vector<std::string> notes;
 };
@@ -171,12 +231,28 @@ struct ChargeRecord {
   std::string caller;
   Spend spent_after;  // total spent after this row (unchanged by a refused row)
   std::string note;   // refusal message
+  bool insecure_seed = false;  // noise from a reproducible, NOT private seed
+  std::string hash;            // the row's chain hash
 };
 
 struct HistoryOptions {
   // Most recent N rows (0 = all), returned oldest first.
   int64_t limit = 0;
   bool include_refused = true;
+};
+
+struct VerifyOptions {
+  // When set, the chain must contain this head (a copy kept elsewhere): a ledger whose rows up
+  // to head.id were rewritten, or that was truncated below it, fails the check.
+  std::optional<ChainHead> expect_head;
+};
+
+// What Verify checked.
+struct IntegrityReport {
+  int64_t num_budgets = 0;
+  int64_t num_charges = 0;  // rows in the chain (charged and refused)
+  ChainHead head;
+  std::string chain_origin;  // since when the chain protects the file (upgrade note)
 };
 
 // "user@host/pid" of this process.
@@ -204,7 +280,11 @@ class Ledger {
                             const Budget& budget, accounting::AccountantKind accountant);
 
   // Atomically checks and charges `maps` (one operation, e.g. one query's measurements) against
-  // the budget. `caller` "" = DefaultCaller(). See the protocol above.
+  // the budget, recorded as `options` say. See the protocol above.
+  absl::StatusOr<Receipt> Charge(const std::string& dataset, const std::string& unit,
+                                 const std::vector<PrivacyMap>& maps,
+                                 const std::string& operation, const ChargeOptions& options);
+  // The same with only a caller ("" = DefaultCaller()).
   absl::StatusOr<Receipt> Charge(const std::string& dataset, const std::string& unit,
                                  const std::vector<PrivacyMap>& maps,
                                  const std::string& operation, const std::string& caller = "");
@@ -225,9 +305,15 @@ class Ledger {
   // Every budget (or those of `dataset`) with its full audit trail, as one JSON document.
   absl::StatusOr<std::string> ExportJson(const std::string& dataset = "");
 
-  // PRAGMA integrity_check, foreign-key check, and for every budget: every stored map parses,
-  // re-composition from scratch matches the stored running totals, and no charged total
-  // exceeds the budget. DataLoss on any failure.
+  // The current end of the hash chain (see TAMPER EVIDENCE).
+  absl::StatusOr<ChainHead> Head();
+
+  // PRAGMA integrity_check, foreign-key check, the hash chain (every row's hash, no id gap, no
+  // id removed from the end, the expected head if given), and for every budget: every stored
+  // map parses, re-composition from scratch matches the stored running totals, and no charged
+  // total exceeds the budget. DataLoss on any failure.
+  absl::StatusOr<IntegrityReport> Verify(const VerifyOptions& options = {});
+  // Verify() without options, status only.
   absl::Status CheckIntegrity();
 
  private:
