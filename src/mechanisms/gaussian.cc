@@ -12,8 +12,6 @@
 namespace dpkit::mechanisms {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 enum class Target { kEpsilonDelta, kRho, kSigma };
 
 // Checks that exactly one target is set and valid; returns which.
@@ -96,21 +94,25 @@ absl::StatusOr<GaussianMechanism> GaussianMechanism::Create(const GaussianOption
         absl::StrCat("Gaussian sigma = ", FormatDouble(sigma),
                      " is outside the supported range [2^-900, 2^900]; rescale the data"));
   }
-  const int e = internal::GranularityExponent(sigma, options.granularity_bits);
+  const int e = internal::GridExponent(options.l2_sensitivity, sigma, options.granularity_bits,
+                                       internal::kMaxGaussianSigmaSteps);
   DPKIT_ASSIGN_OR_RETURN(int64_t d_g,
                          internal::CeilToGrid(options.l2_sensitivity, e, "l2_sensitivity"));
   // sigma_g / D_g = sigma / Delta (rounded up).
   const double sigma_g = internal::RatioUp(static_cast<long double>(std::ldexp(sigma, -e)) * d_g,
                                            std::ldexp(options.l2_sensitivity, -e));
   DPKIT_ASSIGN_OR_RETURN(auto core, MakeCore(target, sigma_g, d_g, options.epsilon, options.delta));
+  // Grid effects: the sensitivity rounded up to whole steps (the exact-delta recalibration of
+  // the discrete Gaussian is a property of the target, not waste).
+  const double rounding = std::ldexp(static_cast<double>(d_g), e) / options.l2_sensitivity;
+  DPKIT_RETURN_IF_ERROR(
+      internal::CheckNoiseScale(sigma * rounding, sigma, "Gaussian noise of sigma"));
   return GaussianMechanism(options, e, d_g, core.sampler());
 }
 
 absl::StatusOr<double> GaussianMechanism::AddNoise(double value, random::BitGenerator& gen) const {
   DPKIT_RETURN_IF_ERROR(ValidateFinite("value", value));
-  internal::int128 x = internal::ToGrid(value, exponent_);
-  int64_t noise = sampler_.Sample(gen);
-  return internal::FromGrid(internal::AddClamped(x, noise), exponent_);
+  return internal::ReleaseOnGrid(value, exponent_, sampler_.Sample(gen));
 }
 
 absl::StatusOr<Interval> GaussianMechanism::ConfidenceInterval(double noisy_value,
@@ -118,11 +120,11 @@ absl::StatusOr<Interval> GaussianMechanism::ConfidenceInterval(double noisy_valu
   DPKIT_RETURN_IF_ERROR(ValidateFinite("noisy value", noisy_value));
   DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("confidence level", level));
   internal::DiscreteGaussianCore core(sampler_, grid_sensitivity_);
-  const int64_t m = core.TailQuantile(level);
-  const double half = std::ldexp(static_cast<double>(m) + 0.5, exponent_);
+  const internal::Bounds b =
+      internal::ReleaseInterval(noisy_value, core.TailQuantile(level), exponent_);
   Interval ci;
-  ci.lower = std::nextafter(noisy_value - half, -kInf);
-  ci.upper = std::nextafter(noisy_value + half, kInf);
+  ci.lower = b.lower;
+  ci.upper = b.upper;
   ci.level = level;
   return ci;
 }

@@ -1,6 +1,7 @@
 #include "mechanisms/grid.h"
 
 #include <cmath>
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -8,10 +9,25 @@
 
 namespace dpkit::mechanisms::internal {
 
-int GranularityExponent(double scale, int bits) {
-  int e;
-  std::frexp(scale, &e);  // scale = m * 2^e, m in [0.5, 1): floor(log2(scale)) = e - 1
-  return e - 1 - bits;
+int GranularityExponent(double scale, int bits) { return std::ilogb(scale) - bits; }
+
+int GridExponent(double sensitivity, double scale, int bits, double max_scale_steps) {
+  const int fine = GranularityExponent(std::min(sensitivity, scale), bits);
+  // The smallest e with scale / 2^e <= max_scale_steps (a power of two): ceil(log2 scale) - k.
+  const bool power_of_two = std::ldexp(1.0, std::ilogb(scale)) == scale;
+  const int ceil_log2 = std::ilogb(scale) + (power_of_two ? 0 : 1);
+  // Never below 2^-940, so every grid value stays a normal double.
+  const int floor_e = GranularityExponent(kMinScale, kMaxGranularityBits);
+  return std::max({fine, ceil_log2 - std::ilogb(max_scale_steps), floor_e});
+}
+
+absl::Status CheckNoiseScale(double used, double requested, const char* what) {
+  if (used <= requested * (1 + kMaxNoiseInflation)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the exact sampler cannot add ", what, " = ", FormatDouble(requested),
+      " within 1%: its range forces a coarse output grid and the noise would be ",
+      FormatDouble(used), " (", FormatDouble(100 * (used / requested - 1)),
+      "% more); use a larger epsilon (or delta)"));
 }
 
 int128 ToGrid(double x, int exponent) {
@@ -24,7 +40,6 @@ int128 ToGrid(double x, int exponent) {
   return static_cast<int128>(r);
 }
 
-double FromGrid(int128 idx, int exponent) { return std::ldexp(static_cast<double>(idx), exponent); }
 
 int128 AddClamped(int128 a, int64_t b) {
   const int128 limit = static_cast<int128>(1) << 126;
@@ -32,6 +47,29 @@ int128 AddClamped(int128 a, int64_t b) {
   if (s > limit) return limit;
   if (s < -limit) return -limit;
   return s;
+}
+
+double ReleaseOnGrid(double x, int exponent, int64_t noise) {
+  // |x| >= 2^(e + 117): x is a multiple of 2^e whose ulp, 2^(ilogb(x) - 52) >= 2^(e + 65),
+  // exceeds 4 |noise| 2^e (|noise| < 2^63), so the nearest double to x + noise 2^e is x itself
+  // (also next to a power of two, where the spacing below x is half its ulp).
+  if (x != 0 && std::ilogb(x) - exponent >= 117) return x;
+  // Otherwise |x / 2^e| < 2^118: exact in int128 with the noise added. The conversion to
+  // double rounds to nearest; ldexp by e is exact (2^-940 <= 2^e, |result| < 2^1020).
+  const double v = std::ldexp(x, -exponent);
+  double r = std::floor(v);
+  if (v - r >= 0.5) r += 1;  // v - floor(v) is exact for doubles
+  const int128 idx = static_cast<int128>(r) + noise;
+  return std::ldexp(static_cast<double>(idx), exponent);
+}
+
+Bounds ReleaseInterval(double y, int64_t m, int exponent) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const double half = std::ldexp(static_cast<double>(m) + 0.5, exponent);
+  const double ay = std::fabs(y);
+  const double half_ulp = 0.5 * (std::nextafter(ay, kInf) - ay);
+  const double r = std::nextafter(half + half_ulp, kInf);
+  return {std::nextafter(y - r, -kInf), std::nextafter(y + r, kInf)};
 }
 
 absl::StatusOr<int64_t> CeilToGrid(double x, int exponent, const char* name) {

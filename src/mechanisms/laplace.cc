@@ -13,8 +13,6 @@
 namespace dpkit::mechanisms {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 absl::Status ValidateLevel(double level) {
   return ValidateOpenUnitInterval("confidence level", level);
 }
@@ -33,18 +31,20 @@ absl::StatusOr<LaplaceMechanism> LaplaceMechanism::Create(const LaplaceOptions& 
         absl::StrCat("noise scale l1_sensitivity/epsilon = ", FormatDouble(b),
                      " is outside the supported range [2^-900, 2^900]; rescale the data"));
   }
-  const int e = internal::GranularityExponent(b, options.granularity_bits);
+  const int e = internal::GridExponent(options.l1_sensitivity, b, options.granularity_bits,
+                                       internal::kMaxLaplaceScaleSteps);
   DPKIT_ASSIGN_OR_RETURN(int64_t d_g,
                          internal::CeilToGrid(options.l1_sensitivity, e, "l1_sensitivity"));
   DPKIT_ASSIGN_OR_RETURN(auto core, internal::DiscreteLaplaceCore::Create(options.epsilon, d_g));
-  return LaplaceMechanism(options, e, d_g, core.sampler(), core.epsilon());
+  LaplaceMechanism m(options, e, d_g, core.sampler(), core.epsilon());
+  DPKIT_RETURN_IF_ERROR(internal::CheckNoiseScale(
+      m.noise_scale(), b, "Laplace noise of scale l1_sensitivity/epsilon"));
+  return m;
 }
 
 absl::StatusOr<double> LaplaceMechanism::AddNoise(double value, random::BitGenerator& gen) const {
   DPKIT_RETURN_IF_ERROR(ValidateFinite("value", value));
-  internal::int128 x = internal::ToGrid(value, exponent_);
-  int64_t noise = sampler_.Sample(gen);
-  return internal::FromGrid(internal::AddClamped(x, noise), exponent_);
+  return internal::ReleaseOnGrid(value, exponent_, sampler_.Sample(gen));
 }
 
 absl::StatusOr<Interval> LaplaceMechanism::ConfidenceInterval(double noisy_value,
@@ -52,11 +52,11 @@ absl::StatusOr<Interval> LaplaceMechanism::ConfidenceInterval(double noisy_value
   DPKIT_RETURN_IF_ERROR(ValidateFinite("noisy value", noisy_value));
   DPKIT_RETURN_IF_ERROR(ValidateLevel(level));
   internal::DiscreteLaplaceCore core(sampler_, grid_sensitivity_);
-  const int64_t m = core.TailQuantile(level);
-  const double half = std::ldexp(static_cast<double>(m) + 0.5, exponent_);
+  const internal::Bounds b =
+      internal::ReleaseInterval(noisy_value, core.TailQuantile(level), exponent_);
   Interval ci;
-  ci.lower = std::nextafter(noisy_value - half, -kInf);
-  ci.upper = std::nextafter(noisy_value + half, kInf);
+  ci.lower = b.lower;
+  ci.upper = b.upper;
   ci.level = level;
   ci.exact = true;
   return ci;

@@ -2,7 +2,9 @@
 // deterministic properties of every mechanism.
 #include <cmath>
 #include <limits>
+#include <utility>
 
+#include "dpkit/mechanisms/calibration.h"
 #include "dpkit/mechanisms/gaussian.h"
 #include "dpkit/mechanisms/laplace.h"
 #include "dpkit/mechanisms/randomized_response.h"
@@ -72,8 +74,9 @@ TEST(LaplaceTest, PrivacyMapScaleAndGrid) {
       const double lambda = m->granularity();
       int e;
       EXPECT_EQ(std::frexp(lambda, &e), 0.5);  // a power of two
-      EXPECT_LE(lambda, sens / eps / (1 << 20));
-      EXPECT_GT(lambda, sens / eps / (1 << 21));
+      // Both the sensitivity and the scale span >= 2^20 grid steps.
+      EXPECT_LE(lambda, std::min(sens, sens / eps) / (1 << 20));
+      EXPECT_GT(lambda, std::min(sens, sens / eps) / (1 << 21));
       EXPECT_GE(m->grid_sensitivity() * lambda, sens);
       EXPECT_LT((m->grid_sensitivity() - 1) * lambda, sens);
     }
@@ -93,6 +96,60 @@ TEST(LaplaceTest, OutputsLieOnTheGrid) {
   }
 }
 
+// Noise scale far above Delta/epsilon when Delta/epsilon was large: epsilon = 1e-8, Delta = 1e8
+// gave b = 8.59e17 instead of 1e16 (the sensitivity was rounded up to one coarse grid step).
+TEST(LaplaceTest, NoiseScaleStaysAtDeltaOverEpsilonForTinyEpsilon) {
+  for (const auto& [eps, sens] : {std::pair{1e-8, 1e8}, {1e-10, 1e10}, {1e-6, 3.0}, {1e-9, 0.7}}) {
+    auto m = LaplaceMechanism::Create({.epsilon = eps, .l1_sensitivity = sens});
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_GE(m->noise_scale(), sens / eps);
+    EXPECT_LT(m->noise_scale(), sens / eps * (1 + 1e-4)) << eps;
+    EXPECT_LE(m->epsilon(), eps);
+  }
+  // Where the sampler's range cannot give the scale within 1%, a clear refusal.
+  auto tiny = LaplaceMechanism::Create({.epsilon = 1e-15, .l1_sensitivity = 1});
+  EXPECT_EQ(tiny.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(tiny.status().message(), HasSubstr("the exact sampler cannot add Laplace noise"));
+}
+
+TEST(GaussianTest, NoiseScaleStaysAtTheCalibratedSigmaForLargeSigmaOverDelta) {
+  for (const auto& [eps, sens] : {std::pair{1e-8, 1e8}, {1e-3, 3.0}, {0.01, 1e10}}) {
+    auto m = GaussianMechanism::Create({.epsilon = eps, .delta = 1e-6, .l2_sensitivity = sens});
+    ASSERT_TRUE(m.ok()) << m.status();
+    auto sigma = GaussianSigma(GaussianCalibration::kAnalytic, eps, 1e-6, sens);
+    ASSERT_TRUE(sigma.ok());
+    EXPECT_GE(m->noise_scale(), *sigma * (1 - 1e-9));
+    EXPECT_LT(m->noise_scale(), *sigma * 1.01) << eps;
+  }
+}
+
+// 1e50 was released as 2^100 (clamped) with an "exact" interval excluding it. Huge values are
+// released exactly as the mechanism defines them: the double nearest to lambda (x_g + N).
+TEST(LaplaceTest, HugeValuesAreReleasedNotClamped) {
+  auto laplace = LaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 1});
+  auto gauss = GaussianMechanism::Create({.epsilon = 1, .delta = 1e-6, .l2_sensitivity = 1});
+  ASSERT_TRUE(laplace.ok() && gauss.ok());
+  random::testing::SeededRng rng(3);
+  const double lambda = laplace->granularity();
+  for (double x : {1e50, -1e50, 1e300, -std::numeric_limits<double>::max(),
+                   std::numeric_limits<double>::max(), std::ldexp(lambda, 117),
+                   std::ldexp(1.5 * lambda, 116), std::ldexp(lambda, 60) + 3 * lambda}) {
+    for (int i = 0; i < 50; ++i) {
+      for (bool use_gauss : {false, true}) {
+        const double y = use_gauss ? *gauss->AddNoise(x, rng) : *laplace->AddNoise(x, rng);
+        ASSERT_TRUE(std::isfinite(y)) << x;
+        // Noise of scale ~1 on a value this large moves it by a few of its ulps at most.
+        EXPECT_LE(std::fabs(y - x), 64 * std::fabs(std::nextafter(x, 0.0) - x) + 100) << x;
+        auto ci = use_gauss ? gauss->ConfidenceInterval(y, 0.95)
+                            : laplace->ConfidenceInterval(y, 0.95);
+        ASSERT_TRUE(ci.ok());
+        if (std::fabs(x) >= 1e40) EXPECT_TRUE(ci->Contains(x)) << x << " -> " << y;
+      }
+    }
+  }
+  EXPECT_EQ(*laplace->AddNoise(1e50, rng), 1e50);
+}
+
 TEST(LaplaceTest, HugeValuesKeepNoiseAndDoNotOverflow) {
   auto m = LaplaceMechanism::Create({.epsilon = 1, .l1_sensitivity = 256});
   ASSERT_TRUE(m.ok());
@@ -103,11 +160,9 @@ TEST(LaplaceTest, HugeValuesKeepNoiseAndDoNotOverflow) {
   int differ = 0;
   for (int i = 0; i < 200; ++i) differ += *m->AddNoise(x, rng) != x;
   EXPECT_GT(differ, 100);
-  // Beyond the clamp bound (2^120 lambda) values are clamped, never inf/nan.
+  // Far beyond the noise, values come back unchanged (never clamped, never inf/nan).
   for (double big : {1e300, -1e300, std::numeric_limits<double>::max()}) {
-    double y = *m->AddNoise(big, rng);
-    EXPECT_TRUE(std::isfinite(y));
-    EXPECT_LE(std::fabs(y), std::ldexp(m->granularity(), 121));
+    EXPECT_EQ(*m->AddNoise(big, rng), big);
   }
 }
 

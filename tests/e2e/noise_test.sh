@@ -23,6 +23,20 @@ expect_contains "$OUT" "(exact)"
 expect_contains "$OUT" "epsilon=1 pure DP"
 expect_contains "$OUT" "discrete_laplace(noise_multiplier=1"
 
+# Huge values are released, not clamped (1e50 came back as 2^100 with an interval excluding
+# it), for Laplace and Gaussian; the noise scale is Delta/epsilon even when that is huge.
+for mech in "laplace --epsilon 1" "gaussian --epsilon 1 --delta 1e-6"; do
+  expect_exit 0 "$DPKIT" --insecure-seed 3 noise $mech --sensitivity 1 --value 1e50 --json
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); i=d['interval']
+sys.exit(0 if d['noisy_value'] == 1e50 and i['lower'] <= 1e50 <= i['upper'] else 1)" "$OUT" \
+    || fail "$mech: 1e50 not released with an interval containing it: $OUT"
+done
+expect_exit 0 "$DPKIT" noise laplace --epsilon 1e-8 --sensitivity 1e8 --value 0 --json
+python3 -c "import json,sys; b=json.loads(sys.argv[1])['noise_scale']
+sys.exit(0 if 1e16 <= b < 1e16 * (1 + 1e-5) else 1)" "$OUT" || fail "noise scale not 1e16: $OUT"
+expect_exit 2 "$DPKIT" noise laplace --epsilon 1e-15 --sensitivity 1 --value 0
+expect_contains "$ERR" "the exact sampler cannot add Laplace noise"
+
 # Reproducible only with the loudly named flag, which warns on stderr.
 expect_exit 0 "$DPKIT" --insecure-seed 7 noise laplace --epsilon 1 --sensitivity 1 --value 100 --json
 first=$OUT

@@ -16,14 +16,16 @@
 // CKS20 Theorem 7 delta is <= the target. See calibration.h.
 //
 // HOW (real values). As for the Laplace mechanism (laplace.h; Mironov 2012; Google's "Secure
-// Noise Generation"; OpenDP's make_gaussian on floats): lambda = 2^(floor(log2 sigma) -
-// granularity_bits), x_g = round_half_up(x / lambda), D_g = ceil(Delta_2 / lambda) (exact
+// Noise Generation"; OpenDP's make_gaussian on floats): lambda = 2^(floor(log2 min(Delta_2,
+// sigma)) - granularity_bits), coarsened only as far as the sampler's range needs (sigma_g <=
+// 2^23), x_g = round_half_up(x / lambda), D_g = ceil(Delta_2 / lambda) (exact
 // sensitivity in grid units), sigma_g = (sigma / lambda) * (D_g lambda / Delta_2) so that
 // sigma_g / D_g = sigma / Delta_2, noise N ~ N_Z(0, sigma_g^2) drawn exactly
 // (random::DiscreteGaussianSampler, CKS20 Algorithm 3, sigma_g^2 rounded up), output
-// lambda * (x_g + N). Outputs for all inputs lie on lambda*Z. Huge values: same clamping and
-// rounding policy as LaplaceMechanism (inputs beyond +-2^120 lambda are clamped; the returned
-// double is the nearest double to the exact lattice point).
+// lambda * (x_g + N). Outputs for all inputs lie on lambda*Z. Huge values: as for
+// LaplaceMechanism, never clamped; the returned double is the nearest double to the exact
+// lattice point. Create refuses (InvalidArgument) when rounding D_g up would add more than 1%
+// to sigma (sigma / Delta_2 above ~8e4 with an unlucky Delta_2).
 //
 // HOW (integers). DiscreteGaussianMechanism adds N ~ N_Z(0, sigma^2) directly (integer
 // sensitivity, sigma in [2^-10, 2^24]); saturates at the int64 range.

@@ -10,8 +10,10 @@
 // through the set of reachable doubles (Mironov 2012, "On Significance of the Least Significant
 // Bits for Differential Privacy", CCS). Instead, as in Google's secure noise generation
 // ("Secure Noise Generation", Google DP library, 2020) and OpenDP's make_laplace on floats:
-//   1. the granularity lambda = 2^(floor(log2 b) - granularity_bits), b = Delta_1 / epsilon
-//      (default 20 bits: 2^20..2^21 grid steps per unit of b);
+//   1. the granularity lambda = 2^(floor(log2 min(Delta_1, b)) - granularity_bits),
+//      b = Delta_1 / epsilon (default 20 bits: at least 2^20 grid steps per unit of the
+//      sensitivity and of b), coarsened only as far as the sampler's range needs (t <= 2^49;
+//      epsilon below ~4e-9);
 //   2. the input is rounded to the grid, x_g = round_half_up(x / lambda), an exact operation;
 //   3. the sensitivity in grid units is D_g = ceil(Delta_1 / lambda). Rounding is monotone and
 //      commutes with grid shifts, so |x_g(D) - x_g(D')| <= D_g exactly;
@@ -20,14 +22,15 @@
 //      rounded up), so x_g + N is (D_g/t)-DP and D_g/t <= epsilon;
 //   5. the output is lambda * (x_g + N): every output for every input lies on the same grid
 //      lambda*Z, so outputs never separate neighbouring inputs.
-// The effective Laplace scale is lambda*t = b * (1 + O(2^-granularity_bits)).
+// The effective Laplace scale is lambda*t = b * (1 + O(2^-granularity_bits)); Create refuses
+// (InvalidArgument) when grid effects would make it more than 1% above b (epsilon below ~1e-13).
 //
-// HUGE VALUES (policy). Grid indices are 128-bit; inputs beyond +-2^120 lambda (about 1e30 b)
-// are clamped to that bound before noise is added (clamping is 1-Lipschitz: privacy is
-// unchanged, but the released value is then the clamped one). x_g + N is exact; the returned
-// double is its nearest double, which drops low-order bits only when |x_g + N| >= 2^53 (values
-// above ~2^32 b): rounding a private integer is post-processing, so the noise is never lost to
-// floating point in a way that depends on the input.
+// HUGE VALUES. Nothing is clamped: x_g + N is the exact integer for every finite input (int128
+// arithmetic, and for |x| >= 2^117 lambda the exact observation that the noise is below a
+// quarter of x's ulp), and the returned double is its nearest double. That drops low-order
+// bits when |x_g + N| >= 2^53 (values above ~2^32 b; for |x| ~ 1e30 b and beyond the output is
+// x itself): rounding a private integer is post-processing, so the privacy claim is untouched.
+// ConfidenceInterval widens by half an ulp of the released double to cover that rounding.
 //
 // HOW (integers). DiscreteLaplaceMechanism adds N ~ DLap(t), t = Delta_1/epsilon rounded up
 // (Ghosh, Roughgarden, Sundararajan 2009 "universally utility-maximizing" geometric mechanism;
@@ -60,7 +63,8 @@ namespace dpkit::mechanisms {
 struct LaplaceOptions {
   double epsilon = 0;         // > 0, finite
   double l1_sensitivity = 0;  // > 0, finite, in units of the released value
-  // lambda = 2^(floor(log2(l1_sensitivity/epsilon)) - granularity_bits); in [0, 40].
+  // lambda = 2^(floor(log2 min(l1_sensitivity, l1_sensitivity/epsilon)) - granularity_bits)
+  // (see HOW); in [0, 40].
   int granularity_bits = 20;
 };
 
