@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-quick bench asan clean
+.PHONY: all deps build demo test test-quick bench asan clean python test-python
 
 all: build
 
@@ -23,6 +23,24 @@ demo: build
 test: build
 	@ctest --preset all
 	@bash scripts/check-consumer.sh $(BUILD_DIR)
+	@$(MAKE) --no-print-directory test-python
+
+# The Python package (python/, docs/python.md): a wheel built from this tree, installed into a venv
+# of its own (Debian's Python is externally managed, PEP 668). build/python is reused between builds.
+VENV := build/venv
+python: deps
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q -r python/requirements-build.txt
+	@rm -rf build/python-dist
+	@$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w build/python-dist \
+	  --config-settings=build-dir=$(CURDIR)/build/python ./python
+	@$(VENV)/bin/pip install -q build/python-dist/dpkit-*.whl
+	@$(VENV)/bin/pip install -q --force-reinstall --no-deps build/python-dist/dpkit-*.whl
+
+# pytest suite; installs its pinned requirements (torch and opacus for the Opacus test) first.
+test-python: build python
+	@$(VENV)/bin/pip install -q -r python/requirements-test.txt
+	@DPKIT_CLI=$(BUILD_DIR)/src/cli/dpkit $(VENV)/bin/python -m pytest -q python/tests
 
 # Fast developer loop: unit tier only, RelWithDebInfo build.
 test-quick:

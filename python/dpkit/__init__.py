@@ -14,12 +14,7 @@ from dpkit._dpkit import PrivacyMap
 from dpkit.errors import BudgetExhausted, DataError, DpkitError, InvalidArgument
 from dpkit.ledger import Ledger
 
-try:
-    from importlib.metadata import version as _version
-
-    __version__ = _version("dpkit")
-except Exception:  # noqa: BLE001 - running from a source tree without metadata
-    __version__ = "unknown"
+from dpkit._version import __version__
 
 __all__ = [
     "PrivacyMap",
@@ -35,7 +30,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name):
     # Submodules load on first use so `import dpkit` stays fast (numpy and pandas are imported
     # only by the functions that return arrays or DataFrames).
     if name in ("mechanisms", "accounting", "testing"):

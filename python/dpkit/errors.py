@@ -22,16 +22,13 @@ InternalError          anything else                                      1
 from __future__ import annotations
 
 
-from typing import Optional
-
-
 class DpkitError(Exception):
     """Base class of every dpkit error."""
 
     default_code = "UNKNOWN"
     default_exit_code = 1
 
-    def __init__(self, message: str, code: Optional[str] = None, exit_code: Optional[int] = None):
+    def __init__(self, message: str, code: str | None = None, exit_code: int | None = None):
         super().__init__(message)
         self.message = message
         self.code = self.default_code if code is None else code

@@ -10,15 +10,21 @@ budget was created with and never under-reports (C++: dpkit/ledger/ledger.h).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable, List, Optional, Union
 
 from dpkit._dpkit import PrivacyMap
 from dpkit._dpkit import ledger as _l
 
+# Types only (the stub ledger.pyi is what type checkers read); typing, pandas and numpy are not
+# imported at run time here, to keep `import dpkit` fast.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Iterable, List, Optional, Union
+
     import pandas
 
     from dpkit.mechanisms import Release
+
+    Charged = Union[PrivacyMap, Release, Iterable[Union[PrivacyMap, Release]]]
 
 Budget = _l.Budget
 Spend = _l.Spend
@@ -28,10 +34,8 @@ BudgetStatus = _l.BudgetStatus
 ChargeRecord = _l.ChargeRecord
 ROW_LEVEL_UNIT: str = _l.ROW_LEVEL_UNIT
 
-Charged = Union[PrivacyMap, "Release", Iterable[Union[PrivacyMap, "Release"]]]
 
-
-def _maps(charged: Charged) -> List[PrivacyMap]:
+def _maps(charged: Charged) -> list[PrivacyMap]:
     """PrivacyMaps of one charge: maps as given, a Release's map (the cost of the whole release)."""
     items = [charged] if isinstance(charged, PrivacyMap) or hasattr(charged, "privacy_map") else list(charged)
     maps = []
@@ -43,7 +47,7 @@ def _maps(charged: Charged) -> List[PrivacyMap]:
     return maps
 
 
-def _unit(unit: Optional[str]) -> str:
+def _unit(unit: str | None) -> str:
     return "" if unit is None else unit
 
 
@@ -58,7 +62,7 @@ class Ledger:
 
     def __init__(
         self,
-        path: Union[str, os.PathLike],
+        path: str | os.PathLike,
         *,
         create: bool = True,
         lock_timeout_ms: int = 10000,
@@ -79,11 +83,11 @@ class Ledger:
         self,
         dataset: str,
         *,
-        unit: Optional[str] = None,
-        epsilon: Optional[float] = None,
+        unit: str | None = None,
+        epsilon: float | None = None,
         delta: float = 0.0,
-        rho: Optional[float] = None,
-        accountant: Optional[str] = None,
+        rho: float | None = None,
+        accountant: str | None = None,
     ) -> BudgetStatus:
         """Creates the budget of ``dataset`` for ``unit``: (epsilon, delta), or rho (zCDP).
 
@@ -100,7 +104,7 @@ class Ledger:
         dataset: str,
         maps: Charged,
         *,
-        unit: Optional[str] = None,
+        unit: str | None = None,
         operation: str = "",
         caller: str = "",
     ) -> Receipt:
@@ -111,19 +115,19 @@ class Ledger:
         """
         return self._impl.charge(dataset, _unit(unit), _maps(maps), operation, caller)
 
-    def preview(self, dataset: str, maps: Charged, *, unit: Optional[str] = None) -> ChargePreview:
+    def preview(self, dataset: str, maps: Charged, *, unit: str | None = None) -> ChargePreview:
         """What charge() would cost now and whether it fits; writes nothing."""
         return self._impl.preview(dataset, _unit(unit), _maps(maps))
 
-    def status(self, dataset: str, *, unit: Optional[str] = None) -> BudgetStatus:
+    def status(self, dataset: str, *, unit: str | None = None) -> BudgetStatus:
         """One budget's total, spent and remaining amounts."""
         return self._impl.status(dataset, _unit(unit))
 
-    def budgets(self, dataset: Optional[str] = None) -> List[BudgetStatus]:
+    def budgets(self, dataset: str | None = None) -> list[BudgetStatus]:
         """Every budget (or those of ``dataset``), sorted by dataset then unit."""
         return self._impl.list_budgets(dataset or "")
 
-    def show(self, dataset: Optional[str] = None) -> "pandas.DataFrame":
+    def show(self, dataset: str | None = None) -> pandas.DataFrame:
         """The budgets as a DataFrame, one row per dataset and unit (like ``dpkit budget show``)."""
         import pandas as pd
 
@@ -151,10 +155,10 @@ class Ledger:
         self,
         dataset: str,
         *,
-        unit: Optional[str] = None,
+        unit: str | None = None,
         limit: int = 0,
         include_refused: bool = True,
-    ) -> "pandas.DataFrame":
+    ) -> pandas.DataFrame:
         """The audit trail of one budget as a DataFrame, oldest first (the last ``limit`` rows).
 
         Columns: charge_id, time (UTC), status ("charged"/"refused"), mechanism, operation,
@@ -188,7 +192,7 @@ class Ledger:
         """
         self._impl.check_integrity()
 
-    def export_json(self, dataset: Optional[str] = None) -> str:
+    def export_json(self, dataset: str | None = None) -> str:
         """Every budget (or those of ``dataset``) with its audit trail, as one JSON document."""
         return self._impl.export_json(dataset or "")
 

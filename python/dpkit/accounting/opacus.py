@@ -23,7 +23,6 @@ from collections import OrderedDict
 from typing import Any, Callable, List, Optional, Tuple
 
 from dpkit._dpkit import PrivacyMap
-from dpkit._dpkit import accounting as _a
 from dpkit.errors import InvalidArgument
 
 HistoryEntry = Tuple[float, float, int]
@@ -66,7 +65,9 @@ class OpacusAccountant:
         """Epsilon spent by every recorded step at ``delta`` (0 before the first step)."""
         if not self.history:
             return 0.0
-        return _a.composed_epsilon(
+        from dpkit.accounting import composed_epsilon  # not at import: dpkit.accounting imports us
+
+        return composed_epsilon(
             self.privacy_maps(), delta, accountant=self.accountant, epsilon_error=self.epsilon_error
         )
 
