@@ -33,6 +33,15 @@ absl::StatusOr<AccountantKind> ParseAccountantKind(const std::string& name) {
       "unknown accountant '", name, "': use one of basic, zcdp, rdp, pld"));
 }
 
+absl::StatusOr<EpsilonAnswer> Accountant::ExplainEpsilon(double delta) const {
+  DPKIT_ASSIGN_OR_RETURN(const double epsilon, Epsilon(delta));
+  EpsilonAnswer a;
+  a.epsilon = epsilon;
+  a.bound = absl::StrCat(AccountantKindName(kind()), " accountant");
+  a.candidates.push_back({a.bound, epsilon});
+  return a;
+}
+
 absl::StatusOr<std::unique_ptr<Accountant>> CreateAccountant(AccountantKind kind) {
   return CreateAccountant(kind, AccountantOptions());
 }

@@ -171,6 +171,31 @@ TEST(ZcdpAccountantTest, RejectsWhatItCannotCompose) {
 namespace dpkit::accounting {
 namespace {
 
+// The PLD accountant's answer is the smallest of its bounds, and ExplainEpsilon says which:
+// `privacy dpsgd --accountant pld` printed the raw PLD (inf, or 22.87 where RDP gives 0.0035).
+TEST(PldAccountantTest, ExplainEpsilonNamesTheBoundThatAnswered) {
+  auto a = Make(AccountantKind::kPld);
+  ASSERT_TRUE(a->Add(PrivacyMap::SubsampledGaussian(10, 0.001, 1)).ok());
+  auto ans = a->ExplainEpsilon(1e-5);
+  ASSERT_TRUE(ans.ok()) << ans.status();
+  EXPECT_EQ(ans->bound, "RDP bound");
+  EXPECT_NEAR(ans->epsilon, 0.0035066, 1e-6);
+  EXPECT_EQ(ans->epsilon, *a->Epsilon(1e-5));
+  ASSERT_TRUE(ans->pld.has_value());
+  EXPECT_GE(ans->pld->epsilon.upper, ans->epsilon);
+  double smallest = INFINITY;
+  for (const auto& c : ans->candidates) smallest = std::min(smallest, c.epsilon);
+  EXPECT_EQ(smallest, ans->epsilon);
+  EXPECT_EQ(ans->candidates.size(), 3u);
+
+  auto rdp = Make(AccountantKind::kRdp);
+  ASSERT_TRUE(rdp->Add(PrivacyMap::Gaussian(2)).ok());
+  auto plain = rdp->ExplainEpsilon(1e-5);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->bound, "rdp accountant");
+  EXPECT_FALSE(plain->pld.has_value());
+}
+
 TEST(PldAccountantTest, TighterThanRdpForDpSgd) {
   auto pld = Make(AccountantKind::kPld);
   auto rdp = Make(AccountantKind::kRdp);

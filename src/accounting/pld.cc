@@ -250,7 +250,7 @@ absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail, do
   const double j_lo_d = std::floor(lo_val / h + 0.5);
   const double j_hi_d = std::floor(hi_val / h + 0.5);
   if (j_hi_d - j_lo_d + 1 > static_cast<double>(max_points)) {
-    return absl::ResourceExhaustedError(absl::StrCat("PLD: privacy-loss support [", lo_val, ", ",
+    return absl::OutOfRangeError(absl::StrCat("PLD: privacy-loss support [", lo_val, ", ",
                                                      hi_val, "] needs more than ", max_points,
                                                      " grid points at step ", h));
   }
@@ -341,9 +341,11 @@ absl::StatusOr<DiscretePrv> Discretize(const Prv& prv, double h, double tail, do
     var += d.p[i] * v * v;
   }
   d.mean = mean + d.shift;
-  // The mean of a privacy loss variable is a KL divergence (>= 0); a clearly negative discrete
-  // mean means the quadrature failed, and nothing built on it can be trusted.
-  if (d.inf_mass == 0 && d.mean < -1e-9 * h - 1e-15) {
+  // The mean of a privacy loss variable is a KL divergence (>= 0); a discrete mean clearly
+  // below zero -- beyond the accuracy mean_tol asked of the quadrature -- means it failed, and
+  // nothing built on it can be trusted. (A KL divergence below mean_tol, e.g. 5e-9 for q = 1e-3
+  // and sigma = 10, legitimately comes out slightly negative.)
+  if (d.inf_mass == 0 && d.mean < -2 * mean_tol - 1e-9 * h - 1e-15) {
     return absl::InternalError(absl::StrCat("PLD: discretised privacy loss has negative mean ",
                                             d.mean, " at grid step ", h));
   }
@@ -600,6 +602,7 @@ struct DirectionResult {
   std::shared_ptr<PldComposition::Composed> composed;
   double bernstein_var = 0;  // sum k_g Var(Z_g)
   double z_bound = 0;        // max_g |Z_g|
+  double z_sum = 0;          // sum_g k_g max|Z_g|: |sum Z| never exceeds it
   double dropped = 0;        // sum k_g dropped_g
   double aliasing = 0;       // Chernoff bound on the wrapped mass
   int64_t n = 0;
@@ -629,6 +632,7 @@ absl::StatusOr<std::vector<DirectionResult>> ComposeDirections(
       log_keep[d] += k * std::log1p(-g.prv->inf_mass);
       r.bernstein_var += k * g.prv->z_var;
       r.z_bound = std::max(r.z_bound, g.prv->z_bound);
+      r.z_sum += k * g.prv->z_bound;
       r.dropped += k * g.prv->dropped;
     }
     const double sd = std::sqrt(var);
@@ -765,6 +769,43 @@ double BernsteinDeviation(double var_sum, double b, double eta) {
   return c + std::sqrt(c * c + 2 * var_sum * l);
 }
 
+// The composition's error bounds over both neighbouring orders.
+struct ErrorBounds {
+  double epsilon = 0;  // |sum of rounding errors| bound (+ the mean quadrature's share)
+  double delta = 0;    // Bernstein failure + truncation + aliasing + floating-point slack
+  int64_t grid_points = 0;
+};
+
+ErrorBounds BoundErrors(const std::vector<DirectionResult>& results, double eta,
+                        double mean_error) {
+  ErrorBounds b;
+  for (const DirectionResult& dr : results) {
+    const double deviation =
+        std::min(BernsteinDeviation(dr.bernstein_var, dr.z_bound, eta), dr.z_sum);
+    b.epsilon = std::max(b.epsilon, deviation + mean_error);
+    b.delta = std::max(b.delta, eta + dr.dropped + dr.aliasing +
+                                    2 * dr.composed->negative_mass + 1e-15);
+    b.grid_points = std::max(b.grid_points, dr.n);
+  }
+  return b;
+}
+
+// Why the requested epsilon error was not met, said plainly.
+std::string MissedErrorNote(double reached, const PldOptions& options, bool at_grid_cap,
+                            const absl::Status& last_error) {
+  const std::string head = absl::StrCat("PLD epsilon error ", FormatDouble(reached),
+                                        " exceeds the requested ",
+                                        FormatDouble(options.epsilon_error), ": ");
+  if (at_grid_cap) {
+    return absl::StrCat(head, "a finer grid would need more than max_grid_points = ",
+                        options.max_grid_points, " FFT points");
+  }
+  if (!last_error.ok()) {
+    return absl::StrCat(head, "finer grids failed (", last_error.message(), ")");
+  }
+  return absl::StrCat(head, "refining the grid did not converge");
+}
+
 }  // namespace
 
 absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyMap>& maps,
@@ -808,9 +849,16 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
   // Quadrature accuracy of each step's mean: k_total * mean_tol <= 1e-3 epsilon_error, which
   // is added to the reported epsilon error.
   const double mean_tol = 1e-3 * options.epsilon_error / std::max(1.0, total_count);
-  // Grid step: for smooth PRVs Var(Z) ~ h^2/12, so Bernstein gives t ~ h sqrt(K log(1/eta)/6).
-  double h = options.epsilon_error / std::sqrt(std::max(1.0, total_count) *
-                                                std::log(1 / eta) / 6);
+  // Grid step. For smooth PRVs Var(Z) ~ h^2/12 and |Z| <= h/2 per step, so Bernstein gives
+  // t = h (l/6 + sqrt(l^2/36 + K l/6)), l = log(1/eta); and |sum Z| <= K h/2 always (the better
+  // bound for a few steps: a single step needs h ~ 2 epsilon_error, not ~ epsilon_error/10).
+  // Both are linear in h: solve for the target. Atoms can make Var(Z) larger; the loop below
+  // refines h from the error actually obtained.
+  const double target = options.epsilon_error - total_count * mean_tol;
+  const double log_eta = std::log(1 / eta);
+  const double per_h = std::min(
+      log_eta / 6 + std::sqrt(log_eta * log_eta / 36 + total_count * log_eta / 6), total_count);
+  double h = target / per_h;
   // Discretises every mechanism (both orders) at step h.
   std::vector<std::unique_ptr<DiscretePrv>> storage;
   std::vector<Group> remove_groups, add_groups;
@@ -865,20 +913,24 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
       }
     }
   }
-  absl::Status last_error;
-  bool refined = false;
+  absl::Status last_error;  // of this attempt
+  absl::Status failure;     // the latest attempt that failed (said in the notes)
+  int refinements = 0;
   bool coarsened = false;
   for (int attempt = 0; attempt < 40; ++attempt) {
     // On failure (support too large, quadrature trouble) coarsen the grid and retry.
     if (attempt > 0 && !last_error.ok() && !coarsened) h *= 2;
     coarsened = false;
     last_error = discretize_all(h);
-    if (!last_error.ok()) continue;
+    if (!last_error.ok()) {
+      failure = last_error;
+      continue;
+    }
     std::vector<std::vector<Group>> dirs = {remove_groups};
     if (asymmetric) dirs.push_back(add_groups);
     auto composed = ComposeDirections(dirs, h, options);
     if (!composed.ok()) {
-      last_error = composed.status();
+      last_error = failure = composed.status();
       continue;
     }
     std::vector<DirectionResult> results = std::move(*composed);
@@ -886,49 +938,38 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
     if (needed_step > 0) {
       // Coarsen straight to the step at which the window fits the grid cap.
       h = std::max(h * 1.01, needed_step * 1.02);
-      last_error = absl::ResourceExhaustedError(
+      h_min = std::max(h_min, h);
+      last_error = absl::OutOfRangeError(
           absl::StrCat("the composed distribution needs grid step ", needed_step));
       coarsened = true;
       continue;
     }
-    double t = 0, err = 0;
-    int64_t n = 0;
-    double neg = 0;
-    for (const DirectionResult& dr : results) {
-      t = std::max(t, BernsteinDeviation(dr.bernstein_var, dr.z_bound, eta) +
-                          total_count * mean_tol);
-      neg = std::max(neg, dr.composed->negative_mass);
-      err = std::max(err, eta + dr.dropped + dr.aliasing + 2 * dr.composed->negative_mass + 1e-15);
-      n = std::max(n, dr.n);
-    }
-    // The first attempt sizes h by the smooth-PRV estimate; if atoms made Var(Z) larger than
-    // expected, refine once.
-    if (!refined && attempt == 0 && t > 1.25 * options.epsilon_error &&
-        h * options.epsilon_error / t > h_min) {
-      h *= options.epsilon_error / t;
-      refined = true;
+    const ErrorBounds bounds = BoundErrors(results, eta, total_count * mean_tol);
+    // Refine from the error obtained (atoms, asymmetric shifts), as far as the grid cap allows.
+    const double refined_h = h * 0.98 * options.epsilon_error / bounds.epsilon;
+    if (bounds.epsilon > 1.02 * options.epsilon_error && refinements < 4 && refined_h > h_min) {
+      h = refined_h;
+      ++refinements;
       continue;
     }
-    out.epsilon_error_ = t;
-    out.delta_error_ = err;
+    out.epsilon_error_ = bounds.epsilon;
+    out.delta_error_ = bounds.delta;
     out.grid_step_ = h;
-    out.grid_points_ = n;
+    out.grid_points_ = bounds.grid_points;
     for (DirectionResult& dr : results) out.directions_.push_back(std::move(dr.composed));
     out.notes_.push_back(absl::StrCat(
         "PLD (PRV accountant, Gopi-Lee-Wutschitz 2021): ", mechanisms.size(),
         " distinct mechanism(s), ", static_cast<int64_t>(total_count), " composition(s), ",
         asymmetric ? "both neighbouring orders (add/remove), " : "", "grid step ",
-        FormatDouble(h), ", FFT size ", n, "; error bounds: epsilon +- ", FormatDouble(t),
-        ", delta +- ", FormatDouble(err)));
-    if (t > 1.25 * options.epsilon_error) {
-      out.notes_.push_back(absl::StrCat(
-          "PLD grid capped at ", options.max_grid_points, " points: epsilon error ",
-          FormatDouble(t), " exceeds the requested ", FormatDouble(options.epsilon_error)));
+        FormatDouble(h), ", FFT size ", bounds.grid_points, "; error bounds: epsilon +- ",
+        FormatDouble(bounds.epsilon), ", delta +- ", FormatDouble(bounds.delta)));
+    if (bounds.epsilon > 1.02 * options.epsilon_error) {
+      out.notes_.push_back(MissedErrorNote(bounds.epsilon, options, refined_h <= h_min,
+                                           failure));
     }
     return out;
   }
-  return absl::ResourceExhaustedError(absl::StrCat("PLD composition failed: ",
-                                                   last_error.message()));
+  return absl::OutOfRangeError(absl::StrCat("PLD composition failed: ", last_error.message()));
 }
 
 PldBound PldComposition::Delta(double epsilon) const {

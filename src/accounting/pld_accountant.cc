@@ -74,31 +74,49 @@ class PldAccountant final : public Accountant {
   }
 
   absl::StatusOr<double> Epsilon(double delta) const override {
+    DPKIT_ASSIGN_OR_RETURN(const EpsilonAnswer a, ExplainEpsilon(delta));
+    return a.epsilon;
+  }
+
+  // The smallest of the RDP bound, the PLD upper bound (plus RDP for maps without a PLD) and
+  // basic composition, with every candidate and the PLD's own bound.
+  absl::StatusOr<EpsilonAnswer> ExplainEpsilon(double delta) const override {
     DPKIT_RETURN_IF_ERROR(ValidateQueryDelta(delta));
-    if (count_ == 0) return 0.0;
+    EpsilonAnswer answer;
+    if (count_ == 0) return answer;
     Best best;
+    auto offer = [&](double v, const std::string& bound) {
+      answer.candidates.push_back({bound, v});
+      best.Offer(v, bound);
+    };
     if (rdp_all_valid_) {
       DPKIT_ASSIGN_OR_RETURN(const RdpConversionResult r,
                              RdpToEpsilon(orders_, rdp_all_, delta, options_.rdp_conversion));
-      best.Offer(r.value, "RDP bound");
+      offer(r.value, "RDP bound");
     }
     if (const PldComposition* pld = Pld()) {
       if (!has_rdp_only_) {
-        best.Offer(pld->Epsilon(delta).upper, "PLD upper bound");
+        const PldBound b = pld->Epsilon(delta);
+        answer.pld = EpsilonAnswer::Pld{b, pld->epsilon_error(), pld->delta_error(),
+                                        pld->grid_points()};
+        offer(b.upper, "PLD upper bound");
       } else {
+        double split_best = kInf;
         for (double f : kSplits) {
           DPKIT_ASSIGN_OR_RETURN(
               const RdpConversionResult r,
               RdpToEpsilon(orders_, rdp_only_, (1 - f) * delta, options_.rdp_conversion));
-          best.Offer(pld->Epsilon(f * delta).upper + r.value,
-                     "PLD upper bound + RDP for the maps without a PLD (basic composition)");
+          split_best = std::min(split_best, pld->Epsilon(f * delta).upper + r.value);
         }
+        offer(split_best, "PLD upper bound + RDP for the maps without a PLD (basic composition)");
       }
     }
     DPKIT_ASSIGN_OR_RETURN(const double basic, basic_->Epsilon(delta));
-    best.Offer(basic, "basic composition");
+    offer(basic, "basic composition");
     method_ = best.method;
-    return best.value;
+    answer.epsilon = best.value;
+    answer.bound = best.method;
+    return answer;
   }
 
   absl::StatusOr<double> Delta(double epsilon) const override {

@@ -17,7 +17,6 @@
 #include "cli/output.h"
 #include "dpkit/accounting/accountant.h"
 #include "dpkit/accounting/calibration.h"
-#include "dpkit/accounting/pld.h"
 #include "dpkit/accounting/rdp.h"
 #include "dpkit/base/env.h"
 #include "dpkit/base/status.h"
@@ -112,6 +111,43 @@ absl::Status RequireDelta(const std::optional<double>& delta) {
 
 std::string Percent(double q) { return absl::StrCat(FormatNumber(100 * q, 6), "%"); }
 
+// The PLD accountant's answer (the smallest of its PLD, RDP and basic bounds) for one map.
+struct PldAnswer {
+  accounting::EpsilonAnswer answer;
+  std::vector<std::string> notes;
+};
+
+absl::StatusOr<PldAnswer> PldAccountantEpsilon(const PrivacyMap& map, double delta,
+                                               const AccountantOptions& opts) {
+  DPKIT_ASSIGN_OR_RETURN(auto acc, accounting::CreateAccountant(AccountantKind::kPld, opts));
+  DPKIT_RETURN_IF_ERROR(acc->Add(map));
+  PldAnswer p;
+  DPKIT_ASSIGN_OR_RETURN(p.answer, acc->ExplainEpsilon(delta));
+  p.notes = acc->Notes();
+  return p;
+}
+
+std::string PldDetail(const PldAnswer& p) {
+  std::string out = absl::StrCat(
+      "PLD accountant: eps is the smallest rigorous upper bound among the PLD/PRV composition, "
+      "RDP and basic composition; here the ", p.answer.bound, " (");
+  for (size_t i = 0; i < p.answer.candidates.size(); ++i) {
+    const auto& c = p.answer.candidates[i];
+    absl::StrAppend(&out, i ? ", " : "", c.bound, " ", Num10(c.epsilon));
+  }
+  absl::StrAppend(&out, ").");
+  if (const auto& pld = p.answer.pld) {
+    absl::StrAppend(&out, " PLD: estimate ", Num(pld->epsilon.estimate), ", lower bound ",
+                    Num(pld->epsilon.lower), " (grid ", pld->grid_points,
+                    " points, epsilon error +-", FormatNumber(pld->epsilon_error, 3),
+                    ", delta error ", FormatNumber(pld->delta_error, 3), ").");
+  }
+  for (const auto& n : p.notes) {
+    if (n.rfind("answer from:", 0) != 0) absl::StrAppend(&out, "\nnote: ", n);
+  }
+  return out;
+}
+
 absl::Status RunDpSgd(Context& ctx, const PrivacyArgs& a) {
   if (!a.noise_multiplier) {
     return absl::InvalidArgumentError("--noise-multiplier is required (sigma / clipping norm)");
@@ -149,18 +185,19 @@ absl::Status RunDpSgd(Context& ctx, const PrivacyArgs& a) {
     detail = absl::StrCat("RDP accountant (", a.conversion, " conversion, ", orders.size(),
                           " orders), optimal RDP order ", FormatNumber(r.order, 6), ".");
   } else {
-    DPKIT_ASSIGN_OR_RETURN(const auto pld, accounting::PldComposition::Create({map}, opts.pld));
-    const accounting::PldBound b = pld.Epsilon(delta);
-    eps = b.upper;
-    j["epsilon_estimate"] = b.estimate;
-    j["epsilon_lower"] = b.lower;
-    j["epsilon_error"] = pld.epsilon_error();
-    j["delta_error"] = pld.delta_error();
-    detail = absl::StrCat("PLD/PRV accountant: eps is a rigorous upper bound; estimate ",
-                          Num(b.estimate), ", lower bound ", Num(b.lower), " (grid ",
-                          pld.grid_points(), " points, epsilon error +-",
-                          FormatNumber(pld.epsilon_error(), 3), ", delta error ",
-                          FormatNumber(pld.delta_error(), 3), ").");
+    DPKIT_ASSIGN_OR_RETURN(const PldAnswer p, PldAccountantEpsilon(map, delta, opts));
+    eps = p.answer.epsilon;
+    j["bound"] = p.answer.bound;
+    for (const auto& c : p.answer.candidates) j["candidates"][c.bound] = c.epsilon;
+    if (p.answer.pld) {
+      j["epsilon_estimate"] = p.answer.pld->epsilon.estimate;
+      j["epsilon_lower"] = p.answer.pld->epsilon.lower;
+      j["pld_epsilon_upper"] = p.answer.pld->epsilon.upper;
+      j["epsilon_error"] = p.answer.pld->epsilon_error;
+      j["delta_error"] = p.answer.pld->delta_error;
+    }
+    j["notes"] = p.notes;
+    detail = PldDetail(p);
   }
   j["epsilon"] = eps;
   if (a.json) {

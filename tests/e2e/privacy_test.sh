@@ -31,6 +31,23 @@ rdp_eps=$(echo "$OUT" | json_get "['epsilon']")
 python3 -c "import sys; sys.exit(0 if $pld_lo <= $pld_eps < $rdp_eps else 1)" \
   || fail "PLD bounds [$pld_lo, $pld_eps] not below RDP $rdp_eps"
 
+# --accountant pld prints the accountant's answer (min of PLD, RDP, basic) and which bound gave
+# it: a PLD that cannot certify delta=1e-10 printed eps = inf; a 1-step PLD printed 22.87.
+expect_exit 0 "$DPKIT" privacy dpsgd --sampling-rate 0.0001 --steps 100000 --noise-multiplier 0.3 \
+  --delta 1e-10 --accountant pld --json
+python3 -c "import json,sys; d=json.loads(sys.argv[1])
+sys.exit(0 if d['epsilon'] is not None and abs(d['epsilon'] - 45.44) < 0.01 and d['bound'] == 'RDP bound' else 1)" \
+  "$OUT" || fail "pld dpsgd at delta 1e-10 is not the accountant's RDP answer: $OUT"
+expect_exit 0 "$DPKIT" privacy dpsgd --sampling-rate 0.001 --steps 1 --noise-multiplier 10 \
+  --delta 1e-5 --accountant pld
+expect_contains "$OUT" "eps = 0.00350660908"
+expect_contains "$OUT" "here the RDP bound"
+expect_exit 0 "$DPKIT" privacy dpsgd --sampling-rate 0.001 --steps 1 --noise-multiplier 10 \
+  --delta 1e-5 --accountant pld --json
+python3 -c "import json,sys; d=json.loads(sys.argv[1])
+sys.exit(0 if d['epsilon_error'] <= 0.0101 and d['pld_epsilon_upper'] < 0.011 else 1)" "$OUT" \
+  || fail "1-step PLD misses the requested error 0.01: $OUT"
+
 # Noise multiplier for the TF reference epsilon is 1.3.
 expect_exit 0 "$DPKIT" privacy noise-multiplier --target-epsilon 0.7242234026 --delta 1e-5 \
   --examples 60000 --batch 150 --epochs 15 --orders tf --tolerance 1e-4 --json

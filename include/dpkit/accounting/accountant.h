@@ -8,7 +8,9 @@
 #ifndef DPKIT_ACCOUNTING_ACCOUNTANT_H_
 #define DPKIT_ACCOUNTING_ACCOUNTANT_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,8 @@ enum class AccountantKind {
   kZcdp,   // rho adds (pure eps -> rho = eps^2/2); converted to (eps, delta) at the end
   kRdp,    // RDP curves add per order; improved RDP -> (eps, delta) conversion by default
   kPld,    // numerical composition of privacy loss distributions (FFT), with error bound;
-           // answers min(PLD upper bound, RDP, basic); also accepts approx-DP maps (KOV pair)
+           // answers min(PLD upper bound, RDP, basic) -- ExplainEpsilon says which; also
+           // accepts approx-DP maps (KOV pair)
 };
 
 // "basic", "zcdp", "rdp", "pld".
@@ -37,6 +40,25 @@ absl::StatusOr<AccountantKind> ParseAccountantKind(const std::string& name);
 struct EpsilonDelta {
   double epsilon = 0;
   double delta = 0;
+};
+
+// Epsilon(delta) with where it came from, for front ends that print it.
+struct EpsilonAnswer {
+  double epsilon = 0;  // the accountant's answer (what Epsilon() returns)
+  std::string bound;   // which bound gave it, e.g. "PLD upper bound", "RDP bound"
+  struct Candidate {
+    std::string bound;
+    double epsilon = 0;
+  };
+  std::vector<Candidate> candidates;  // every bound the accountant computed (answer = min)
+  // The PLD's own two-sided bound and error, when the accountant built a PLD of all the maps.
+  struct Pld {
+    PldBound epsilon;
+    double epsilon_error = 0;
+    double delta_error = 0;
+    int64_t grid_points = 0;
+  };
+  std::optional<Pld> pld;
 };
 
 class Accountant {
@@ -58,6 +80,9 @@ class Accountant {
   // Smallest delta such that everything added so far is (epsilon, delta)-DP (a sound upper
   // bound; 1 when nothing better can be certified). epsilon must be finite and >= 0.
   virtual absl::StatusOr<double> Delta(double epsilon) const = 0;
+
+  // Epsilon(delta) with the bound that produced it (default: the accountant's own method).
+  virtual absl::StatusOr<EpsilonAnswer> ExplainEpsilon(double delta) const;
 
   // A fresh accountant of the same kind holding the same maps.
   virtual std::unique_ptr<Accountant> Clone() const = 0;

@@ -76,7 +76,9 @@ struct PldBound {
 class PldComposition {
  public:
   // Fails with InvalidArgument for maps without a PLD here (zcdp, discrete_gaussian, rdp_curve)
-  // and with ResourceExhausted if no grid within max_grid_points gives a finite error bound.
+  // and with OutOfRange if no grid within max_grid_points gives a finite error bound. When the
+  // requested epsilon_error cannot be met (the grid cap, or finer grids failing), the result
+  // carries the error it reached (epsilon_error()) and a note saying why.
   static absl::StatusOr<PldComposition> Create(const std::vector<PrivacyMap>& maps,
                                                const PldOptions& options = PldOptions());
 
