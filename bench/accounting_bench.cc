@@ -45,7 +45,12 @@ void BM_PldEpsilon10kSteps(benchmark::State& state) {
   state.counters["fft_points"] = static_cast<double>(points);
 }
 // Argument: target epsilon error in thousandths (10 = 0.01, the default; 50 = 0.05).
-BENCHMARK(BM_PldEpsilon10kSteps)->Arg(10)->Arg(50)->Unit(benchmark::kMillisecond);
+// bench/pld_peer.py runs these beside Google's dp_accounting in one run.
+BENCHMARK(BM_PldEpsilon10kSteps)
+    ->Arg(10)
+    ->Arg(50)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
 
 void BM_NoiseMultiplierSearch(benchmark::State& state) {
   const auto kind = static_cast<AccountantKind>(state.range(0));

@@ -852,13 +852,14 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
   // Grid step. For smooth PRVs Var(Z) ~ h^2/12 and |Z| <= h/2 per step, so Bernstein gives
   // t = h (l/6 + sqrt(l^2/36 + K l/6)), l = log(1/eta); and |sum Z| <= K h/2 always (the better
   // bound for a few steps: a single step needs h ~ 2 epsilon_error, not ~ epsilon_error/10).
-  // Both are linear in h: solve for the target. Atoms can make Var(Z) larger; the loop below
-  // refines h from the error actually obtained.
+  // Both are linear in h: solve for the target, 5% below it (the computed Var(Z) carries a
+  // safety margin) so that one composition usually suffices. Atoms can make Var(Z) larger; the
+  // loop below refines h from the error actually obtained.
   const double target = options.epsilon_error - total_count * mean_tol;
   const double log_eta = std::log(1 / eta);
   const double per_h = std::min(
       log_eta / 6 + std::sqrt(log_eta * log_eta / 36 + total_count * log_eta / 6), total_count);
-  double h = target / per_h;
+  double h = 0.95 * target / per_h;
   // Discretises every mechanism (both orders) at step h.
   std::vector<std::unique_ptr<DiscretePrv>> storage;
   std::vector<Group> remove_groups, add_groups;
@@ -946,8 +947,8 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
     }
     const ErrorBounds bounds = BoundErrors(results, eta, total_count * mean_tol);
     // Refine from the error obtained (atoms, asymmetric shifts), as far as the grid cap allows.
-    const double refined_h = h * 0.98 * options.epsilon_error / bounds.epsilon;
-    if (bounds.epsilon > 1.02 * options.epsilon_error && refinements < 4 && refined_h > h_min) {
+    const double refined_h = h * 0.97 * options.epsilon_error / bounds.epsilon;
+    if (bounds.epsilon > options.epsilon_error && refinements < 4 && refined_h > h_min) {
       h = refined_h;
       ++refinements;
       continue;
@@ -963,7 +964,7 @@ absl::StatusOr<PldComposition> PldComposition::Create(const std::vector<PrivacyM
         asymmetric ? "both neighbouring orders (add/remove), " : "", "grid step ",
         FormatDouble(h), ", FFT size ", bounds.grid_points, "; error bounds: epsilon +- ",
         FormatDouble(bounds.epsilon), ", delta +- ", FormatDouble(bounds.delta)));
-    if (bounds.epsilon > 1.02 * options.epsilon_error) {
+    if (bounds.epsilon > options.epsilon_error) {
       out.notes_.push_back(MissedErrorNote(bounds.epsilon, options, refined_h <= h_min,
                                            failure));
     }
