@@ -185,22 +185,7 @@ absl::Status RunHistory(Context& ctx, const BudgetArgs& a) {
   DPKIT_ASSIGN_OR_RETURN(auto rows, l->History(a.dataset, a.unit, {.limit = a.limit}));
   if (a.json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& r : rows) {
-      nlohmann::json j;
-      j["id"] = r.charge_id;
-      j["timestamp"] = IsoTime(r.timestamp_micros);
-      j["status"] = r.status;
-      j["mechanism"] = r.mechanism;
-      j["privacy_maps"] = nlohmann::json::array();
-      for (const auto& m : r.maps) j["privacy_maps"].push_back(nlohmann::json::parse(m.ToJson()));
-      j["operation"] = r.operation;
-      j["caller"] = r.caller;
-      j["spent_after"] = ledger::internal::SpendJson(st.budget, r.spent_after);
-      if (!r.note.empty()) j["note"] = r.note;
-      j["insecure_seed"] = r.insecure_seed;
-      j["hash"] = r.hash;
-      arr.push_back(std::move(j));
-    }
+    for (const auto& r : rows) arr.push_back(ledger::internal::ChargeJson(st.budget, r));
     ctx.out() << arr.dump(2) << "\n";
     return absl::OkStatus();
   }

@@ -14,6 +14,10 @@ nlohmann::json BudgetJson(const Budget& b);
 // {"rho": ...} for a rho budget, else {"epsilon": ..., "at_delta": <the budget's delta>}.
 nlohmann::json SpendJson(const Budget& b, const Spend& s);
 
+// One audit-trail row: id, timestamp (and _us), status, mechanism, privacy_maps, operation,
+// caller, spent_after (in the units of budget b), note (refusals), insecure_seed, hash.
+nlohmann::json ChargeJson(const Budget& b, const ChargeRecord& r);
+
 // {"id": ..., "hash": ..., "text": "ID:HASH"}: the chain head an auditor keeps.
 nlohmann::json ChainHeadJson(const ChainHead& head);
 

@@ -24,24 +24,14 @@
 
 #include "dpkit/ledger/ledger.h"
 #include "gtest/gtest.h"
+#include "ledger/ledger_test_util.h"
 
 namespace dpkit::ledger {
 namespace {
 
 using accounting::AccountantKind;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "dpkit_ledger_XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing_util::TempDir;
 
 void WriteLine(int fd, const std::string& line) {
   std::string s = line + "\n";

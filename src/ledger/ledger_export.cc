@@ -29,10 +29,31 @@ nlohmann::json ChainHeadJson(const ChainHead& head) {
   return {{"id", head.id}, {"hash", head.hash}, {"text", head.ToString()}};
 }
 
+nlohmann::json ChargeJson(const Budget& b, const ChargeRecord& r) {
+  nlohmann::json jc;
+  jc["id"] = r.charge_id;
+  jc["timestamp"] = FormatTimeUs(r.timestamp_micros);
+  jc["timestamp_us"] = r.timestamp_micros;
+  jc["status"] = r.status;
+  jc["mechanism"] = r.mechanism;
+  jc["privacy_maps"] = nlohmann::json::array();
+  for (const PrivacyMap& m : r.maps) {
+    jc["privacy_maps"].push_back(nlohmann::json::parse(m.ToJson()));
+  }
+  jc["operation"] = r.operation;
+  jc["caller"] = r.caller;
+  jc["spent_after"] = SpendJson(b, r.spent_after);
+  if (!r.note.empty()) jc["note"] = r.note;
+  jc["insecure_seed"] = r.insecure_seed;
+  jc["hash"] = r.hash;
+  return jc;
+}
+
 }  // namespace internal
 
 using internal::BudgetJson;
 using internal::ChainHeadJson;
+using internal::ChargeJson;
 
 absl::StatusOr<std::string> Ledger::Impl::ExportJson(const std::string& dataset) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -66,25 +87,7 @@ absl::StatusOr<std::string> Ledger::Impl::ExportJson(const std::string& dataset)
     jb["created_at"] = FormatTimeUs(b.created_us);
     jb["notes"] = st.notes;
     jb["charges"] = nlohmann::json::array();
-    for (const ChargeRecord& r : hist) {
-      nlohmann::json jc;
-      jc["id"] = r.charge_id;
-      jc["timestamp"] = FormatTimeUs(r.timestamp_micros);
-      jc["timestamp_us"] = r.timestamp_micros;
-      jc["status"] = r.status;
-      jc["mechanism"] = r.mechanism;
-      jc["privacy_maps"] = nlohmann::json::array();
-      for (const PrivacyMap& m : r.maps) {
-        jc["privacy_maps"].push_back(nlohmann::json::parse(m.ToJson()));
-      }
-      jc["operation"] = r.operation;
-      jc["caller"] = r.caller;
-      jc["spent_after"] = internal::SpendJson(b.budget, r.spent_after);
-      if (!r.note.empty()) jc["note"] = r.note;
-      jc["insecure_seed"] = r.insecure_seed;
-      jc["hash"] = r.hash;
-      jb["charges"].push_back(std::move(jc));
-    }
+    for (const ChargeRecord& r : hist) jb["charges"].push_back(ChargeJson(b.budget, r));
     doc["budgets"].push_back(std::move(jb));
   }
   DPKIT_RETURN_IF_ERROR(txn.Commit());
