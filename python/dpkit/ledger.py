@@ -32,12 +32,17 @@ Receipt = _l.Receipt
 ChargePreview = _l.ChargePreview
 BudgetStatus = _l.BudgetStatus
 ChargeRecord = _l.ChargeRecord
+IntegrityReport = _l.IntegrityReport
 ROW_LEVEL_UNIT: str = _l.ROW_LEVEL_UNIT
 
 
-def _maps(charged: Charged) -> list[PrivacyMap]:
+def _items(charged: Charged) -> list:
+    single = isinstance(charged, PrivacyMap) or hasattr(charged, "privacy_map")
+    return [charged] if single else list(charged)
+
+
+def _maps(items: list) -> list[PrivacyMap]:
     """PrivacyMaps of one charge: maps as given, a Release's map (the cost of the whole release)."""
-    items = [charged] if isinstance(charged, PrivacyMap) or hasattr(charged, "privacy_map") else list(charged)
     maps = []
     for item in items:
         m = item if isinstance(item, PrivacyMap) else getattr(item, "privacy_map", None)
@@ -45,6 +50,11 @@ def _maps(charged: Charged) -> list[PrivacyMap]:
             raise TypeError(f"charge takes PrivacyMaps or Releases, got {type(item).__name__}")
         maps.append(m)
     return maps
+
+
+def _insecure(items: list) -> bool:
+    """True when a Release among the items was drawn from a dpkit.testing generator."""
+    return any(getattr(item, "secure", True) is False for item in items)
 
 
 def _unit(unit: str | None) -> str:
@@ -107,17 +117,22 @@ class Ledger:
         unit: str | None = None,
         operation: str = "",
         caller: str = "",
+        insecure_seed: bool | None = None,
     ) -> Receipt:
         """Atomically checks and charges one operation's maps; returns after the commit is durable.
 
         Raises BudgetExhausted (nothing charged; release nothing) when the budget cannot cover
-        it. ``caller`` defaults to user@host/pid.
+        it. ``caller`` defaults to user@host/pid. ``insecure_seed`` records that the noise came
+        from a dpkit.testing generator (NOT private); None = True exactly when a Release given
+        was drawn from one. The charge counts in full either way.
         """
-        return self._impl.charge(dataset, _unit(unit), _maps(maps), operation, caller)
+        items = _items(maps)
+        insecure = _insecure(items) if insecure_seed is None else insecure_seed
+        return self._impl.charge(dataset, _unit(unit), _maps(items), operation, caller, insecure)
 
     def preview(self, dataset: str, maps: Charged, *, unit: str | None = None) -> ChargePreview:
         """What charge() would cost now and whether it fits; writes nothing."""
-        return self._impl.preview(dataset, _unit(unit), _maps(maps))
+        return self._impl.preview(dataset, _unit(unit), _maps(_items(maps)))
 
     def status(self, dataset: str, *, unit: str | None = None) -> BudgetStatus:
         """One budget's total, spent and remaining amounts."""
@@ -145,6 +160,7 @@ class Ledger:
                 "remaining_rho": s.remaining.rho,
                 "charges": s.num_charges,
                 "refused": s.num_refused,
+                "insecure_seed_charges": s.num_insecure_seed,
                 "created": pd.Timestamp(s.created_micros, unit="us", tz="UTC"),
             }
             for s in self.budgets(dataset)
@@ -162,7 +178,8 @@ class Ledger:
         """The audit trail of one budget as a DataFrame, oldest first (the last ``limit`` rows).
 
         Columns: charge_id, time (UTC), status ("charged"/"refused"), mechanism, operation,
-        caller, spent_epsilon, spent_delta, spent_rho (totals after the row), note, maps.
+        caller, spent_epsilon, spent_delta, spent_rho (totals after the row), note,
+        insecure_seed (noise NOT private), maps, hash (the row's link in the hash chain).
         """
         import pandas as pd
 
@@ -179,18 +196,23 @@ class Ledger:
                 "spent_delta": r.spent_after.delta,
                 "spent_rho": r.spent_after.rho,
                 "note": r.note,
+                "insecure_seed": r.insecure_seed,
                 "maps": list(r.maps),
+                "hash": r.hash,
             }
             for r in records
         ]
         return pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
 
-    def check(self) -> None:
-        """Full integrity check (SQLite, every stored map, re-composition of every budget).
+    def check(self, expect_head: str | None = None) -> IntegrityReport:
+        """Full integrity check: SQLite, the hash chain over every charge row (and, given
+        ``expect_head`` "ID:HASH" kept elsewhere, that the file still contains it), every stored
+        map, and every budget re-composed. Raises DataError if anything is wrong."""
+        return self._impl.verify(expect_head)
 
-        Raises DataError if anything is wrong; returns None otherwise.
-        """
-        self._impl.check_integrity()
+    def head(self) -> str:
+        """The end of the hash chain, "ID:HASH": keep a copy to detect a rewritten file later."""
+        return self._impl.head()
 
     def export_json(self, dataset: str | None = None) -> str:
         """Every budget (or those of ``dataset``) with its audit trail, as one JSON document."""
@@ -203,14 +225,14 @@ class Ledger:
 _SHOW_COLUMNS = [
     "dataset", "unit", "accountant", "budget_epsilon", "budget_delta", "budget_rho",
     "spent_epsilon", "spent_rho", "remaining_epsilon", "remaining_rho", "charges", "refused",
-    "created",
+    "insecure_seed_charges", "created",
 ]
 _HISTORY_COLUMNS = [
     "charge_id", "time", "status", "mechanism", "operation", "caller", "spent_epsilon",
-    "spent_delta", "spent_rho", "note", "maps",
+    "spent_delta", "spent_rho", "note", "insecure_seed", "maps", "hash",
 ]
 
 __all__ = [
     "Ledger", "Budget", "Spend", "Receipt", "ChargePreview", "BudgetStatus", "ChargeRecord",
-    "ROW_LEVEL_UNIT",
+    "IntegrityReport", "ROW_LEVEL_UNIT",
 ]

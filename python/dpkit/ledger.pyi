@@ -23,6 +23,8 @@ class Spend:
 
 class Receipt:
     charge_id: int
+    hash: str
+    insecure_seed: bool
     timestamp_micros: int
     dataset: str
     unit: str
@@ -55,6 +57,7 @@ class BudgetStatus:
     remaining: Spend
     num_charges: int
     num_refused: int
+    num_insecure_seed: int
     created_micros: int
     notes: List[str]
 
@@ -70,6 +73,14 @@ class ChargeRecord:
     caller: str
     spent_after: Spend
     note: str
+    insecure_seed: bool
+    hash: str
+
+class IntegrityReport:
+    num_budgets: int
+    num_charges: int
+    head: str
+    chain_origin: str
 
 class Ledger:
     """Everything released under a budget is (epsilon, delta)-DP (or rho-zCDP) for its unit,
@@ -87,7 +98,7 @@ class Ledger:
     ) -> BudgetStatus: ...
     def charge(
         self, dataset: str, maps: Charged, *, unit: Optional[str] = None, operation: str = "",
-        caller: str = "",
+        caller: str = "", insecure_seed: Optional[bool] = None,
     ) -> Receipt:
         """Charges before release; BudgetExhausted (nothing charged) when it does not fit."""
     def preview(self, dataset: str, maps: Charged, *, unit: Optional[str] = None) -> ChargePreview: ...
@@ -98,5 +109,7 @@ class Ledger:
         self, dataset: str, *, unit: Optional[str] = None, limit: int = 0,
         include_refused: bool = True,
     ) -> pandas.DataFrame: ...
-    def check(self) -> None: ...
+    def check(self, expect_head: Optional[str] = None) -> IntegrityReport:
+        """Full integrity check incl. the hash chain; DataError if anything is wrong."""
+    def head(self) -> str: ...
     def export_json(self, dataset: Optional[str] = None) -> str: ...

@@ -63,6 +63,8 @@ void BindRecords(py::module_& m) {
       });
   py::class_<Receipt>(m, "Receipt", "A charge durably committed: what it cost and what is left.")
       .def_readonly("charge_id", &Receipt::charge_id)
+      .def_readonly("hash", &Receipt::hash)
+      .def_readonly("insecure_seed", &Receipt::insecure_seed)
       .def_readonly("timestamp_micros", &Receipt::timestamp_micros)
       .def_readonly("dataset", &Receipt::dataset)
       .def_readonly("unit", &Receipt::unit)
@@ -100,6 +102,7 @@ void BindRecords(py::module_& m) {
       .def_readonly("remaining", &BudgetStatus::remaining)
       .def_readonly("num_charges", &BudgetStatus::num_charges)
       .def_readonly("num_refused", &BudgetStatus::num_refused)
+      .def_readonly("num_insecure_seed", &BudgetStatus::num_insecure_seed)
       .def_readonly("created_micros", &BudgetStatus::created_micros)
       .def_readonly("notes", &BudgetStatus::notes)
       .def("__repr__", [](const BudgetStatus& s) {
@@ -118,7 +121,15 @@ void BindRecords(py::module_& m) {
       .def_readonly("operation", &ChargeRecord::operation)
       .def_readonly("caller", &ChargeRecord::caller)
       .def_readonly("spent_after", &ChargeRecord::spent_after)
-      .def_readonly("note", &ChargeRecord::note);
+      .def_readonly("note", &ChargeRecord::note)
+      .def_readonly("insecure_seed", &ChargeRecord::insecure_seed)
+      .def_readonly("hash", &ChargeRecord::hash);
+  py::class_<IntegrityReport>(m, "IntegrityReport", "What a full integrity check verified.")
+      .def_readonly("num_budgets", &IntegrityReport::num_budgets)
+      .def_readonly("num_charges", &IntegrityReport::num_charges)
+      .def_property_readonly("head", [](const IntegrityReport& r) { return r.head.ToString(); },
+                             "The chain head \"ID:HASH\": keep a copy to detect rewritten files.")
+      .def_readonly("chain_origin", &IntegrityReport::chain_origin);
 }
 
 void BindLedgerClass(py::module_& m) {
@@ -147,8 +158,9 @@ void BindLedgerClass(py::module_& m) {
       .def("charge",
            [](Ledger& l, const std::string& dataset, const std::string& unit,
               const std::vector<PrivacyMap>& maps, const std::string& operation,
-              const std::string& caller) {
-             return OrThrow(Unlocked([&] { return l.Charge(dataset, unit, maps, operation, caller); }));
+              const std::string& caller, bool insecure_seed) {
+             const ChargeOptions o{.caller = caller, .insecure_seed = insecure_seed};
+             return OrThrow(Unlocked([&] { return l.Charge(dataset, unit, maps, operation, o); }));
            })
       .def("preview",
            [](Ledger& l, const std::string& dataset, const std::string& unit,
@@ -173,8 +185,11 @@ void BindLedgerClass(py::module_& m) {
            [](Ledger& l, const std::string& dataset) {
              return OrThrow(Unlocked([&] { return l.ExportJson(dataset); }));
            })
-      .def("check_integrity", [](Ledger& l) {
-        ThrowIfError(Unlocked([&] { return l.CheckIntegrity(); }));
+      .def("head", [](Ledger& l) { return OrThrow(Unlocked([&] { return l.Head(); })).ToString(); })
+      .def("verify", [](Ledger& l, std::optional<std::string> expect_head) {
+        VerifyOptions o;
+        if (expect_head) o.expect_head = OrThrow(ChainHead::Parse(*expect_head));
+        return OrThrow(Unlocked([&] { return l.Verify(o); }));
       });
 }
 

@@ -33,7 +33,33 @@ def test_charge_then_release_then_history(ledger_path):
     assert h["maps"].iloc[0] == [m.privacy_map_for(2)]
     assert list(ledger.history("sales", unit="customer_id", include_refused=False)["status"]) == [
         "charged"]
-    ledger.check()
+    report = ledger.check()
+    assert report.num_charges == 2 and report.head == ledger.head() == f"2:{h['hash'].iloc[-1]}"
+
+
+def test_a_rewritten_chain_head_is_detected(ledger_path):
+    ledger = dpkit.Ledger(ledger_path)
+    ledger.init("d", epsilon=1.0)
+    ledger.charge("d", dpkit.PrivacyMap.pure_dp(0.1))
+    head = ledger.head()
+    ledger.charge("d", dpkit.PrivacyMap.pure_dp(0.1))
+    assert ledger.check(expect_head=head).num_charges == 2
+    forged = head.split(":")[0] + ":" + "0" * 64
+    with pytest.raises(dpkit.DataError):
+        ledger.check(expect_head=forged)
+
+
+def test_charges_of_seeded_releases_are_marked_insecure(ledger_path, capsys):
+    from dpkit.testing import SeededGenerator
+
+    ledger = dpkit.Ledger(ledger_path)
+    ledger.init("d", epsilon=1.0)
+    seeded = Laplace(epsilon=0.1, sensitivity=1).release(1.0, generator=SeededGenerator(3))
+    assert ledger.charge("d", seeded).insecure_seed
+    assert not ledger.charge("d", Laplace(epsilon=0.1, sensitivity=1).release(1.0)).insecure_seed
+    assert ledger.charge("d", dpkit.PrivacyMap.pure_dp(0.1), insecure_seed=True).insecure_seed
+    assert list(ledger.history("d")["insecure_seed"]) == [True, False, True]
+    assert ledger.status("d").num_insecure_seed == 2
 
 
 def test_releases_can_be_charged_directly(ledger_path):
