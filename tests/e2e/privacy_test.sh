@@ -93,7 +93,14 @@ echo '[{"kind": "pure_dp", "epsilon": -3}]' > "$WORK/neg.json"
 expect_exit 4 "$DPKIT" privacy compose --maps "$WORK/neg.json" --delta 1e-5
 expect_contains "$ERR" "item 1: epsilon must be finite and > 0, got -3" "negative epsilon in file"
 expect_exit 4 "$DPKIT" privacy compose --maps "$WORK/missing.json" --delta 1e-5
-expect_contains "$ERR" "cannot read maps file" "missing file"
+expect_contains "$ERR" "cannot read maps file"
+# A directory where a file is expected is a data error (exit 4), not an internal one (exit 1).
+expect_exit 4 "$DPKIT" privacy compose --maps "$WORK" --delta 1e-5
+expect_contains "$ERR" "is a directory; give the path of a file"
+# A fractional repetition count is refused, never truncated (1.99 was charged as 1).
+echo '[{"kind": "gaussian", "noise_multiplier": 2, "repetitions": 1.99}]' > "$WORK/frac.json"
+expect_exit 4 "$DPKIT" privacy compose --maps "$WORK/frac.json" --delta 1e-5
+expect_contains "$ERR" "'repetitions' must be an integer" "missing file"
 expect_exit 2 "$DPKIT" privacy noise-multiplier --target-epsilon 1e-9 --delta 1e-12 \
   --sampling-rate 1 --steps 1000000000
 expect_contains "$ERR" "no noise multiplier up to 1e6" "unreachable target"
