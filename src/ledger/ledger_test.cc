@@ -496,11 +496,18 @@ TEST_F(LedgerTest, ChargesAreAppendOnlyAndTamperingIsDetected) {
   }
   // A row inserted behind the ledger's back, with a valid chain hash (whoever forged it
   // recomputed the chain), whose recorded total disagrees with composition.
-  internal::ChainedRow forged{.id = 2, .dataset = "d", .unit = "u", .accountant = "basic",
-                              .budget_epsilon = 1, .ts_us = 0, .status = "charged",
-                              .mechanism = "x",
-                              .privacy_maps = R"([{"kind":"pure_dp","epsilon":0.25}])",
-                              .operation = "forged", .caller = "mallory", .epsilon_spent = 0.5};
+  internal::ChainedRow forged;
+  forged.id = 2;
+  forged.dataset = "d";
+  forged.unit = "u";
+  forged.accountant = "basic";
+  forged.budget_epsilon = 1;
+  forged.status = "charged";
+  forged.mechanism = "x";
+  forged.privacy_maps = R"([{"kind":"pure_dp","epsilon":0.25}])";
+  forged.operation = "forged";
+  forged.caller = "mallory";
+  forged.epsilon_spent = 0.5;
   const std::string hash = internal::ChainHash(raw.QueryText("SELECT hash FROM charges"), forged);
   ASSERT_EQ(raw.Exec("INSERT INTO charges(budget_id, ts_us, status, mechanism, privacy_maps, "
                      "operation, caller, epsilon_spent, delta_spent, rho_spent, hash) VALUES (1, "
