@@ -109,6 +109,13 @@ absl::StatusOr<std::unique_ptr<Selector>> NoiseFactory::Selection(
   return std::unique_ptr<Selector>(new SelectionMechanismSelector(std::move(*m), !adds_noise_));
 }
 
+absl::StatusOr<LazyExponentialMechanism> NoiseFactory::LazyExponential(
+    const LazyExponentialOptions& options) const {
+  absl::StatusOr<LazyExponentialMechanism> m = LazyExponentialMechanism::Create(options);
+  if (m.ok()) m->deterministic_ = !adds_noise_;
+  return m;
+}
+
 const NoiseFactory& SecureNoise() {
   static const NoiseFactory* const kFactory = new NoiseFactory(/*adds_noise=*/true);
   return *kFactory;

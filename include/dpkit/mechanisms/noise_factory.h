@@ -32,6 +32,7 @@
 #include "dpkit/mechanisms/gaussian.h"
 #include "dpkit/mechanisms/interval.h"
 #include "dpkit/mechanisms/laplace.h"
+#include "dpkit/mechanisms/lazy_exponential.h"
 #include "dpkit/mechanisms/selection.h"
 #include "dpkit/random/bit_generator.h"
 
@@ -95,6 +96,8 @@ class NoiseFactory {
   absl::StatusOr<std::unique_ptr<RealNoise>> Laplace(const LaplaceOptions& options) const;
   absl::StatusOr<std::unique_ptr<RealNoise>> Gaussian(const GaussianOptions& options) const;
   absl::StatusOr<std::unique_ptr<Selector>> Selection(const SelectionOptions& options) const;
+  absl::StatusOr<LazyExponentialMechanism> LazyExponential(
+      const LazyExponentialOptions& options) const;
 
   // False only for testing::ZeroNoise().
   bool adds_noise() const { return adds_noise_; }

@@ -1,4 +1,4 @@
-// Statistical and audit tests of the exponential mechanism (eager and lazy).
+// Statistical and audit tests of the lazy exponential mechanism (dense and lazy scores).
 //
 // Statistical: chi^2 goodness of fit of 200k draws against the exact EM probabilities; each
 // test fails a correct sampler with probability 1e-6 (p-value threshold).
@@ -7,17 +7,32 @@
 // pure epsilon (tolerance 0); a deliberately broken mechanism (epsilon doubled) is caught.
 #include <cmath>
 
+#include "dpkit/mechanisms/lazy_exponential.h"
+
+#include "dpkit/base/status.h"
+#include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/seeded_rng.h"
-#include "dpkit/synth/mechanisms.h"
 #include "gtest/gtest.h"
 #include "lib/audit.h"
 #include "lib/stats.h"
-#include "synth/selection.h"
 
-namespace dpkit::synth {
+namespace dpkit::mechanisms {
 namespace {
 
 constexpr double kPValueThreshold = 1e-6;
+
+absl::StatusOr<int> ExponentialMechanism(const std::vector<double>& scores, double eps,
+                                         double sens, random::BitGenerator& gen) {
+  DPKIT_ASSIGN_OR_RETURN(auto m, LazyExponentialMechanism::Create({eps, sens}));
+  return m.Select(scores, gen);
+}
+
+absl::StatusOr<int> LazySelect(const std::vector<double>& upper,
+                               const LazyExponentialMechanism::ScoreFn& score, double eps,
+                               double sens, random::BitGenerator& gen) {
+  DPKIT_ASSIGN_OR_RETURN(auto m, LazyExponentialMechanism::Create({eps, sens}));
+  return m.Select(upper, score, [](const std::vector<int>&) { return absl::OkStatus(); }, gen);
+}
 
 std::vector<double> EmProbabilities(const std::vector<double>& s, double eps, double sens) {
   double mx = *std::max_element(s.begin(), s.end()), z = 0;
@@ -49,13 +64,13 @@ TEST(SelectionStatisticalTest, LazyMechanismHasTheSameDistributionAndScoresLazil
   std::vector<int64_t> counts(scores.size(), 0);
   std::vector<int64_t> evaluations(scores.size(), 0);
   for (int t = 0; t < 200000; ++t) {
-    auto i = internal::LazyExponentialMechanism(
+    auto i = LazySelect(
         upper,
         [&](int k) -> absl::StatusOr<double> {
           ++evaluations[k];
           return scores[k];
         },
-        [](const std::vector<int>&) { return absl::OkStatus(); }, 2.0, 1.5, rng);
+        2.0, 1.5, rng);
     ASSERT_TRUE(i.ok());
     ++counts[*i];
   }
@@ -69,9 +84,7 @@ TEST(SelectionStatisticalTest, LazyMechanismHasTheSameDistributionAndScoresLazil
 
 TEST(SelectionStatisticalTest, LazyMechanismRejectsAViolatedBound) {
   random::testing::SeededRng rng(1);
-  auto i = internal::LazyExponentialMechanism(
-      {0.0}, [](int) -> absl::StatusOr<double> { return 5.0; },
-      [](const std::vector<int>&) { return absl::OkStatus(); }, 1.0, 1.0, rng);
+  auto i = LazySelect({0.0}, [](int) -> absl::StatusOr<double> { return 5.0; }, 1.0, 1.0, rng);
   EXPECT_FALSE(i.ok());
 }
 
@@ -96,5 +109,13 @@ TEST(SelectionAuditTest, EmpiricalEpsilonWithinClaim) {
   EXPECT_GT(broken.epsilon_lower_bound, eps) << broken.ToString();
 }
 
+TEST(LazyExponentialTest, ZeroNoiseReturnsTheBestCandidate) {
+  random::testing::SeededRng rng(3);
+  auto m = testing::ZeroNoise().LazyExponential({.epsilon = 0.1, .sensitivity = 1});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(*m->Select(std::vector<double>{1, 7, 3, 7}, rng), 1);
+  EXPECT_FALSE(LazyExponentialMechanism::Create({.epsilon = 0, .sensitivity = 1}).ok());
+}
+
 }  // namespace
-}  // namespace dpkit::synth
+}  // namespace dpkit::mechanisms
