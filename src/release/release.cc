@@ -1,5 +1,8 @@
 #include "dpkit/release/release.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -76,6 +79,25 @@ absl::StatusOr<std::string> LedgerCharger::BudgetedUnit(const std::string& datas
 }
 
 std::string LedgerCharger::Describe() const { return absl::StrCat("ledger ", ledger_->path()); }
+
+absl::Status CheckOutputWritable(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("output path must not be empty");
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat("output ", path, " is a folder; give a file"));
+  }
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output folder ", dir, " does not exist; create it first (nothing was charged)"));
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output folder ", dir, " is not writable (nothing was charged)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ChargedFailure(const absl::Status& status, const ledger::Receipt& receipt) {
   // A failure after the charge is never "budget exhausted" (exit 3 promises nothing was spent).

@@ -106,6 +106,10 @@ class LedgerCharger final : public Charger {
   ChargeContext context_;
 };
 
+// Checks, before any charge, that `path` can be written: its folder exists and is writable and
+// `path` is not a folder. InvalidArgument naming the path otherwise.
+absl::Status CheckOutputWritable(const std::string& path);
+
 // A status for a failure that happened after the charge: the original code and message plus
 // what was spent, e.g. "...: the ledger was charged (charge #12, dataset 'customers', unit
 // 'customer_id'); nothing was released".
