@@ -123,7 +123,7 @@ TEST(DataFilesTest, AimBenchmarkWithDomains) {
   absl::StatusOr<EncodedTable> bad = ReadEncodedCsv(path, *small);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()),
-              ::testing::HasSubstr("adult.csv: attribute 'age', row 1: code 23 outside the "
+              ::testing::HasSubstr("adult.csv: attribute 'age': a code outside the "
                                    "domain 0..9"));
 }
 

@@ -226,8 +226,7 @@ absl::StatusOr<EncodedTable> EncodedTable::Create(Domain domain,
     if (bad) {
       for (size_t r = 0; r < col.size(); ++r) {
         if (col[r] < 0 || col[r] >= size) {
-          return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1,
-                                        ": code ", col[r], " outside the domain 0..", size - 1,
+          return DataError(absl::StrCat("attribute '", domain.name(a), "': a code outside the domain 0..", size - 1,
                                         "; fix the data or the domain size"));
         }
       }
@@ -260,8 +259,7 @@ absl::StatusOr<EncodedTable> EncodedTable::FromTable(const Table& table, const D
     if (col.has_nulls()) {
       for (int64_t r = 0; r < n; ++r) {
         if (col.IsNull(r)) {
-          return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1,
-                                        ": missing value; encoded data must have a code in "
+          return DataError(absl::StrCat("attribute '", domain.name(a), "': a missing value; encoded data must have a code in "
                                         "every cell"));
         }
       }
@@ -276,8 +274,7 @@ absl::StatusOr<EncodedTable> EncodedTable::FromTable(const Table& table, const D
     if (bad) {
       for (int64_t r = 0; r < n; ++r) {
         if (v[r] < 0 || v[r] >= size) {
-          return DataError(absl::StrCat("attribute '", domain.name(a), "', row ", r + 1,
-                                        ": code ", v[r], " outside the domain 0..", size - 1,
+          return DataError(absl::StrCat("attribute '", domain.name(a), "': a code outside the domain 0..", size - 1,
                                         "; fix the data or the domain size"));
         }
       }
@@ -342,6 +339,7 @@ absl::StatusOr<EncodedTable> ReadEncodedCsv(const std::string& csv_path, const D
   CsvReadOptions opts;
   opts.select_columns = domain.names();
   opts.num_threads = num_threads;
+  opts.private_data = true;  // a cell that is not an integer code drops its row; no cell text
   Schema schema;
   for (const std::string& n : domain.names()) {
     ColumnSchema cs;
@@ -426,15 +424,14 @@ absl::StatusOr<EncodedTable> Encoder::Encode(const Table& table) const {
     const int32_t ncat = static_cast<int32_t>(e.categories.size());
     const int32_t other_code = e.other_category ? ncat : -1;
     const int32_t null_code = e.null_category ? static_cast<int32_t>(e.size()) - 1 : -1;
-    auto null_error = [&](int64_t r) {
-      return DataError(absl::StrCat("column '", e.name, "', row ", r + 1,
-                                    ": missing value, and the encoding has no null code; drop "
+    auto null_error = [&](int64_t) {
+      return DataError(absl::StrCat("column '", e.name,
+                                    "': a missing value, and the encoding has no null code; drop "
                                     "or fill missing values, or make the column nullable"));
     };
-    auto value_error = [&](int64_t r) {
-      return DataError(absl::StrCat("column '", e.name, "', row ", r + 1, ": value '",
-                                    col.FormatValue(r),
-                                    "' is not one of the declared categories; add it to the "
+    auto value_error = [&](int64_t) {
+      return DataError(absl::StrCat("column '", e.name,
+                                    "': a value is not one of the declared categories; add it to the "
                                     "categories or enable an \"other\" category"));
     };
     if (!e.bin_edges.empty()) {
@@ -450,8 +447,7 @@ absl::StatusOr<EncodedTable> Encoder::Encode(const Table& table) const {
         }
         const double v = col.NumericAt(r);
         if (std::isnan(v)) {
-          return DataError(absl::StrCat("column '", e.name, "', row ", r + 1,
-                                        ": NaN cannot be binned"));
+          return DataError(absl::StrCat("column '", e.name, "': NaN cannot be binned"));
         }
         codes[r] = BinOf(e.bin_edges, v);
       }

@@ -51,7 +51,7 @@ TEST(EncodedTableTest, ValidatesCodes) {
   absl::StatusOr<EncodedTable> bad = EncodedTable::Create(d, {{0, 1, 1}, {2, 3, 1}});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(bad.status().message()),
-              HasSubstr("attribute 'b', row 2: code 3 outside the domain 0..2"));
+              HasSubstr("attribute 'b': a code outside the domain 0..2"));
   EXPECT_THAT(std::string(EncodedTable::Create(d, {{0}, {0, 1}}).status().message()),
               HasSubstr("has 2 rows, expected 1"));
   EXPECT_FALSE(EncodedTable::Create(d, {{-1}, {0}}).ok());
@@ -70,7 +70,7 @@ TEST(EncodedTableTest, FromTableTakesDomainColumnsByName) {
   EXPECT_EQ(e->column(1), (std::vector<int32_t>{2, 0}));
   Domain small = *Domain::Create({"b"}, {2});
   EXPECT_THAT(std::string(EncodedTable::FromTable(t, small).status().message()),
-              HasSubstr("attribute 'b', row 1: code 2 outside the domain 0..1"));
+              HasSubstr("attribute 'b': a code outside the domain 0..1"));
   Domain missing = *Domain::Create({"c"}, {2});
   EXPECT_EQ(EncodedTable::FromTable(t, missing).status().code(), absl::StatusCode::kNotFound);
   Domain str = *Domain::Create({"extra"}, {2});
@@ -219,11 +219,11 @@ TEST(EncoderTest, EncodeErrors) {
       Encoder::Create({{.name = "sex", .categories = {"F", "M"}}});
   ASSERT_TRUE(enc.ok());
   EXPECT_THAT(std::string(enc->Encode(People()).status().message()),
-              HasSubstr("column 'sex', row 4: value 'X' is not one of the declared categories"));
+              HasSubstr("column 'sex': a value is not one of the declared categories"));
   absl::StatusOr<Encoder> nonull =
       Encoder::Create({{.name = "income", .bin_edges = {0, 1, 2}}});
   EXPECT_THAT(std::string(nonull->Encode(People()).status().message()),
-              HasSubstr("column 'income', row 3: missing value"));
+              HasSubstr("column 'income': a missing value"));
   EXPECT_FALSE(Encoder::Create({{.name = "a"}}).ok());
   EXPECT_FALSE(Encoder::Create({{.name = "a", .bin_edges = {2, 1}}}).ok());
   EXPECT_FALSE(Encoder::Create({{.name = "a", .categories = {"x", "x"}}}).ok());

@@ -178,6 +178,7 @@ std::string Schema::ToJson() const {
     if (!c.categories.empty()) j["categories"] = c.categories;
     if (!c.bins.empty()) j["bins"] = c.bins;
     if (!c.nullable) j["nullable"] = false;
+    if (!c.pii.empty()) j["pii"] = c.pii;
     cols.push_back(std::move(j));
   }
   root["columns"] = std::move(cols);
@@ -273,11 +274,15 @@ absl::StatusOr<Schema> Schema::FromJson(std::string_view json, std::string_view 
       } else if (key == "nullable") {
         if (!v.is_boolean()) return SchemaError(source, where, "'nullable' must be true or false");
         c.nullable = v.get<bool>();
+      } else if (key == "pii") {
+        if (!v.is_string()) return SchemaError(source, where, "'pii' must be a string");
+        c.pii = v.get<std::string>();
       } else {
         return SchemaError(
             source, where,
             absl::StrCat("unknown key '", key,
-                         "' (allowed: name, type, lower, upper, categories, bins, nullable)"));
+                         "' (allowed: name, type, lower, upper, categories, bins, nullable, "
+                         "pii)"));
       }
     }
     schema.columns.push_back(std::move(c));

@@ -53,6 +53,12 @@ struct ColumnSchema {
   std::vector<std::string> categories;  // public key set; empty = not declared
   std::vector<double> bins;             // bin edges; empty = not declared
   bool nullable = true;
+  // Public role of a column holding personal data (schema key "pii"): an entity type name of
+  // dpkit/pii/entity.h (e.g. "email", "phone", "person", "credit_card", "street_address") marks a
+  // direct identifier that releases never model (the pipeline fills it with fresh fake values),
+  // "free_text" marks text that is not synthesised, "none" a column that is not personal data
+  // whatever its name, "" (default) a column whose role the header name decides.
+  std::string pii;
 
   bool has_bounds() const { return lower.has_value() && upper.has_value(); }
   // InvalidArgument naming the column and the bad value: lower > upper, non-finite bounds,
