@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
+#include "dpkit/base/env.h"
 #include "dpkit/base/status.h"
 #include "dpkit/io/csv.h"
 #include "dpkit/pii/sample.h"
@@ -16,12 +17,20 @@ namespace {
 
 struct SampleArgs {
   std::string out;
+  std::string schema_out;
   int64_t rows = 10000;
   uint64_t seed = pii::kDefaultSampleSeed;
 };
 
 absl::Status RunCustomers(const SampleArgs& a, Context& ctx) {
-  if (a.out.empty()) return absl::InvalidArgumentError("--out is required (e.g. --out customers.csv)");
+  if (a.out.empty() && a.schema_out.empty()) {
+    return absl::InvalidArgumentError("give --out customers.csv and/or --schema-out customers.json");
+  }
+  if (!a.schema_out.empty()) {
+    DPKIT_RETURN_IF_ERROR(
+        Env::Default()->WriteFileAtomically(a.schema_out, pii::CustomersSchema().ToJson()));
+  }
+  if (a.out.empty()) return absl::OkStatus();
   auto start = std::chrono::steady_clock::now();
   random::testing::SeededRng rng(a.seed);
   DPKIT_ASSIGN_OR_RETURN(io::Table table, pii::GenerateCustomers({.rows = a.rows}, rng));
@@ -40,7 +49,10 @@ Runner SampleSetup(CLI::App& app) {
   app.require_subcommand(1);
   CLI::App* customers = app.add_subcommand(
       "customers", "A realistic generated customer table (fake PII with real correlations)");
-  customers->add_option("--out", args->out, "Output CSV")->required();
+  customers->add_option("--out", args->out, "Output CSV");
+  customers->add_option("--schema-out", args->schema_out,
+                        "Also write the table's public schema (types, bounds, categories, PII "
+                        "roles, privacy unit) as JSON");
   customers->add_option("--rows", args->rows, "Number of customers (default 10000)")
       ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
   customers->add_option("--seed", args->seed,

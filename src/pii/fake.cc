@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "dpkit/io/table.h"
 #include "dpkit/pii/detectors.h"
 #include "dpkit/pii/operators.h"
 #include "dpkit/random/samplers.h"
@@ -425,6 +426,56 @@ std::string FakeValue(EntityType type, std::string_view original, random::BitGen
     case EntityType::kNone: return ReplaceClasses(Trim(original), gen);
   }
   return ReplaceClasses(Trim(original), gen);
+}
+
+}  // namespace dpkit::pii
+
+namespace dpkit::pii {
+namespace {
+
+// Public templates: the only "originals" fresh fakes are derived from (US locale).
+constexpr std::string_view kCardTemplates[] = {"4111111111111111", "5555555555554444",
+                                               "378282246310005"};
+
+std::string FreshDate(random::BitGenerator& gen) {
+  int64_t lo = 0, hi = 0;
+  io::ParseDate("1940-01-01", &lo);
+  io::ParseDate("2007-12-31", &hi);
+  return io::FormatDate(lo + static_cast<int64_t>(Uniform(gen, static_cast<uint64_t>(hi - lo + 1))));
+}
+
+// "Jane" for a given-name header, "Doe" for a surname header, else "Jane Doe".
+std::string_view PersonTemplate(std::string_view header) {
+  std::string h = internal::AsciiLower(header);
+  h.erase(std::remove_if(h.begin(), h.end(), [](char c) { return !IsAsciiLower(c); }), h.end());
+  for (std::string_view k : {"first", "given", "fname", "forename"}) {
+    if (h.find(k) != std::string::npos) return "Jane";
+  }
+  for (std::string_view k : {"last", "surname", "family", "lname", "maiden"}) {
+    if (h.find(k) != std::string::npos) return "Doe";
+  }
+  return "Jane Doe";
+}
+
+}  // namespace
+
+std::string FreshFakeValue(EntityType type, random::BitGenerator& gen, std::string_view header) {
+  switch (type) {
+    case EntityType::kPerson: return FakeValue(type, PersonTemplate(header), gen);
+    case EntityType::kEmail: return FakeValue(type, "jane.doe@example.com", gen);
+    case EntityType::kPhone: return FakeValue(type, "608-555-0100", gen);
+    case EntityType::kCreditCard: return FakeValue(type, kCardTemplates[Uniform(gen, 3)], gen);
+    case EntityType::kUsSsn: return FakeValue(type, "900-00-0000", gen);
+    case EntityType::kIban: return FakeValue(type, "DE89370400440532013000", gen);
+    case EntityType::kIpAddress: return FakeValue(type, "192.0.2.1", gen);
+    case EntityType::kDate:
+    case EntityType::kDateOfBirth: return FreshDate(gen);
+    case EntityType::kStreetAddress: return FakeValue(type, "123 Main St", gen);
+    case EntityType::kUrl: return FakeValue(type, "https://www.example.com/", gen);
+    case EntityType::kZipCode: return FakeValue(type, "00000", gen);
+    case EntityType::kNone: return FakeValue(type, "ID00000000", gen);
+  }
+  return FakeValue(EntityType::kNone, "ID00000000", gen);
 }
 
 }  // namespace dpkit::pii

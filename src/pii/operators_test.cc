@@ -8,6 +8,7 @@
 
 #include "dpkit/base/env.h"
 #include "dpkit/pii/detectors.h"
+#include "dpkit/pii/scan.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -194,6 +195,30 @@ TEST(AnonymizerTest, ReplaceSpansKeepsSurroundingText) {
   // Bad spans are rejected, not silently mangled.
   std::vector<Span> bad = {{EntityType::kEmail, 10, 5, 1.0}};
   EXPECT_FALSE(a.ReplaceSpans(text, bad, [&](EntityType) -> const Operator& { return red; }).ok());
+}
+
+TEST(FreshFakeTest, FormatsComeFromPublicTemplatesOnly) {
+  random::testing::SeededRng gen(21);
+  std::set<std::string> brands;
+  for (int i = 0; i < 300; ++i) {
+    const std::string phone = FreshFakeValue(EntityType::kPhone, gen);
+    EXPECT_TRUE(std::regex_match(phone, std::regex(R"(\d{3}-555-01\d\d)"))) << phone;
+    const std::string card = FreshFakeValue(EntityType::kCreditCard, gen);
+    EXPECT_TRUE(LuhnValid(card)) << card;
+    brands.insert(CardBrand(card));
+    const std::string dob = FreshFakeValue(EntityType::kDateOfBirth, gen);
+    EXPECT_GE(dob, "1940-01-01");
+    EXPECT_LE(dob, "2007-12-31");
+    EXPECT_THAT(FreshFakeValue(EntityType::kEmail, gen), ::testing::HasSubstr("@example."));
+  }
+  EXPECT_EQ(brands, (std::set<std::string>{"Amex", "Mastercard", "Visa"}));
+}
+
+TEST(HeaderRoleTest, TheHeaderAloneDecides) {
+  EXPECT_EQ(ClassifyHeader("email").entity, EntityType::kEmail);
+  EXPECT_EQ(ClassifyHeader("Phone Number").column_class, ColumnClass::kIdentifier);
+  EXPECT_EQ(ClassifyHeader("zip").entity, EntityType::kZipCode);
+  EXPECT_EQ(ClassifyHeader("purchases_12m").column_class, ColumnClass::kSafe);
 }
 
 }  // namespace

@@ -223,4 +223,39 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
   return io::Table::Make(std::move(cols));
 }
 
+io::Schema CustomersSchema() {
+  using io::DataType;
+  auto date = [](int y, int m, int d) { return static_cast<double>(internal::DaysFromCivil(y, m, d)); };
+  io::Schema s;
+  s.privacy_unit = "customer_id";
+  s.columns = {
+      {.name = "customer_id", .type = DataType::kInt64},
+      {.name = "first_name", .type = DataType::kString, .pii = "person"},
+      {.name = "last_name", .type = DataType::kString, .pii = "person"},
+      {.name = "gender", .type = DataType::kString, .categories = {"F", "M", "X"}},
+      {.name = "email", .type = DataType::kString, .pii = "email"},
+      {.name = "phone", .type = DataType::kString, .pii = "phone"},
+      {.name = "street_address", .type = DataType::kString, .pii = "street_address"},
+      {.name = "city", .type = DataType::kString},
+      {.name = "state", .type = DataType::kString},
+      {.name = "zip", .type = DataType::kString, .pii = "zip_code"},
+      {.name = "credit_card", .type = DataType::kString, .pii = "credit_card"},
+      // Ages 18..85 at the reference date 2025-06-30.
+      {.name = "date_of_birth", .type = DataType::kDate, .lower = date(1939, 1, 1),
+       .upper = date(2007, 12, 31)},
+      {.name = "age", .type = DataType::kInt64, .lower = 18, .upper = 90},
+      {.name = "education", .type = DataType::kString,
+       .categories = {"High School", "Some College", "Bachelor", "Master", "Doctorate"}},
+      {.name = "income", .type = DataType::kInt64, .lower = 0, .upper = 400000},
+      {.name = "segment", .type = DataType::kString, .categories = {"Budget", "Standard", "Premium"}},
+      {.name = "signup_date", .type = DataType::kDate, .lower = date(2015, 1, 1),
+       .upper = date(2025, 6, 30)},
+      {.name = "tenure_months", .type = DataType::kInt64, .lower = 0, .upper = 130},
+      {.name = "purchases_12m", .type = DataType::kInt64, .lower = 0, .upper = 60},
+      {.name = "spend_12m", .type = DataType::kDouble, .lower = 0, .upper = 10000},
+      {.name = "churned", .type = DataType::kBool},
+  };
+  return s;
+}
+
 }  // namespace dpkit::pii

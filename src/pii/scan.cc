@@ -199,6 +199,16 @@ bool IsTextLike(const std::string& v) {
 
 }  // namespace
 
+HeaderRole ClassifyHeader(const std::string& name) {
+  HeaderRole role;
+  const Cue* cue = MatchCue(name);
+  if (cue == nullptr) return role;
+  role.column_class = cue->cls;
+  role.entity = cue->entity;
+  role.cue = cue->key[0] == '+' ? cue->key + 1 : cue->key;
+  return role;
+}
+
 ColumnScan ScanColumn(const std::string& name, const std::vector<std::string>& values,
                       int64_t null_count, const ScanOptions& options) {
   ColumnScan s;

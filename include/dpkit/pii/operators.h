@@ -130,6 +130,16 @@ class Anonymizer {
 // generator behind kFake and kPseudonym; exposed for tests and the sample generator).
 std::string FakeValue(EntityType type, std::string_view original, random::BitGenerator& gen);
 
+// A fresh fake value of `type` that depends on no real value: the format comes from the entity
+// type and a public template (US locale: NANP 555 phones, Visa/Mastercard/Amex test-range cards
+// chosen uniformly, SSNs in the never-issued 900 area, dates uniform in [1940-01-01,
+// 2007-12-31], example.* e-mail and web domains). For DP outputs, where a fake must not carry
+// anything of a real row (a format-preserving FakeValue keeps country codes, card brands, date
+// neighbourhoods of the original). `header` (a public column name) picks the part of a person's
+// name: a given name for first/given-name columns, a surname for last-name/surname columns.
+std::string FreshFakeValue(EntityType type, random::BitGenerator& gen,
+                           std::string_view header = "");
+
 }  // namespace dpkit::pii
 
 #endif  // DPKIT_PII_OPERATORS_H_

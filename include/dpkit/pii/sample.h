@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "dpkit/io/schema.h"
 #include "dpkit/io/table.h"
 #include "dpkit/random/bit_generator.h"
 
@@ -33,6 +34,11 @@ inline constexpr uint64_t kDefaultSampleSeed = 20250630;
 
 absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options,
                                             random::BitGenerator& gen);
+
+// The public schema of that table, from the generator's own data dictionary (not from any
+// generated value): types, bounds that hold by construction, declared categories, PII roles
+// ("pii") and the privacy unit customer_id. What a data owner writes for their real table.
+io::Schema CustomersSchema();
 
 }  // namespace dpkit::pii
 

@@ -75,6 +75,16 @@ struct ScanResult {
 
 ScanResult ScanTable(const io::Table& table, const ScanOptions& options = {});
 
+// The public default rule for a column's role: what its header name ALONE says (the cue table
+// ScanColumn also uses; no cell is read). DP releases plan column roles from a schema or from
+// this rule, never from a scan of the cells (a scan's classification depends on the data).
+struct HeaderRole {
+  ColumnClass column_class = ColumnClass::kSafe;
+  EntityType entity = EntityType::kNone;
+  std::string cue;  // the cue that matched ("" = none)
+};
+HeaderRole ClassifyHeader(const std::string& name);
+
 // Classifies one column from its name and all its non-null values as text.
 ColumnScan ScanColumn(const std::string& name, const std::vector<std::string>& values,
                       int64_t null_count = 0, const ScanOptions& options = {});
