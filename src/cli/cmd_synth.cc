@@ -1,7 +1,7 @@
-// dpkit synth: DP synthetic data with MST or AIM (dpkit/synth). Thin: parse arguments, read the
-// data with io, fit, charge the ledger, then (and only then) write the synthetic CSV and the
-// JSON report.
-#include <fstream>
+// dpkit synth: DP synthetic data with MST or AIM (dpkit/synth). Thin: parse arguments, plan from
+// public inputs (schema or domain file, header, options), then the library charges the ledger
+// and only then fits; the synthetic CSV and the JSON report (DP values and public inputs only)
+// are written after the charge.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -9,13 +9,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cli/charger.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "dpkit/base/env.h"
 #include "dpkit/base/status.h"
 #include "dpkit/io/csv.h"
 #include "dpkit/io/encoded.h"
 #include "dpkit/io/schema.h"
-#include "dpkit/ledger/ledger.h"
+#include "dpkit/mechanisms/noise_factory.h"
+#include "dpkit/release/release.h"
+#include "dpkit/synth/plan.h"
 #include "dpkit/synth/synthesizer.h"
 
 namespace dpkit::cli {
@@ -28,21 +32,14 @@ struct Args {
   std::vector<std::string> workload;
   int rounds = 0, threads = 2, iters = 2000, numeric_bins = 32;
   double max_model_mb = 80;
+  bool dry_run = false, no_header = false;
+  int skip_lines = 0;
+  std::vector<std::string> names;
 };
 
-absl::Status Run(Context& ctx, const Args& a) {
-  if (!a.schema.empty() && !a.domain.empty()) {
-    return absl::InvalidArgumentError("give either --schema or --domain, not both");
-  }
-  if (!a.ledger.empty() && a.dataset.empty()) {
-    return absl::InvalidArgumentError("--ledger needs --dataset (the dataset's budget name)");
-  }
-  if (a.rows < -1) {
-    return absl::InvalidArgumentError(absl::StrCat("--rows must be >= 0, got ", a.rows));
-  }
-  DPKIT_ASSIGN_OR_RETURN(synth::Method method, synth::ParseMethod(a.method));
+absl::StatusOr<synth::SynthOptions> Options(const Args& a, Context& ctx) {
   synth::SynthOptions o;
-  o.method = method;
+  DPKIT_ASSIGN_OR_RETURN(o.method, synth::ParseMethod(a.method));
   o.epsilon = a.epsilon;
   o.delta = a.delta;
   o.rounds = a.rounds;
@@ -50,90 +47,146 @@ absl::Status Run(Context& ctx, const Args& a) {
   o.max_model_mb = a.max_model_mb;
   o.inference.max_iters = a.iters;
   o.numeric_bins = a.numeric_bins;
-  for (const std::string& w : a.workload) {
-    std::vector<std::string> names = absl::StrSplit(w, ':');
-    o.workload.push_back(names);
+  for (const std::string& w : a.workload) o.workload.push_back(absl::StrSplit(w, ':'));
+  if (!ctx.quiet()) {
+    std::ostream* err = &ctx.err();  // after the charge only: progress lines are DP outputs
+    o.progress = [err](const std::string& line) { *err << "synth: " << line << "\n"; };
   }
-  std::ostream& err = ctx.err();
-  const bool quiet = ctx.quiet();
-  if (!quiet) {
-    o.progress = [&err](const std::string& line) { err << "synth: " << line << "\n"; };
-  }
-  // Validate option values before reading any data.
-  DPKIT_RETURN_IF_ERROR(synth::RhoForEpsilonDelta(a.epsilon, a.delta).status());
+  DPKIT_RETURN_IF_ERROR(synth::ValidateOptions(o));
+  return o;
+}
 
-  std::unique_ptr<ledger::Ledger> ledger;
-  if (!a.ledger.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(ledger, ledger::Ledger::Open(a.ledger, {.create_if_missing = false}));
+absl::Status CheckArgs(const Args& a) {
+  if (!a.schema.empty() && !a.domain.empty()) {
+    return absl::InvalidArgumentError("give either --schema or --domain, not both");
   }
-  random::BitGenerator& rng = ctx.rng();
-  std::optional<synth::Synthesizer> synth;
-  std::string unit = a.unit;  // ledger unit: --unit, else the schema's privacy unit
-  if (!a.domain.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(io::Domain domain, io::LoadDomain(a.domain));
-    DPKIT_ASSIGN_OR_RETURN(io::EncodedTable table, io::ReadEncodedCsv(a.data, domain));
-    if (!quiet) err << "synth: read " << table.num_rows() << " rows from " << a.data << "\n";
-    DPKIT_ASSIGN_OR_RETURN(auto s, synth::Synthesizer::FitEncoded(table, o, rng));
-    synth.emplace(std::move(s));
-  } else {
-    io::CsvReadOptions ro;
-    std::optional<io::Schema> schema;
-    if (!a.schema.empty()) {
-      DPKIT_ASSIGN_OR_RETURN(schema, io::LoadSchema(a.schema));
-      if (unit.empty()) unit = schema->privacy_unit;
-      ro.schema = schema;
-      if (!schema->null_tokens.empty()) ro.null_tokens = schema->null_tokens;
-      ro.select_columns = schema->ColumnNames();
+  if (!a.domain.empty() && !a.unit.empty()) {
+    return absl::InvalidArgumentError(
+        "--unit needs per-unit data: --domain data has no privacy unit column, so its fit is "
+        "per row; drop --unit (and charge a row-level budget)");
+  }
+  if (!a.ledger.empty() && a.dataset.empty()) {
+    return absl::InvalidArgumentError("--ledger needs --dataset (the dataset's budget name)");
+  }
+  if (a.rows < -1) return absl::InvalidArgumentError(absl::StrCat("--rows must be >= 0, got ", a.rows));
+  DPKIT_RETURN_IF_ERROR(release::CheckOutputWritable(a.out));
+  if (!a.report.empty()) DPKIT_RETURN_IF_ERROR(release::CheckOutputWritable(a.report));
+  return absl::OkStatus();
+}
+
+// The schema: the --schema file, with --unit as its privacy unit (they must agree).
+absl::StatusOr<io::Schema> LoadSchema(const Args& a) {
+  io::Schema schema;
+  if (!a.schema.empty()) {
+    DPKIT_ASSIGN_OR_RETURN(schema, io::LoadSchema(a.schema));
+  }
+  if (!a.unit.empty()) {
+    if (!schema.privacy_unit.empty() && schema.privacy_unit != a.unit) {
+      return absl::InvalidArgumentError(absl::StrCat("--unit '", a.unit,
+                                                     "' differs from the schema's privacy_unit '",
+                                                     schema.privacy_unit, "'"));
     }
-    DPKIT_ASSIGN_OR_RETURN(io::Table table, io::ReadCsv(a.data, ro));
-    if (!quiet) err << "synth: read " << table.num_rows() << " rows from " << a.data << "\n";
-    DPKIT_ASSIGN_OR_RETURN(auto s, synth::Synthesizer::Fit(
-                                       table, schema ? &*schema : nullptr, o, rng));
-    synth.emplace(std::move(s));
+    schema.privacy_unit = a.unit;
   }
-  const synth::SynthReport& rep = synth->report();
+  return schema;
+}
 
-  // Charge BEFORE anything derived from the data is written or shown.
-  std::optional<ledger::Receipt> receipt;
-  if (ledger) {
-    const std::string operation =
-        absl::StrCat("dpkit synth --data ", a.data, " --method ", a.method, " --epsilon ",
-                     FormatNumber(a.epsilon), " --delta ", FormatNumber(a.delta));
-    DPKIT_ASSIGN_OR_RETURN(receipt,
-                           ledger->Charge(a.dataset, unit, rep.privacy_maps(), operation));
-    if (!quiet) {
-      err << "synth: charged ledger " << a.ledger << " dataset '" << a.dataset << "'\n";
-    }
+io::CsvReadOptions ReadOptions(const Args& a, const io::Schema& schema) {
+  io::CsvReadOptions ro;
+  ro.private_data = true;
+  ro.has_header = !a.no_header;
+  ro.column_names = a.names;
+  ro.skip_lines = a.skip_lines;
+  ro.schema = schema;
+  if (!schema.null_tokens.empty()) ro.null_tokens = schema.null_tokens;
+  return ro;
+}
+
+std::string Stem(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  for (const std::string ext : {".csv.gz", ".csv", ".gz"}) {
+    if (base.size() > ext.size() && base.ends_with(ext)) return base.substr(0, base.size() - ext.size());
   }
-  const int64_t rows = a.rows >= 0 ? a.rows : static_cast<int64_t>(std::llround(
-                                                  std::max(0.0, rep.fit.estimated_rows)));
-  DPKIT_RETURN_IF_ERROR(synth->SampleToCsv(a.out, rows, rng));
-  const std::string report_path = a.report.empty() ? a.out + ".report.json" : a.report;
-  DPKIT_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(report_path, rep.ToJson() + "\n"));
+  return base;
+}
 
+void PrintSummary(Context& ctx, const Args& a, const synth::SynthRelease& r, int64_t rows,
+                  const std::string& report_path) {
+  const synth::SynthReport& rep = r.model.report();
   std::ostream& out = ctx.out();
   out << "synthetic data: " << a.out << " (" << rows << " rows, " << rep.columns.size()
       << " columns)\n";
   out << "method: " << rep.method << ", " << rep.fit.measured.size() << " marginals measured, "
-      << rep.fit.rounds << (rep.method == "aim" ? " rounds" : " tree edges") << ", model "
-      << rep.fit.model_cells << " cells, " << FormatNumber(rep.fit.seconds, 3) << " s\n";
-  out << "privacy: (" << FormatNumber(rep.epsilon_spent) << ", " << FormatNumber(rep.delta)
-      << ")-DP; rho spent " << FormatNumber(rep.rho_spent) << " of " << FormatNumber(rep.rho_total)
-      << " (preprocessing " << FormatNumber(rep.rho_preprocessing);
-  if (rep.delta_preprocessing > 0) {
-    out << ", partition-selection delta " << FormatNumber(rep.delta_preprocessing);
-  }
-  out << "); neighbouring: " << rep.neighbouring << "\n";
-  if (receipt) {
-    out << "ledger: dataset '" << a.dataset << "' charge #" << receipt->charge_id;
-    if (receipt->budget.is_rho()) {
-      out << ", remaining rho " << FormatNumber(receipt->remaining.rho) << "\n";
-    } else {
-      out << ", remaining epsilon " << FormatNumber(receipt->remaining.epsilon) << "\n";
-    }
-  }
+      << rep.fit.rounds << (rep.method == "aim" ? " rounds" : " tree edges") << "\n";
+  out << "privacy: (" << FormatNumber(rep.epsilon) << ", " << FormatNumber(rep.delta)
+      << ")-DP charged (rho " << FormatNumber(rep.rho_total) << "; spent "
+      << FormatNumber(rep.rho_spent) << "); neighbouring: " << rep.neighbouring << "\n";
+  out << "ledger: dataset '" << r.receipt.dataset << "' unit " << r.receipt.unit << " charge #"
+      << r.receipt.charge_id << ", remaining "
+      << (r.receipt.budget.is_rho() ? absl::StrCat("rho ", FormatNumber(r.receipt.remaining.rho))
+                                    : absl::StrCat("epsilon ",
+                                                   FormatNumber(r.receipt.remaining.epsilon)))
+      << "\n";
   out << "report: " << report_path << "\n";
+}
+
+// Samples and writes the outputs; a failure here happens after the charge.
+absl::Status WriteOutputs(Context& ctx, const Args& a, const synth::SynthRelease& r) {
+  const int64_t rows = a.rows >= 0 ? a.rows
+                                   : static_cast<int64_t>(std::llround(
+                                         std::max(0.0, r.model.report().fit.estimated_rows)));
+  DPKIT_RETURN_IF_ERROR(r.model.SampleToCsv(a.out, rows, ctx.rng()));
+  const std::string report_path = a.report.empty() ? a.out + ".report.json" : a.report;
+  DPKIT_RETURN_IF_ERROR(
+      Env::Default()->WriteFileAtomically(report_path, r.model.report().ToJson() + "\n"));
+  PrintSummary(ctx, a, r, rows, report_path);
   return absl::OkStatus();
+}
+
+absl::Status Run(Context& ctx, const Args& a) {
+  DPKIT_RETURN_IF_ERROR(CheckArgs(a));
+  DPKIT_ASSIGN_OR_RETURN(synth::SynthOptions o, Options(a, ctx));
+  const std::string dataset = a.dataset.empty() ? Stem(a.data) : a.dataset;
+  const std::string operation =
+      absl::StrCat("dpkit synth --method ", a.method, " --epsilon ", FormatNumber(a.epsilon),
+                   " --delta ", FormatNumber(a.delta), " (", a.out, ")");
+  // 1. Plan from public inputs; the data is read (structure checked, nothing shown) but not used.
+  synth::SynthPlan plan;
+  std::optional<io::EncodedTable> encoded;
+  std::optional<io::Table> table;
+  if (!a.domain.empty()) {
+    DPKIT_ASSIGN_OR_RETURN(io::Domain domain, io::LoadDomain(a.domain));
+    DPKIT_ASSIGN_OR_RETURN(plan, synth::PlanSynthEncoded(domain, o));
+    if (!a.dry_run) {
+      DPKIT_ASSIGN_OR_RETURN(encoded, io::ReadEncodedCsv(a.data, domain));
+    }
+  } else {
+    DPKIT_ASSIGN_OR_RETURN(io::Schema schema, LoadSchema(a));
+    io::CsvReadOptions ro = ReadOptions(a, schema);
+    if (a.dry_run) ro.max_rows = 0;  // the header only
+    DPKIT_ASSIGN_OR_RETURN(table, io::ReadCsv(a.data, ro));
+    DPKIT_ASSIGN_OR_RETURN(plan, synth::PlanSynth(table->ColumnNames(), schema, o));
+  }
+  const release::ReleasePlan release_plan = plan.ToRelease(dataset, operation);
+  if (a.dry_run) {
+    ctx.out() << release_plan.ToText() << "(--dry-run: nothing was charged or computed)\n";
+    return absl::OkStatus();
+  }
+  // 2. Charge, 3. fit (in the library), then write.
+  DPKIT_ASSIGN_OR_RETURN(
+      auto charger,
+      OpenCharger(ctx, {.ledger = a.ledger,
+                        .new_ledger_path = a.out + ".ledger.db",
+                        .key = release_plan.budget,
+                        .budget = ledger::Budget::EpsilonDelta(a.epsilon, a.delta)}));
+  const mechanisms::NoiseFactory& noise = mechanisms::SecureNoise();
+  DPKIT_ASSIGN_OR_RETURN(
+      synth::SynthRelease r,
+      encoded ? synth::ReleaseSynthEncoded(plan, *encoded, dataset, operation, *charger, noise,
+                                           ctx.rng())
+              : synth::ReleaseSynth(plan, *table, dataset, operation, *charger, noise, ctx.rng()));
+  absl::Status written = WriteOutputs(ctx, a, r);
+  return written.ok() ? written : release::ChargedFailure(written, r.receipt);
 }
 
 Runner Setup(CLI::App& app) {
@@ -146,7 +199,7 @@ Runner Setup(CLI::App& app) {
   app.add_option("--method", a->method, "aim or mst")->capture_default_str();
   app.add_option("--epsilon", a->epsilon, "Total epsilon (preprocessing included)")->required();
   app.add_option("--delta", a->delta, "Total delta")->capture_default_str();
-  app.add_option("--rows", a->rows, "Rows to generate (default: the model's estimated count)");
+  app.add_option("--rows", a->rows, "Rows to generate (default: the model's DP row estimate)");
   app.add_option("--out", a->out, "Output CSV")->required();
   app.add_option("--report", a->report, "JSON report (default: <out>.report.json)");
   app.add_option("--workload", a->workload,
@@ -158,9 +211,17 @@ Runner Setup(CLI::App& app) {
   app.add_option("--numeric-bins", a->numeric_bins, "Bins per numeric column (DP quantiles)")
       ->capture_default_str();
   app.add_option("--threads", a->threads, "Worker threads")->capture_default_str();
-  app.add_option("--ledger", a->ledger, "Ledger file to charge before writing output");
-  app.add_option("--dataset", a->dataset, "Dataset name in the ledger");
-  app.add_option("--unit", a->unit, "Privacy unit of the ledger budget (default: the schema's privacy_unit, else row)");
+  app.add_option("--ledger", a->ledger,
+                 "Ledger holding the dataset's budget (default: a NEW ledger <out>.ledger.db "
+                 "holding exactly this release)");
+  app.add_option("--dataset", a->dataset, "Dataset name in the ledger (default: the file stem)");
+  app.add_option("--unit", a->unit,
+                 "Privacy unit column (default: the schema's privacy_unit, else rows); the fit "
+                 "keeps one random row per unit");
+  app.add_flag("--dry-run", a->dry_run, "Print the release plan; charge and compute nothing");
+  app.add_flag("--no-header", a->no_header, "The CSV has no header row (use --names)");
+  app.add_option("--names", a->names, "Column names for a header-less CSV")->delimiter(',');
+  app.add_option("--skip-lines", a->skip_lines, "Lines to skip before the header");
   return [a](Context& ctx) { return Run(ctx, *a); };
 }
 

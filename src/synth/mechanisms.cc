@@ -19,14 +19,11 @@
 #include "dpkit/random/samplers.h"
 #include "synth/factor.h"
 #include "synth/junction_tree.h"
-#include "synth/selection.h"
 
 namespace dpkit::synth {
 namespace {
 
-constexpr double kExponentGrid = 1099511627776.0;  // 2^40
 constexpr double kExcludedScore = -1e300;  // selection probability exp(-huge) = 0
-constexpr double kEmEpsilonSlack = 1.0 / 274877906944.0;  // 2^-38
 
 std::string Names(const EncodedData& data, const Clique& c) {
   std::vector<std::string> n;
@@ -72,16 +69,21 @@ class Ledger {
   FitReport* r_;
 };
 
-// Measures the marginal of `clique` with discrete Gaussian noise of (at least) `sigma`.
+// Measures the marginal of `clique` (integer counts, l2 sensitivity 1 under add/remove of a
+// row) with the discrete Gaussian mechanism at (at least) `sigma`.
 absl::StatusOr<Measurement> Measure(const EncodedData& data, const Clique& clique, double sigma,
+                                    const mechanisms::NoiseFactory& noise,
                                     random::BitGenerator& gen, Ledger* ledger, int threads,
                                     FitReport* report) {
-  DPKIT_ASSIGN_OR_RETURN(auto sampler, random::DiscreteGaussianSampler::Create(sigma));
+  DPKIT_ASSIGN_OR_RETURN(auto mechanism,
+                         noise.DiscreteGaussian({.sigma = sigma, .l2_sensitivity = 1}));
   Measurement m;
   m.clique = clique;
-  m.sigma = sampler.sigma();
+  m.sigma = mechanism->noise_scale();
   m.values = ComputeMarginal(data, clique, threads);
-  for (double& v : m.values) v += static_cast<double>(sampler.Sample(gen));
+  for (double& v : m.values) {
+    v = static_cast<double>(mechanism->AddNoise(static_cast<int64_t>(v), gen));
+  }
   const double rho = 1.0 / (2.0 * m.sigma * m.sigma);
   ledger->Charge(absl::StrFormat("measure %s sigma=%.4g", Names(data, clique), m.sigma), rho);
   report->measured.push_back(clique);
@@ -137,95 +139,6 @@ absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta) {
   }
   return lo;
 }
-
-absl::StatusOr<int> ExponentialMechanism(const std::vector<double>& scores, double epsilon,
-                                         double sensitivity, random::BitGenerator& gen) {
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", epsilon));
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("sensitivity", sensitivity));
-  if (scores.empty()) return absl::InvalidArgumentError("exponential mechanism: no candidates");
-  double best = -std::numeric_limits<double>::infinity();
-  for (double s : scores) {
-    if (!std::isfinite(s)) {
-      return absl::InvalidArgumentError("exponential mechanism: scores must be finite");
-    }
-    best = std::max(best, s);
-  }
-  const double eps = std::max(epsilon - kEmEpsilonSlack, epsilon * 0.5);
-  const double c = eps / (2.0 * sensitivity);
-  std::vector<random::uint128> num(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) {
-    const double x = std::min(c * (best - scores[i]), 1e12);  // exp(-1e12) == 0 in any sense
-    num[i] = static_cast<random::uint128>(std::ceil(x * kExponentGrid));
-  }
-  const random::uint128 den = static_cast<random::uint128>(kExponentGrid);
-  while (true) {
-    const uint64_t i = random::UniformUint64(gen, scores.size());
-    if (num[i] == 0 || random::BernoulliExp(gen, num[i], den)) return static_cast<int>(i);
-  }
-}
-
-namespace internal {
-
-// The exponential mechanism over candidates whose scores are expensive: exactly the same output
-// distribution as ExponentialMechanism, but a score is computed only when needed. Candidates
-// are visited in decreasing order of a valid upper bound until the best exact score found is
-// >= every remaining bound (so the exact maximum is known); then the rejection sampler proposes
-// uniformly and accepts in two exact stages, exp(-c (max - bound_i)) and then
-// exp(-c (bound_i - score_i)), whose product is the EM acceptance probability. Only candidates
-// passing the first stage need their exact score.
-absl::StatusOr<int> LazyExponentialMechanism(
-    const std::vector<double>& upper, const std::function<absl::StatusOr<double>(int)>& score,
-    const std::function<absl::Status(const std::vector<int>&)>& prefetch, double epsilon,
-    double sensitivity, random::BitGenerator& gen) {
-  const int n = static_cast<int>(upper.size());
-  if (n == 0) return absl::InvalidArgumentError("exponential mechanism: no candidates");
-  std::vector<int> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return upper[a] > upper[b]; });
-  std::vector<double> exact(n, std::numeric_limits<double>::quiet_NaN());
-  double best = -std::numeric_limits<double>::infinity();
-  size_t pos = 0;
-  constexpr size_t kBatch = 8;
-  while (pos < order.size() && upper[order[pos]] > best) {
-    std::vector<int> batch;
-    for (size_t q = pos; q < order.size() && batch.size() < kBatch; ++q) {
-      batch.push_back(order[q]);
-    }
-    DPKIT_RETURN_IF_ERROR(prefetch(batch));
-    for (int i : batch) {
-      DPKIT_ASSIGN_OR_RETURN(exact[i], score(i));
-      if (exact[i] > upper[i]) {
-        return absl::InternalError("exponential mechanism: a score exceeded its upper bound");
-      }
-      best = std::max(best, exact[i]);
-    }
-    pos += batch.size();
-  }
-  const double eps = std::max(epsilon - kEmEpsilonSlack, epsilon * 0.5);
-  const double c = eps / (2.0 * sensitivity);
-  const random::uint128 den = static_cast<random::uint128>(kExponentGrid);
-  auto num = [&](double x) {
-    x = std::min(std::max(x, 0.0), 1e12);
-    return static_cast<random::uint128>(std::ceil(x * kExponentGrid));
-  };
-  while (true) {
-    const int i = static_cast<int>(random::UniformUint64(gen, n));
-    // Unvisited candidates have upper[i] <= best; visited ones use best as their bound.
-    const double b = std::isnan(exact[i]) ? std::min(upper[i], best) : best;
-    const random::uint128 n1 = num(c * (best - b));
-    if (n1 != 0 && !random::BernoulliExp(gen, n1, den)) continue;
-    if (std::isnan(exact[i])) {
-      DPKIT_ASSIGN_OR_RETURN(exact[i], score(i));
-      if (exact[i] > b) {
-        return absl::InternalError("exponential mechanism: a score exceeded its upper bound");
-      }
-    }
-    const random::uint128 n2 = num(c * (b - exact[i]));
-    if (n2 == 0 || random::BernoulliExp(gen, n2, den)) return i;
-  }
-}
-
-}  // namespace internal
 
 PrivacyMap FitReport::privacy_map() const {
   return PrivacyMap::Zcdp(rho_spent, absl::StrCat("synth/", method));
@@ -293,7 +206,7 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
   const double sigma1 = std::sqrt(d / (2.0 * rho3));
   std::vector<Measurement> oneway;
   for (int a = 0; a < d; ++a) {
-    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, {a}, sigma1, gen, &ledger, options.threads,
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, {a}, sigma1, *options.noise, gen, &ledger, options.threads,
                                            &report));
     oneway.push_back(std::move(m));
   }
@@ -378,7 +291,8 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
           scores.push_back(weight[k]);
         }
       }
-      DPKIT_ASSIGN_OR_RETURN(int pick, ExponentialMechanism(scores, eps, 1.0, gen));
+      DPKIT_ASSIGN_OR_RETURN(auto em, options.noise->LazyExponential({eps, 1.0}));
+      DPKIT_ASSIGN_OR_RETURN(int pick, em.Select(scores, gen));
       ledger.Charge(absl::StrFormat("select tree edge %d (exponential mechanism, eps=%.4g)",
                                     step + 1, eps),
                     eps * eps / 8.0);
@@ -400,7 +314,7 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
     const double sigma2 = std::sqrt(tree.size() / (2.0 * rho3));
     for (const Clique& e : tree) {
       DPKIT_ASSIGN_OR_RETURN(auto m,
-                             Measure(comp, e, sigma2, gen, &ledger, options.threads, &report));
+                             Measure(comp, e, sigma2, *options.noise, gen, &ledger, options.threads, &report));
       all.push_back(std::move(m));
     }
   }
@@ -413,8 +327,8 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
   report.model_cells = model.cells();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Progress(options.progress, absl::StrFormat("mst: model fitted (%d iterations, %.2f s)",
-                                             model.iterations(), report.seconds));
+  Progress(options.progress,
+           absl::StrFormat("mst: model fitted (%d iterations)", model.iterations()));
   return FitResult{SynthModel(std::move(model), data.domain, std::move(members)),
                    std::move(report)};
 }
@@ -481,7 +395,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
 
   std::vector<Measurement> ms;
   for (int a = 0; a < d; ++a) {
-    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, {a}, sigma, gen, &ledger, options.threads,
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, {a}, sigma, *options.noise, gen, &ledger, options.threads,
                                            &report));
     ms.push_back(std::move(m));
   }
@@ -521,7 +435,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
         small.push_back(static_cast<int>(k));
       }
     }
-    // Scores of the small candidates, computed lazily (see LazyExponentialMechanism). The
+    // Scores of the small candidates, computed lazily (see mechanisms/lazy_exponential.h). The
     // bound uses ||x - xh||_1 <= |D| + total(model); it only affects running time.
     const double n_rows = static_cast<double>(data.num_rows());
     std::vector<double> upper(small.size());
@@ -581,12 +495,12 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
       }
       return score_cache[j];
     };
-    DPKIT_ASSIGN_OR_RETURN(
-        int pick, internal::LazyExponentialMechanism(upper, score, prefetch, eps, sensitivity, gen));
+    DPKIT_ASSIGN_OR_RETURN(auto em, options.noise->LazyExponential({eps, sensitivity}));
+    DPKIT_ASSIGN_OR_RETURN(int pick, em.Select(upper, score, prefetch, gen));
     ledger.Charge(absl::StrFormat("select round %d (exponential mechanism, eps=%.4g)", round, eps),
                   eps * eps / 8.0);
     const Clique& chosen = cand[small[pick]];
-    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, chosen, sigma, gen, &ledger, options.threads,
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, chosen, sigma, *options.noise, gen, &ledger, options.threads,
                                            &report));
     const int64_t n = static_cast<int64_t>(m.values.size());
     ms.push_back(std::move(m));
@@ -616,8 +530,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
   report.model_cells = model.cells();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Progress(options.progress, absl::StrFormat("aim: %d rounds, model fitted (%.2f s)", round,
-                                             report.seconds));
+  Progress(options.progress, absl::StrFormat("aim: %d rounds, model fitted", round));
   return FitResult{SynthModel(std::move(model), data.domain, {}), std::move(report)};
 }
 

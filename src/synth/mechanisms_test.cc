@@ -161,10 +161,11 @@ TEST(SynthesizerTest, TotalSpendIncludingPreprocessingEqualsTheBudget) {
     o.method = m;
     o.epsilon = 2;
     o.delta = 1e-6;
-    auto s = Synthesizer::Fit(table, &*schema, o, rng);
+    auto plan = PlanSynth(table.ColumnNames(), *schema, o);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    auto s = Synthesizer::Fit(*plan, table, mechanisms::SecureNoise(), rng);
     ASSERT_TRUE(s.ok()) << s.status();
     const SynthReport& r = s->report();
-    EXPECT_EQ(r.input_rows, 2000);  // one row per unit
     EXPECT_THAT(r.neighbouring, ::testing::HasSubstr("'pid'"));
     ASSERT_EQ(r.columns.size(), 4u);  // unit column dropped
     EXPECT_GT(r.rho_preprocessing, 0);
@@ -175,8 +176,8 @@ TEST(SynthesizerTest, TotalSpendIncludingPreprocessingEqualsTheBudget) {
     // The whole release is (epsilon, delta)-DP and uses all of epsilon.
     EXPECT_LE(r.epsilon_spent, 2.0 * (1 + 1e-9));
     EXPECT_NEAR(r.epsilon_spent, 2.0, 1e-6);
-    ASSERT_EQ(r.privacy_maps().size(), 1u);
-    EXPECT_EQ(r.privacy_maps()[0].kind, PrivacyMapKind::kApproxDp);
+    ASSERT_EQ(plan->privacy_maps().size(), 1u);
+    EXPECT_EQ(plan->privacy_maps()[0].kind, PrivacyMapKind::kApproxDp);
     // The rare city is not released; the common ones are.
     EXPECT_THAT(r.columns[2].encoding, ::testing::HasSubstr("4 values kept"));
     auto synth = s->Sample(500, rng);
@@ -198,8 +199,9 @@ TEST(SynthesizerTest, TotalSpendIncludingPreprocessingEqualsTheBudget) {
 
 TEST(SynthesizerTest, NumericColumnWithoutBoundsIsAClearError) {
   const io::Table table = TypedTable(100);
-  random::testing::SeededRng rng(5);
-  auto s = Synthesizer::Fit(table, nullptr, {}, rng);
+  io::Schema schema;
+  schema.columns.push_back({.name = "pid", .type = io::DataType::kInt64});
+  auto s = PlanSynth(table.ColumnNames(), schema, {});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.status().message()),
@@ -208,14 +210,13 @@ TEST(SynthesizerTest, NumericColumnWithoutBoundsIsAClearError) {
 
 TEST(SynthesizerTest, RejectsBadPrivacyParameters) {
   const io::Table table = TypedTable(100);
-  random::testing::SeededRng rng(5);
   SynthOptions o;
   o.epsilon = -1;
-  EXPECT_THAT(std::string(Synthesizer::Fit(table, nullptr, o, rng).status().message()),
+  EXPECT_THAT(std::string(PlanSynth(table.ColumnNames(), {}, o).status().message()),
               ::testing::HasSubstr("epsilon must be finite and > 0, got -1"));
   o.epsilon = 1;
   o.delta = 1.5;
-  EXPECT_FALSE(Synthesizer::Fit(table, nullptr, o, rng).ok());
+  EXPECT_FALSE(PlanSynth(table.ColumnNames(), {}, o).ok());
   EXPECT_FALSE(ParseMethod("gan").ok());
 }
 

@@ -14,6 +14,8 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/io/csv.h"
+#include "dpkit/io/unit_bounding.h"
+#include "synth/preprocess.h"
 #include "dpkit/random/samplers.h"
 #include "nlohmann/json.hpp"
 
@@ -35,11 +37,19 @@ absl::StatusOr<Method> ParseMethod(const std::string& name) {
       absl::StrCat("method must be 'aim' or 'mst', got '", name, "'"));
 }
 
-std::vector<PrivacyMap> SynthReport::privacy_maps() const {
-  if (delta_preprocessing > 0) {
-    return {PrivacyMap::ApproxDp(epsilon_spent, delta, absl::StrCat("synth/", method))};
-  }
-  return {PrivacyMap::Zcdp(rho_spent, absl::StrCat("synth/", method))};
+const char* MethodName(Method m) { return m == Method::kMst ? "mst" : "aim"; }
+
+absl::Status ValidateOptions(const SynthOptions& o) {
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", o.epsilon));
+  DPKIT_RETURN_IF_ERROR(ValidateDelta("delta", o.delta, /*allow_zero=*/false));
+  DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("preprocessing_fraction", o.preprocessing_fraction));
+  DPKIT_RETURN_IF_ERROR(
+      ValidateOpenUnitInterval("partition_delta_fraction", o.partition_delta_fraction));
+  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("numeric_bins", o.numeric_bins, 2));
+  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("quantile_grid", o.quantile_grid, 2));
+  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("rows per round iterations", o.round_iters, 1));
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("max_model_mb", o.max_model_mb));
+  return RhoForEpsilonDelta(o.epsilon, o.delta).status();
 }
 
 std::string SynthReport::ToJson() const {
@@ -52,7 +62,6 @@ std::string SynthReport::ToJson() const {
   j["delta_preprocessing"] = delta_preprocessing;
   j["rho_spent"] = rho_spent;
   j["epsilon_spent"] = epsilon_spent;
-  j["input_rows"] = input_rows;
   j["neighbouring"] = neighbouring;
   j["columns"] = nlohmann::json::array();
   for (const auto& c : columns) {
@@ -68,7 +77,6 @@ std::string SynthReport::ToJson() const {
   f["rounds"] = fit.rounds;
   f["estimated_rows"] = fit.estimated_rows;
   f["model_cells"] = fit.model_cells;
-  f["seconds"] = fit.seconds;
   f["measured"] = nlohmann::json::array();
   for (size_t i = 0; i < fit.measured.size(); ++i) {
     std::vector<std::string> attrs;
@@ -84,24 +92,14 @@ std::string SynthReport::ToJson() const {
 
 namespace {
 
-absl::Status ValidateOptions(const SynthOptions& o) {
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", o.epsilon));
-  DPKIT_RETURN_IF_ERROR(ValidateDelta("delta", o.delta, /*allow_zero=*/false));
-  DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("preprocessing_fraction", o.preprocessing_fraction));
-  DPKIT_RETURN_IF_ERROR(
-      ValidateOpenUnitInterval("partition_delta_fraction", o.partition_delta_fraction));
-  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("numeric_bins", o.numeric_bins, 2));
-  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("quantile_grid", o.quantile_grid, 2));
-  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("rows per round iterations", o.round_iters, 1));
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("max_model_mb", o.max_model_mb));
-  return absl::OkStatus();
-}
-
 absl::StatusOr<FitResult> RunMechanism(const EncodedData& data, double rho,
-                                       const SynthOptions& o, random::BitGenerator& gen) {
+                                       const SynthOptions& o,
+                                       const mechanisms::NoiseFactory& noise,
+                                       random::BitGenerator& gen) {
   if (o.method == Method::kMst) {
     MstOptions m;
     m.rho = rho;
+    m.noise = &noise;
     m.inference = o.inference;
     m.threads = o.threads;
     m.progress = o.progress;
@@ -109,6 +107,7 @@ absl::StatusOr<FitResult> RunMechanism(const EncodedData& data, double rho,
   }
   AimOptions a;
   a.rho = rho;
+  a.noise = &noise;
   for (const auto& names : o.workload) {
     Clique c;
     for (const auto& n : names) {
@@ -140,10 +139,19 @@ EncodedData FromEncodedTable(const io::EncodedTable& t) {
   return d;
 }
 
+// The report's fields known from the plan.
+void StartReport(const SynthPlan& plan, SynthReport& r) {
+  r.method = MethodName(plan.options.method);
+  r.epsilon = plan.options.epsilon;
+  r.delta = plan.options.delta;
+  r.rho_total = plan.rho_total;
+  r.delta_preprocessing = plan.delta_preprocessing;
+  r.neighbouring = plan.neighbouring();
+}
+
 // Finishes the report and state after the mechanism ran.
 absl::Status Finish(Synthesizer::State* s, FitResult fit, const SynthOptions& o) {
   SynthReport& r = s->report;
-  r.method = o.method == Method::kMst ? "mst" : "aim";
   r.rho_spent = r.rho_preprocessing + fit.report.rho_spent;
   DPKIT_ASSIGN_OR_RETURN(r.epsilon_spent,
                          accounting::ZcdpEpsilon(r.rho_spent, o.delta - r.delta_preprocessing));
@@ -154,218 +162,61 @@ absl::Status Finish(Synthesizer::State* s, FitResult fit, const SynthOptions& o)
 
 }  // namespace
 
-absl::StatusOr<Synthesizer> Synthesizer::FitEncoded(const io::EncodedTable& table,
-                                                    const SynthOptions& options,
+absl::StatusOr<Synthesizer> Synthesizer::FitEncoded(const SynthPlan& plan,
+                                                    const io::EncodedTable& table,
+                                                    const mechanisms::NoiseFactory& noise,
                                                     random::BitGenerator& gen) {
-  DPKIT_RETURN_IF_ERROR(ValidateOptions(options));
-  if (table.num_attributes() < 1) return absl::InvalidArgumentError("the table has no columns");
+  if (plan.domain_file_size != table.num_attributes()) {
+    return absl::InvalidArgumentError("the data does not match the plan's domain file");
+  }
   auto s = std::make_shared<State>();
   s->domain = table.domain();
   s->names = table.domain().names();
   SynthReport& r = s->report;
-  r.epsilon = options.epsilon;
-  r.delta = options.delta;
-  r.input_rows = table.num_rows();
-  r.neighbouring = "add/remove one row";
-  DPKIT_ASSIGN_OR_RETURN(r.rho_total, RhoForEpsilonDelta(options.epsilon, options.delta));
+  StartReport(plan, r);
   for (int a = 0; a < table.num_attributes(); ++a) {
     r.columns.push_back({table.domain().name(a), "domain file", table.domain().size(a), 0, 0});
   }
-  const EncodedData data = FromEncodedTable(table);
-  DPKIT_ASSIGN_OR_RETURN(auto fit, RunMechanism(data, r.rho_total, options, gen));
-  DPKIT_RETURN_IF_ERROR(Finish(s.get(), std::move(fit), options));
+  DPKIT_ASSIGN_OR_RETURN(auto fit, RunMechanism(FromEncodedTable(table), plan.rho_mechanism,
+                                                plan.options, noise, gen));
+  DPKIT_RETURN_IF_ERROR(Finish(s.get(), std::move(fit), plan.options));
   return Synthesizer(std::move(s));
 }
 
-absl::StatusOr<Synthesizer> Synthesizer::Fit(const io::Table& input, const io::Schema* schema,
-                                             const SynthOptions& options,
+absl::StatusOr<Synthesizer> Synthesizer::Fit(const SynthPlan& plan, const io::Table& input,
+                                             const mechanisms::NoiseFactory& noise,
                                              random::BitGenerator& gen) {
-  DPKIT_RETURN_IF_ERROR(ValidateOptions(options));
-  if (schema != nullptr) {
-    DPKIT_RETURN_IF_ERROR(schema->Validate());
-    DPKIT_RETURN_IF_ERROR(schema->CheckTable(input));
-  }
   auto s = std::make_shared<State>();
   SynthReport& r = s->report;
-  r.epsilon = options.epsilon;
-  r.delta = options.delta;
-
-  // Contribution bounding: one row per privacy unit (the first), unit column dropped.
+  StartReport(plan, r);
+  // Contribution bounding: one uniformly random row per privacy unit, unit column dropped.
   io::Table table = input;
-  std::string unit = schema != nullptr ? schema->privacy_unit : "";
-  if (!unit.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(const io::Column* uc, input.ColumnByName(unit));
-    absl::flat_hash_set<std::string> seen;
-    std::vector<int64_t> keep;
-    for (int64_t row = 0; row < input.num_rows(); ++row) {
-      if (uc->IsNull(row)) continue;  // rows without a unit cannot be attributed: dropped
-      if (seen.insert(uc->FormatValue(row)).second) keep.push_back(row);
-    }
-    DPKIT_ASSIGN_OR_RETURN(table, input.TakeRows(keep));
-    std::vector<std::string> names;
-    for (const auto& n : table.ColumnNames()) {
-      if (n != unit) names.push_back(n);
-    }
-    DPKIT_ASSIGN_OR_RETURN(table, table.SelectColumns(names));
-    r.neighbouring = absl::StrCat("add/remove all rows of one '", unit,
-                                  "' (each unit bounded to its first row)");
-  } else {
-    r.neighbouring = "add/remove one row";
+  if (!plan.unit.empty()) {
+    DPKIT_ASSIGN_OR_RETURN(table, io::BoundRowsPerUnit(input, {.unit = plan.unit}, gen));
   }
-  if (table.num_columns() < 1) return absl::InvalidArgumentError("no columns to synthesise");
-  r.input_rows = table.num_rows();
-
-  // Plan each column's encoding.
-  enum class Plan { kCategories, kBins, kPartition, kQuantiles, kIntegers };
-  std::vector<Plan> plan;
-  std::vector<io::ColumnEncoding> enc;
-  int need_rho = 0, need_delta = 0;
-  for (const io::Column& col : table.columns()) {
-    const io::ColumnSchema* cs = schema != nullptr ? schema->Find(col.name()) : nullptr;
-    io::ColumnEncoding e;
-    e.name = col.name();
-    e.null_category = cs == nullptr || cs->nullable;
-    s->types.push_back(col.type());
-    const bool numeric = col.type() == io::DataType::kInt64 ||
-                         col.type() == io::DataType::kDouble || col.type() == io::DataType::kDate;
-    if (cs != nullptr && !cs->categories.empty()) {
-      e.categories = cs->categories;
-      e.other_category = true;
-      plan.push_back(Plan::kCategories);
-    } else if (col.type() == io::DataType::kBool) {
-      e.categories = {"false", "true"};
-      plan.push_back(Plan::kCategories);
-    } else if (numeric && cs != nullptr && !cs->bins.empty()) {
-      e.bin_edges = cs->bins;
-      plan.push_back(Plan::kBins);
-    } else if (numeric) {
-      if (cs == nullptr || !cs->has_bounds()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "column '", col.name(), "' (", io::DataTypeName(col.type()),
-            ") needs public \"lower\"/\"upper\" bounds or \"bins\" in the schema: bounds read off "
-            "the data are not private. Add them to the schema file (--schema)"));
-      }
-      const double lo = *cs->lower, hi = *cs->upper;
-      if (!(hi > lo)) {
-        return absl::InvalidArgumentError(absl::StrCat("column '", col.name(),
-                                                       "': upper bound must exceed lower, got [",
-                                                       FormatDouble(lo), ", ", FormatDouble(hi),
-                                                       "]"));
-      }
-      const bool integral = col.type() != io::DataType::kDouble;
-      if (integral && std::floor(hi) - std::ceil(lo) + 1 <= options.numeric_bins) {
-        for (double v = std::ceil(lo); v <= std::floor(hi) + 1; v += 1) e.bin_edges.push_back(v);
-        plan.push_back(Plan::kIntegers);
-      } else {
-        plan.push_back(Plan::kQuantiles);
-        ++need_rho;
-      }
-    } else {  // string without declared categories
-      e.other_category = true;
-      plan.push_back(Plan::kPartition);
-      ++need_rho;
-      ++need_delta;
+  std::vector<std::string> names;
+  for (const ColumnPlan& c : plan.columns) names.push_back(c.name);
+  DPKIT_ASSIGN_OR_RETURN(table, table.SelectColumns(names));
+  std::vector<io::ColumnEncoding> encodings;
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    ColumnPlan c = plan.columns[i];
+    const io::Column& col = table.column(static_cast<int>(i));
+    if (col.type() != c.type) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", c.name, "' was read as ", io::DataTypeName(col.type()), ", planned as ",
+          io::DataTypeName(c.type), ": read the data with the plan's schema"));
     }
-    enc.push_back(std::move(e));
+    DPKIT_ASSIGN_OR_RETURN(std::string how,
+                           internal::CompleteEncoding(col, plan.options, noise, gen, &c));
+    if (plan.options.progress) {
+      plan.options.progress(absl::StrCat("preprocess: column '", c.name, "': ", how));
+    }
+    r.columns.push_back({c.name, how, 0, c.rho, c.delta});
+    r.rho_preprocessing += c.rho;
+    s->types.push_back(c.type);
+    encodings.push_back(std::move(c.encoding));
   }
-
-  r.delta_preprocessing = need_delta > 0 ? options.partition_delta_fraction * options.delta : 0;
-  DPKIT_ASSIGN_OR_RETURN(r.rho_total, RhoForEpsilonDelta(options.epsilon,
-                                                         options.delta - r.delta_preprocessing));
-  const double rho_col =
-      need_rho > 0 ? options.preprocessing_fraction * r.rho_total / need_rho : 0.0;
-  const double delta_col = need_delta > 0 ? r.delta_preprocessing / need_delta : 0.0;
-
-  for (int ci = 0; ci < table.num_columns(); ++ci) {
-    const io::Column& col = table.column(ci);
-    io::ColumnEncoding& e = enc[ci];
-    ColumnReport cr;
-    cr.name = col.name();
-    switch (plan[ci]) {
-      case Plan::kCategories:
-        cr.encoding = "declared categories";
-        break;
-      case Plan::kBins:
-        cr.encoding = "declared bins";
-        break;
-      case Plan::kIntegers:
-        cr.encoding = "one bin per integer in the declared bounds";
-        break;
-      case Plan::kQuantiles: {
-        const io::ColumnSchema* cs = schema->Find(col.name());
-        const double lo = *cs->lower, hi = *cs->upper;
-        const int g = options.quantile_grid;
-        DPKIT_ASSIGN_OR_RETURN(auto dg, random::DiscreteGaussianSampler::Create(
-                                            std::sqrt(1.0 / (2.0 * rho_col))));
-        std::vector<double> hist(g, 0.0);
-        for (int64_t row = 0; row < col.size(); ++row) {
-          if (col.IsNull(row)) continue;
-          const double v = col.NumericAt(row);
-          if (std::isnan(v)) continue;
-          int cell = static_cast<int>(std::floor((v - lo) / (hi - lo) * g));
-          hist[std::clamp(cell, 0, g - 1)] += 1;
-        }
-        double total = 0;
-        for (double& h : hist) {
-          h = std::max(0.0, h + static_cast<double>(dg.Sample(gen)));
-          total += h;
-        }
-        const bool integral = col.type() != io::DataType::kDouble;
-        std::vector<double> edges = {integral ? std::ceil(lo) : lo};
-        double cum = 0;
-        int k = 1;
-        for (int cell = 0; cell < g && k < options.numeric_bins; ++cell) {
-          cum += hist[cell];
-          while (k < options.numeric_bins && total > 0 && cum >= total * k / options.numeric_bins) {
-            double edge = lo + (hi - lo) * (cell + 1) / g;
-            if (integral) edge = std::floor(edge);
-            if (edge > edges.back() && edge < hi) edges.push_back(edge);
-            ++k;
-          }
-        }
-        const double top = integral ? std::floor(hi) + 1 : hi;
-        if (top > edges.back()) edges.push_back(top);
-        if (edges.size() < 2) edges.push_back(edges.back() + 1);
-        e.bin_edges = edges;
-        cr.rho = 1.0 / (2.0 * dg.sigma() * dg.sigma());
-        r.rho_preprocessing += cr.rho;
-        cr.encoding = absl::StrCat("DP quantile bins (", edges.size() - 1, " bins, sigma=",
-                                   absl::StrFormat("%.3g", dg.sigma()), ")");
-        break;
-      }
-      case Plan::kPartition: {
-        DPKIT_ASSIGN_OR_RETURN(auto dg, random::DiscreteGaussianSampler::Create(
-                                            std::sqrt(1.0 / (2.0 * rho_col))));
-        const double sigma = dg.sigma();
-        const double threshold = 1.0 + sigma * std::sqrt(2.0 * std::log(1.0 / delta_col));
-        absl::flat_hash_map<std::string, int64_t> counts;
-        for (int64_t row = 0; row < col.size(); ++row) {
-          if (!col.IsNull(row)) ++counts[col.FormatValue(row)];
-        }
-        std::vector<std::string> kept;
-        for (const auto& [value, n] : counts) {
-          if (static_cast<double>(n) + static_cast<double>(dg.Sample(gen)) >= threshold) {
-            kept.push_back(value);
-          }
-        }
-        std::sort(kept.begin(), kept.end());
-        e.categories = kept;
-        if (e.categories.empty()) e.other_category = true;
-        cr.rho = 1.0 / (2.0 * sigma * sigma);
-        cr.delta = delta_col;
-        r.rho_preprocessing += cr.rho;
-        cr.encoding = absl::StrCat("private partition selection (", kept.size(),
-                                   " values kept, threshold ", absl::StrFormat("%.1f", threshold),
-                                   "; rest -> other)");
-        break;
-      }
-    }
-    if (options.progress) {
-      options.progress(absl::StrCat("preprocess: column '", cr.name, "': ", cr.encoding));
-    }
-    r.columns.push_back(std::move(cr));
-  }
-  DPKIT_ASSIGN_OR_RETURN(auto encoder, io::Encoder::Create(enc));
+  DPKIT_ASSIGN_OR_RETURN(auto encoder, io::Encoder::Create(encodings));
   DPKIT_ASSIGN_OR_RETURN(auto encoded, encoder.Encode(table));
   for (int a = 0; a < encoded.num_attributes(); ++a) {
     r.columns[a].domain_size = encoded.domain().size(a);
@@ -373,10 +224,9 @@ absl::StatusOr<Synthesizer> Synthesizer::Fit(const io::Table& input, const io::S
   s->domain = encoded.domain();
   s->names = encoded.domain().names();
   s->encoder.emplace(std::move(encoder));
-  const double rho_mech = r.rho_total - r.rho_preprocessing;
-  if (!(rho_mech > 0)) return absl::InternalError("no budget left after preprocessing");
-  DPKIT_ASSIGN_OR_RETURN(auto fit, RunMechanism(FromEncodedTable(encoded), rho_mech, options, gen));
-  DPKIT_RETURN_IF_ERROR(Finish(s.get(), std::move(fit), options));
+  DPKIT_ASSIGN_OR_RETURN(auto fit, RunMechanism(FromEncodedTable(encoded), plan.rho_mechanism,
+                                                plan.options, noise, gen));
+  DPKIT_RETURN_IF_ERROR(Finish(s.get(), std::move(fit), plan.options));
   return Synthesizer(std::move(s));
 }
 
@@ -434,6 +284,44 @@ absl::Status Synthesizer::SampleToCsv(const std::string& path, int64_t rows,
       });
   DPKIT_RETURN_IF_ERROR(st);
   return writer->Close();
+}
+
+namespace {
+
+template <typename Table, typename FitFn>
+absl::StatusOr<SynthRelease> Release(const SynthPlan& plan, const Table& table,
+                                     const std::string& dataset, const std::string& operation,
+                                     release::Charger& charger, FitFn fit) {
+  DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt,
+                         charger.Charge(plan.ToRelease(dataset, operation)));
+  absl::StatusOr<Synthesizer> model = fit(table);
+  if (!model.ok()) return release::ChargedFailure(model.status(), receipt);
+  return SynthRelease{*std::move(model), std::move(receipt)};
+}
+
+}  // namespace
+
+absl::StatusOr<SynthRelease> ReleaseSynth(const SynthPlan& plan, const io::Table& table,
+                                          const std::string& dataset,
+                                          const std::string& operation,
+                                          release::Charger& charger,
+                                          const mechanisms::NoiseFactory& noise,
+                                          random::BitGenerator& gen) {
+  return Release(plan, table, dataset, operation, charger, [&](const io::Table& t) {
+    return Synthesizer::Fit(plan, t, noise, gen);
+  });
+}
+
+absl::StatusOr<SynthRelease> ReleaseSynthEncoded(const SynthPlan& plan,
+                                                 const io::EncodedTable& table,
+                                                 const std::string& dataset,
+                                                 const std::string& operation,
+                                                 release::Charger& charger,
+                                                 const mechanisms::NoiseFactory& noise,
+                                                 random::BitGenerator& gen) {
+  return Release(plan, table, dataset, operation, charger, [&](const io::EncodedTable& t) {
+    return Synthesizer::FitEncoded(plan, t, noise, gen);
+  });
 }
 
 }  // namespace dpkit::synth

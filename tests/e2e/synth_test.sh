@@ -74,8 +74,32 @@ expect_exit 2 "$DPKIT" synth --data "$DATA/titanic.csv" --domain "$DATA/titanic-
 expect_contains "$ERR" "method must be 'aim' or 'mst'" "bad method"
 expect_exit 4 "$DPKIT" synth --data "$WORK/missing.csv" --domain "$DATA/titanic-domain.json" \
   --epsilon 1 --out "$WORK/x.csv"
-expect_exit 2 "$DPKIT" synth --data "$WORK/people.csv" --epsilon 1 --out "$WORK/x.csv"
+# A numeric column declared without bounds or bins: refused before anything is read or charged.
+python3 -c "import json; s=json.load(open('$WORK/people.json')); del s['columns'][2]['upper']; json.dump(s, open('$WORK/nobounds.json', 'w'))"
+expect_exit 2 "$DPKIT" synth --data "$WORK/people.csv" --schema "$WORK/nobounds.json" --epsilon 1 \
+  --out "$WORK/x.csv"
 expect_contains "$ERR" "needs public \"lower\"/\"upper\" bounds" "numeric without bounds"
+[ -e "$WORK/x.csv.ledger.db" ] && fail "a ledger was created for a refused plan"
+# Without a schema every column is text (public default, said in the plan): --dry-run shows it
+# and spends nothing.
+expect_exit 0 "$DPKIT" synth --data "$WORK/people.csv" --epsilon 1 --out "$WORK/x.csv" --dry-run
+expect_contains "$OUT" "not declared in a schema: modelled as text" "public default for types"
+expect_contains "$OUT" "nothing was charged" "dry run"
+[ -e "$WORK/x.csv.ledger.db" ] && fail "--dry-run created a ledger"
+# A missing output folder, a named ledger without the budget: refused before any charge.
+expect_exit 2 "$DPKIT" synth --data "$WORK/people.csv" --schema "$WORK/people.json" --epsilon 1 \
+  --out "$WORK/no/such/dir/x.csv"
+expect_contains "$ERR" "does not exist" "missing output folder"
+expect_exit 4 "$DPKIT" synth --data "$WORK/people.csv" --schema "$WORK/people.json" --epsilon 0.1 \
+  --out "$WORK/x.csv" --ledger "$WORK/l.db" --dataset people_copy
+expect_contains "$ERR" "people_copy" "unbudgeted dataset"
+# Without --ledger a NEW ledger next to the output holds exactly this release, said loudly.
+expect_exit 0 "$DPKIT" "${SEED[@]}" synth --data "$WORK/people.csv" --schema "$WORK/people.json" \
+  --epsilon 1 --method mst --out "$WORK/own.csv"
+[ -e "$WORK/own.csv.ledger.db" ] || fail "no new ledger next to the output"
+expect_exit 4 "$DPKIT" "${SEED[@]}" synth --data "$WORK/people.csv" --schema "$WORK/people.json" \
+  --epsilon 1 --method mst --out "$WORK/own.csv"
+expect_contains "$ERR" "already exists" "an existing ledger is never reused implicitly"
 printf 'a,b\n1,0\n5,1\n' >"$WORK/bad.csv"
 printf '{"a": 2, "b": 2}' >"$WORK/bad-domain.json"
 expect_exit 4 "$DPKIT" synth --data "$WORK/bad.csv" --domain "$WORK/bad-domain.json" \

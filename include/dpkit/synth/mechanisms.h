@@ -46,6 +46,7 @@
 
 #include "absl/status/statusor.h"
 #include "dpkit/base/privacy_map.h"
+#include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/bit_generator.h"
 #include "dpkit/synth/encoded_data.h"
 #include "dpkit/synth/graphical_model.h"
@@ -55,12 +56,6 @@ namespace dpkit::synth {
 // The rho whose zCDP -> (epsilon, delta) conversion (CKS20 Corollary 13, accounting/zcdp.h)
 // gives exactly `epsilon` at `delta` (bisection to 1e-12 relative, rounded down).
 absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta);
-
-// Exponential mechanism: returns i with probability proportional to
-// exp(epsilon * scores[i] / (2 * sensitivity)). epsilon^2/8-zCDP (see above). Scores must be
-// finite; epsilon, sensitivity > 0.
-absl::StatusOr<int> ExponentialMechanism(const std::vector<double>& scores, double epsilon,
-                                         double sensitivity, random::BitGenerator& gen);
 
 // One privacy charge.
 struct Charge {
@@ -78,7 +73,7 @@ struct FitReport {
   int rounds = 0;                // AIM rounds / MST tree edges
   double estimated_rows = 0;     // the model's total
   int64_t model_cells = 0;
-  double seconds = 0;
+  double seconds = 0;            // wall time (never released: timing depends on the data)
   // rho_spent as a PrivacyMap (kind zcdp, mechanism "synth/<method>").
   PrivacyMap privacy_map() const;
 };
@@ -116,6 +111,7 @@ using ProgressFn = std::function<void(const std::string& line)>;
 
 struct MstOptions {
   double rho = 0;  // total zCDP budget (> 0)
+  const mechanisms::NoiseFactory* noise = &mechanisms::SecureNoise();
   InferenceOptions inference = {.max_iters = 2000, .tolerance = 1e-8};
   int threads = 2;
   ProgressFn progress;
@@ -126,6 +122,7 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
 
 struct AimOptions {
   double rho = 0;                  // total zCDP budget (> 0)
+  const mechanisms::NoiseFactory* noise = &mechanisms::SecureNoise();
   std::vector<Clique> workload;    // empty = all 3-way marginals (all 2-way if d < 3)
   std::vector<double> weights;     // per workload clique (empty = 1 each)
   int rounds = 0;                  // T; 0 = 16 * number of attributes
