@@ -16,8 +16,10 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "1. A customer table with realistic (generated) PII"
-run "$DPKIT" sample customers --rows 20000 --out "$OUT/customers.csv"
+run "$DPKIT" sample customers --rows 20000 --out "$OUT/customers.csv" \
+  --schema-out "$OUT/customers.schema.json"
 head -3 "$OUT/customers.csv"
+echo "Its public schema (types, bounds, categories, PII roles, privacy unit): $OUT/customers.schema.json"
 
 step "2. Which columns hold PII?"
 run "$DPKIT" pii scan "$OUT/customers.csv"
@@ -27,22 +29,14 @@ run "$DPKIT" budget init --ledger "$OUT/ledger.db" --dataset customers --unit cu
   --epsilon 3 --delta 1e-6
 
 step "4. PII replacement -> DP synthetic data -> evaluation report (epsilon=1 of the budget)"
-run "$DPKIT" pipeline --data "$OUT/customers.csv" --out "$OUT/run" --ledger "$OUT/ledger.db" \
-  --dataset customers --epsilon 1 --delta 1e-7 --method aim --target churned
+run "$DPKIT" pipeline --data "$OUT/customers.csv" --schema "$OUT/customers.schema.json" \
+  --out "$OUT/run" --ledger "$OUT/ledger.db" --dataset customers --epsilon 1 --delta 1e-7 \
+  --method aim --target churned
 echo
 echo "First synthetic rows:"
 head -4 "$OUT/run/synthetic.csv"
 
 step "5. DP statistics with error bars (epsilon=0.7 of the budget)"
-cat >"$OUT/customers.schema.json" <<'JSON'
-{"privacy_unit": "customer_id",
- "columns": [
-  {"name": "customer_id", "type": "int64"},
-  {"name": "income", "type": "int64", "lower": 0, "upper": 250000},
-  {"name": "spend_12m", "type": "double", "lower": 0, "upper": 5000},
-  {"name": "age", "type": "int64", "lower": 18, "upper": 100}
- ]}
-JSON
 Q=(query --data "customers=$OUT/customers.csv" --schema "$OUT/customers.schema.json"
   --ledger "$OUT/ledger.db" --dataset customers)
 run "$DPKIT" "${Q[@]}" "SELECT segment, COUNT(*) AS customers, AVG(income) AS avg_income,
@@ -68,7 +62,7 @@ if "$DPKIT" train --help >/dev/null 2>&1; then
   {"name": "churned", "type": "string", "categories": ["false", "true"]}
  ]}
 JSON
-  run "$DPKIT" train --data "$OUT/run/clean.csv" --schema "$OUT/train.schema.json" \
+  run "$DPKIT" train --data "$OUT/run/owner/clean.csv" --schema "$OUT/train.schema.json" \
     --target churned --model mlp:32 --epsilon 1 --delta 1e-7 --epochs 5 --batch-size 256 \
     --lr 0.5 --clip 1 --ledger "$OUT/ledger.db" --dataset customers --unit customer_id \
     --out "$OUT/churn_model.pt"
@@ -81,10 +75,10 @@ run "$DPKIT" budget show --ledger "$OUT/ledger.db"
 
 step "Done"
 cat <<EOF
-  synthetic data     : $OUT/run/synthetic.csv
-  evaluation report  : $OUT/run/report.html  (self-contained; open it in a browser)
-  privacy statement  : $OUT/run/privacy.json
+  synthetic data     : $OUT/run/synthetic.csv  (DP)
+  privacy statement  : $OUT/run/privacy.json  (DP)
+  evaluation report  : $OUT/run/owner/report.html  (data owner, not DP; self-contained, open it in a browser)
   DP churn model     : $OUT/churn_model.pt  (if trained; report in $OUT/churn_model.report.json)
   budget ledger      : $OUT/ledger.db  (dpkit budget history --ledger $OUT/ledger.db --dataset customers --unit customer_id)
-  de-identified copy : $OUT/run/clean.csv  (PII replaced but NOT differentially private: keep it inside)
+  de-identified copy : $OUT/run/owner/clean.csv  (PII replaced but NOT differentially private: keep it inside)
 EOF

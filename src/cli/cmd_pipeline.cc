@@ -39,21 +39,27 @@ absl::Status RunPipelineCommand(CLI::App& app, PipelineArgs& a, Context& ctx) {
   if (given("--min-null-fraction")) o.min_null_fraction = a.o.min_null_fraction;
   if (given("--decimals")) o.decimals = a.o.decimals;
   if (given("--threads")) o.threads = a.o.threads;
+  if (given("--dry-run")) o.dry_run = a.o.dry_run;
+  o.insecure_seed = ctx.insecure();
   if (!ctx.quiet()) o.progress = [&](const std::string& line) { ctx.err() << line << "\n"; };
   auto r = pipeline::RunPipeline(o, ctx.rng());
   if (!r.ok()) return r.status();
   std::ostream& out = ctx.out();
+  if (o.dry_run) {
+    out << r->plan.ToText();
+    for (const auto& n : r->notes) out << "  note: " << n << "\n";
+    out << "(--dry-run: nothing was read beyond the header, charged or written)\n";
+    return absl::OkStatus();
+  }
   out << "dpkit pipeline: done\n"
       << "  privacy       : epsilon=" << FormatNumber(r->epsilon_charged)
       << " delta=" << FormatNumber(r->delta_charged) << " per " << r->privacy_unit
       << " (charged to " << r->ledger << "; remaining epsilon=" << FormatNumber(r->epsilon_remaining)
       << ")\n"
-      << "  synthetic data: " << r->synthetic_csv << " (" << r->synthetic_rows << " rows)\n"
-      << "  report        : " << r->report_html << " (open it in a browser) and " << r->report_json
-      << "\n"
-      << "  de-identified : " << r->clean_csv << " (PII replaced, NOT differentially private)\n"
-      << "  also          : " << r->pii_json << ", " << r->privacy_json << ", " << r->summary_json
-      << "\n";
+      << "  synthetic data: " << r->synthetic_csv << " (" << r->synthetic_rows << " rows, DP)\n"
+      << "  also DP       : " << r->privacy_json << ", " << r->summary_json << "\n"
+      << "  data owner    : " << r->owner_dir
+      << "/ (NOT differentially private: clean.csv, pii.json, report.html — keep it private)\n";
   for (const auto& n : r->notes) out << "  note: " << n << "\n";
   return absl::OkStatus();
 }
@@ -69,10 +75,14 @@ Runner SetupPipeline(CLI::App& app) {
   app.add_option("--rows", a->o.rows, "Synthetic rows (default: a DP estimate of the input size)");
   app.add_option("--schema", a->o.schema, "Schema JSON: public bounds, categories, privacy unit");
   app.add_option("--policy", a->o.policy, "PII policy JSON (default: see docs/pii.md)");
-  app.add_option("--key-file", a->o.key_file, "PII pseudonymisation key (default: generate <out>/pii.key)");
-  app.add_option("--ledger", a->o.ledger, "Budget ledger (default <out>/ledger.db, created)");
+  app.add_option("--key-file", a->o.key_file,
+                 "PII pseudonymisation key (default: generate <out>/owner/pii.key)");
+  app.add_option("--ledger", a->o.ledger,
+                 "Ledger holding the dataset's budget (default: a NEW <out>/ledger.db holding "
+                 "exactly this run)");
   app.add_option("--dataset", a->o.dataset, "Dataset name in the ledger (default: input file stem)");
-  app.add_option("--privacy-unit", a->o.privacy_unit, "Unit column (default: proposed by the PII scan)");
+  app.add_option("--privacy-unit", a->o.privacy_unit,
+                 "Unit column (default: the schema's, else the ledger budget's, else rows)");
   app.add_option("--target", a->o.target, "Column predicted in the report's utility section");
   app.add_option("--holdout", a->o.holdout_fraction, "Share of units held out for the report (default 0.2)");
   app.add_option("--min-null-fraction", a->o.min_null_fraction,
@@ -80,6 +90,7 @@ Runner SetupPipeline(CLI::App& app) {
   app.add_option("--decimals", a->o.decimals,
                  "Decimals of real-valued synthetic columns (default 2; -1 = unrounded)");
   app.add_option("--threads", a->o.threads, "Threads (default 2)");
+  app.add_flag("--dry-run", a->o.dry_run, "Print the release plan; read, charge and write nothing");
   CLI::App* self = &app;
   return [a, self](Context& ctx) { return RunPipelineCommand(*self, *a, ctx); };
 }

@@ -8,15 +8,18 @@ source "$(dirname "$0")/lib.sh"
 SEED=(--insecure-seed 11 -q)
 
 expect_exit 0 "$DPKIT" sample customers --rows 3000 --seed 5 --out "$WORK/customers.csv"
+# The public schema of the sample table (types and bounds from its data dictionary).
+expect_exit 0 "$DPKIT" sample customers --schema-out "$WORK/customers.schema.json"
+S=(--schema "$WORK/customers.schema.json")
 
 # 1. The full flow.
 for method in mst aim; do
   R="$WORK/run_$method"
-  expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" --out "$R" \
+  expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" "${S[@]}" --out "$R" \
     --epsilon 2 --delta 1e-7 --method $method --target churned
   expect_contains "$OUT" "epsilon=2 delta=1e-07 per customer_id" "pipeline $method summary"
-  for f in clean.csv pii.json pii.key synthetic.csv report.html report.json privacy.json \
-    summary.json ledger.db; do
+  for f in owner/clean.csv owner/pii.json owner/pii.key owner/report.html owner/report.json \
+    owner/README.txt synthetic.csv privacy.json summary.json ledger.db; do
     [ -s "$R/$f" ] || fail "$method: $f missing or empty"
   done
   # Synthetic table: same header as the input, a DP-estimated number of rows near 3000 * 0.8
@@ -27,7 +30,7 @@ for method in mst aim; do
   { [ "$rows" -gt 2000 ] && [ "$rows" -lt 2800 ]; } || fail "$method: $rows synthetic rows"
   # No raw identifier reaches the synthetic table or the de-identified copy: credit cards and
   # e-mail addresses of the input are absent (fresh fakes / pseudonyms instead).
-  python3 - "$WORK/customers.csv" "$R/synthetic.csv" "$R/clean.csv" <<'PY' || fail "$method: raw PII leaked"
+  python3 - "$WORK/customers.csv" "$R/synthetic.csv" "$R/owner/clean.csv" <<'PY' || fail "$method: raw PII leaked"
 import csv, sys
 real = list(csv.DictReader(open(sys.argv[1])))
 cards = {r["credit_card"] for r in real}
@@ -52,8 +55,8 @@ PY
   grep -q '"epsilon": 2' "$R/privacy.json" || fail "$method: privacy.json epsilon"
   python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['ledger_entries']; assert e and len({x['id'] for x in e}) == 1, e" \
     "$R/privacy.json" || fail "$method: privacy.json should list this run's one charge"
-  grep -q '<html' "$R/report.html" || fail "$method: report.html"
-  grep -q 'churned' "$R/report.json" || fail "$method: report.json lacks the target column"
+  grep -q '<html' "$R/owner/report.html" || fail "$method: report.html"
+  grep -q 'churned' "$R/owner/report.json" || fail "$method: report.json lacks the target column"
   # One charge, the whole budget.
   expect_exit 0 "$DPKIT" budget show --ledger "$R/ledger.db"
   expect_contains "$OUT" "spent      epsilon=2" "budget show after $method"
@@ -61,7 +64,7 @@ PY
 done
 
 # 2. Exhausted budget: refused with exit 3 before anything is computed or written.
-expect_exit 3 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" --out "$WORK/again" \
+expect_exit 3 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" "${S[@]}" --out "$WORK/again" \
   --epsilon 0.5 --method mst --ledger "$WORK/run_mst/ledger.db" --dataset customers
 expect_contains "$ERR" "budget" "exhausted-budget error"
 [ -e "$WORK/again/synthetic.csv" ] && fail "synthetic.csv written despite a refused charge"
@@ -79,7 +82,7 @@ for i, r in enumerate(rows[1:]):
         r[seg] = ""
 csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n").writerows(rows)
 PY
-expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/holes.csv" --out "$WORK/holes" \
+expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/holes.csv" "${S[@]}" --out "$WORK/holes" \
   --epsilon 2 --method mst
 python3 - "$WORK/holes/synthetic.csv" <<'PY' || fail "real missing values were not kept"
 import csv, sys
@@ -90,7 +93,7 @@ PY
 
 # 4. A JSON config, flags override it; unknown keys are an error.
 cat >"$WORK/config.json" <<JSON
-{"data": "$WORK/customers.csv", "out_dir": "$WORK/cfg", "epsilon": 3, "method": "mst",
+{"data": "$WORK/customers.csv", "schema": "$WORK/customers.schema.json", "out_dir": "$WORK/cfg", "epsilon": 3, "method": "mst",
  "rows": 500, "holdout_fraction": 0}
 JSON
 expect_exit 0 "$DPKIT" "${SEED[@]}" pipeline --config "$WORK/config.json" --epsilon 1.5
@@ -109,13 +112,19 @@ expect_contains "$ERR" "epsilon" "negative epsilon"
 expect_exit 2 "$DPKIT" pipeline --data "$WORK/customers.csv" --out "$WORK/x" --epsilon nan
 expect_exit 2 "$DPKIT" pipeline --data "$WORK/customers.csv" --out "$WORK/x" --method gan
 expect_contains "$ERR" "method" "unknown method"
-expect_exit 2 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" --out "$WORK/x" \
+expect_exit 2 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/customers.csv" "${S[@]}" --out "$WORK/x" \
   --target no_such_column
 expect_contains "$ERR" "no_such_column" "unknown target column"
 [ -e "$WORK/x/ledger.db" ] && fail "a ledger was created for a run with an unknown target"
 expect_exit 4 "$DPKIT" pipeline --data "$WORK/missing.csv" --out "$WORK/x"
 printf 'a,b\n1,2\n3\n' >"$WORK/ragged.csv"
 expect_exit 4 "$DPKIT" "${SEED[@]}" pipeline --data "$WORK/ragged.csv" --out "$WORK/x"
-expect_contains "$ERR" "ragged.csv:3:" "ragged CSV error names the line"
+expect_contains "$ERR" "ragged.csv: expected 2 fields" "ragged CSV error names the problem"
+expect_contains "$ERR" "withheld" "ragged CSV error withholds the line (private data)"
+# --dry-run prints the plan and spends nothing.
+expect_exit 0 "$DPKIT" pipeline --data "$WORK/customers.csv" "${S[@]}" --out "$WORK/dry" --dry-run
+expect_contains "$OUT" "Release plan" "dry run plan"
+expect_contains "$OUT" "pipeline/row_count" "dry run maps"
+[ -e "$WORK/dry/ledger.db" ] && fail "--dry-run created a ledger"
 
 finish

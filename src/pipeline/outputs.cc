@@ -1,0 +1,201 @@
+// The pipeline's output files: data-owner outputs in owner/ (not DP), DP outputs beside it.
+#include <ctime>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "dpkit/accounting/accountant.h"
+#include "dpkit/base/status.h"
+#include "dpkit/base/validation.h"
+#include "dpkit/io/csv.h"
+#include "dpkit/pii/replace.h"
+#include "dpkit/report/evaluation.h"
+#include "dpkit/report/privacy_guarantee.h"
+#include "dpkit/report/render.h"
+#include "dpkit/report/table_input.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/execution.h"
+
+namespace dpkit::pipeline {
+namespace {
+
+using internal::Role;
+
+constexpr char kOwnerReadme[] =
+    "DATA-OWNER OUTPUTS - NOT DIFFERENTIALLY PRIVATE. Keep this folder inside the trust "
+    "boundary.\n\n"
+    "clean.csv     de-identified copy of the input (PII replaced by policy; every other value "
+    "is real)\n"
+    "pii.json      the PII scan of the input and the action taken per column\n"
+    "pii.key       the pseudonymisation key (when generated): secret\n"
+    "report.html   evaluation of the synthetic data against the real rows (real-side "
+    "statistics are not DP)\n"
+    "report.json   the same, machine-readable\n\n"
+    "The DP release is the folder above: synthetic.csv, privacy.json, summary.json.\n";
+
+std::string IsoNow(Env* env) {
+  std::time_t t = static_cast<std::time_t>(env->NowMicros() / 1000000);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Keeps the named columns of a text table (order kept).
+void KeepOnly(report::TextTable& t, const std::set<std::string>& keep) {
+  for (size_t c = t.names.size(); c-- > 0;) {
+    if (!keep.count(t.names[c])) {
+      t.names.erase(t.names.begin() + c);
+      t.columns.erase(t.columns.begin() + c);
+    }
+  }
+}
+
+void GeneraliseZips(report::TextTable& t, const std::vector<std::string>& zips) {
+  for (size_t c = 0; c < t.names.size(); ++c) {
+    if (std::find(zips.begin(), zips.end(), t.names[c]) == zips.end()) continue;
+    for (std::string& z : t.columns[c]) z = internal::GeneraliseZip(z);
+  }
+}
+
+report::PrivacyGuarantee Guarantee(const Execution& run) {
+  report::PrivacyGuarantee g;
+  g.epsilon = run.o.epsilon;
+  g.delta = run.o.delta;
+  g.privacy_unit = run.roles.unit.empty() ? "row" : run.roles.unit;
+  g.mechanism = absl::StrCat(run.o.method, " (identifier columns filled with fresh fakes)");
+  g.accountant = accounting::AccountantKindName(run.receipt.accountant);
+  g.dataset = run.receipt.dataset;
+  g.created = IsoNow(run.env);
+  g.notes.push_back(absl::StrCat("synthetic.csv and its row count are (", FormatDouble(g.epsilon),
+                                 ", ", FormatDouble(g.delta), ")-DP per ", g.privacy_unit,
+                                 "; the real-data statistics of owner/report.html are not DP"));
+  for (const std::string& n : run.res.notes) g.notes.push_back(n);
+  for (const PrivacyMap& m : run.parts.release.maps) {
+    nlohmann::json e = {{"id", run.receipt.charge_id},
+                        {"mechanism", m.mechanism},
+                        {"privacy_map", nlohmann::json::parse(m.ToJson())},
+                        {"note", run.parts.release.operation}};
+    const bool approx = m.kind == PrivacyMapKind::kApproxDp;
+    g.ledger_entries.push_back({std::to_string(run.receipt.charge_id), "", m.mechanism,
+                                approx ? std::optional<double>(m.epsilon) : std::nullopt,
+                                approx ? std::optional<double>(m.delta) : std::nullopt,
+                                m.ToString(), run.parts.release.operation, e.dump()});
+  }
+  return g;
+}
+
+}  // namespace
+
+Paths PathsFor(const std::string& out, const std::string& named_ledger) {
+  Paths p;
+  p.out = out;
+  p.owner = out + "/owner";
+  p.synthetic = out + "/synthetic.csv";
+  p.privacy = out + "/privacy.json";
+  p.summary = out + "/summary.json";
+  p.ledger = named_ledger.empty() ? out + "/ledger.db" : named_ledger;
+  p.clean = p.owner + "/clean.csv";
+  p.pii_json = p.owner + "/pii.json";
+  p.pii_key = p.owner + "/pii.key";
+  p.report_html = p.owner + "/report.html";
+  p.report_json = p.owner + "/report.json";
+  p.readme = p.owner + "/README.txt";
+  return p;
+}
+
+absl::Status WriteOwnerPii(Execution& run) {
+  PipelineResult& res = run.res;
+  res.owner_dir = run.paths.owner;
+  res.clean_csv = run.paths.clean;
+  res.pii_json = run.paths.pii_json;
+  DPKIT_RETURN_IF_ERROR(run.env->WriteFileAtomically(run.paths.readme, kOwnerReadme));
+  std::optional<pii::PiiKey> key;
+  if (!run.o.key_file.empty()) {
+    DPKIT_ASSIGN_OR_RETURN(key, pii::PiiKey::FromFile(run.o.key_file, run.env));
+  } else {
+    key = pii::PiiKey::Generate(run.rng);
+    DPKIT_RETURN_IF_ERROR(run.env->WriteFileAtomically(run.paths.pii_key, key->ToHex() + "\n"));
+  }
+  pii::ReplaceOptions ro;
+  ro.policy = run.policy;
+  ro.key = &*key;
+  ro.rng = &run.rng;
+  DPKIT_ASSIGN_OR_RETURN(pii::ReplaceResult replaced, pii::ReplacePii(run.raw, ro));
+  DPKIT_RETURN_IF_ERROR(io::WriteCsv(replaced.table, run.paths.clean, {}, run.env));
+  return run.env->WriteFileAtomically(run.paths.pii_json, replaced.ToJson());
+}
+
+absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
+                         const std::vector<int64_t>& holdout_rows, const io::Table& synthetic) {
+  std::set<std::string> keep;
+  for (const std::string& n : run.roles.Modelled()) keep.insert(n);
+  for (const std::string& n : run.roles.Names(Role::kFake)) keep.insert(n);
+  const std::vector<std::string> zips = run.roles.Names(Role::kModelZip3);
+  DPKIT_ASSIGN_OR_RETURN(io::Table real_rows, run.raw.TakeRows(train_rows));
+  report::TextTable real = report::FromIoTable(real_rows, run.o.data);
+  report::TextTable synth = report::FromIoTable(synthetic, run.paths.synthetic);
+  std::optional<report::TextTable> holdout;
+  if (!holdout_rows.empty()) {
+    DPKIT_ASSIGN_OR_RETURN(io::Table h, run.raw.TakeRows(holdout_rows));
+    holdout = report::FromIoTable(h, absl::StrCat(run.o.data, " (holdout)"));
+  }
+  for (report::TextTable* t : {&real, &synth, holdout ? &*holdout : nullptr}) {
+    if (t == nullptr) continue;
+    KeepOnly(*t, keep);
+    GeneraliseZips(*t, zips);
+  }
+  report::EvaluationOptions eo;
+  eo.target = run.o.target;
+  eo.categorical = zips;
+  for (const internal::ColumnRole& r : run.roles.columns) {
+    if (r.role != Role::kFake) continue;
+    eo.identifier_columns.push_back(r.name);
+    eo.identifier_entities.push_back(pii::EntityTypeName(r.entity));
+  }
+  eo.threads = run.o.threads;
+  DPKIT_ASSIGN_OR_RETURN(report::Evaluation ev, report::Evaluate(real, synth, holdout ? &*holdout
+                                                                                      : nullptr,
+                                                                 eo, run.rng));
+  const report::PrivacyGuarantee g = Guarantee(run);
+  run.res.report_html = run.paths.report_html;
+  run.res.report_json = run.paths.report_json;
+  return report::WriteReport(run.env, ev, &g, run.paths.report_html, run.paths.report_json);
+}
+
+absl::Status WritePrivacyJson(Execution& run) {
+  run.res.privacy_json = run.paths.privacy;
+  return run.env->WriteFileAtomically(run.paths.privacy, Guarantee(run).ToJson());
+}
+
+absl::Status WriteSummary(Execution& run, const synth::Synthesizer& model) {
+  PipelineResult& res = run.res;
+  res.synthetic_csv = run.paths.synthetic;
+  res.summary_json = run.paths.summary;
+  res.ledger = run.paths.ledger;
+  res.epsilon_charged = run.o.epsilon;
+  res.delta_charged = run.o.delta;
+  res.epsilon_remaining = run.receipt.remaining.epsilon;
+  nlohmann::json s;
+  s["options"] = nlohmann::json::parse(run.o.ToJson());
+  s["dp_outputs"] = {{"synthetic_csv", res.synthetic_csv},
+                     {"privacy_json", res.privacy_json},
+                     {"summary_json", res.summary_json},
+                     {"ledger", res.ledger}};
+  s["data_owner_outputs_not_dp"] = {{"folder", res.owner_dir}, {"clean_csv", res.clean_csv},
+                                    {"pii_json", res.pii_json}, {"report_html", res.report_html},
+                                    {"report_json", res.report_json}};
+  s["plan"] = {{"steps", run.parts.release.steps},
+               {"neighbouring", run.parts.release.neighbouring}};
+  s["privacy"] = {{"epsilon_charged", res.epsilon_charged}, {"delta_charged", res.delta_charged},
+                  {"epsilon_remaining", res.epsilon_remaining},
+                  {"privacy_unit", res.privacy_unit}, {"dataset", run.receipt.dataset},
+                  {"charge_id", run.receipt.charge_id}};
+  s["synthetic_rows"] = res.synthetic_rows;
+  s["columns"] = {{"synthesized", res.synthesized_columns},
+                  {"faked", res.faked_columns},
+                  {"dropped", res.dropped_columns}};
+  s["notes"] = res.notes;
+  s["synthesizer"] = nlohmann::json::parse(model.report().ToJson());
+  return run.env->WriteFileAtomically(run.paths.summary, s.dump(2));
+}
+
+}  // namespace dpkit::pipeline
