@@ -1,9 +1,11 @@
 # Neighbouring-dataset tests of whole CLI workflows. Usage, in tests/privacy/<name>_test.sh:
 #   source "$(dirname "$0")/lib.sh"          # $1 = path to dpkit
 #   ... write D and D' (D plus one unit with extreme, unique values) under $WORK ...
-#   for i in 1 2 3 4; do
-#     privacy_run D  $i "$DPKIT" synth --data "$WORK/d.csv"  ... --out out/s.csv
-#     privacy_run D2 $i "$DPKIT" synth --data "$WORK/d2.csv" ... --out out/s.csv
+#   for i in 1 2 3 4; do                   # D in $WORK/D/, D' in $WORK/D2/
+#     for side in D D2; do
+#       use_input $side                     # $INPUT -> $WORK/$side (same path on both sides)
+#       privacy_run $side $i "$DPKIT" synth --data "$INPUT/d.csv" ... --out out/s.csv
+#     done
 #   done
 #   privacy_compare D D2 [--owner 'out/owner/*'] ...   # no channel may differ deterministically
 #   ... targeted checks (e.g. no '+44' phone in any D2 output) ...
@@ -32,6 +34,11 @@ privacy_run() {
   mkdir -p "$dir/.channels"
   (cd "$dir" && "$@" >.channels/stdout 2>.channels/stderr; echo $? >.channels/exit)
 }
+
+# use_input <side>: points $INPUT (the same path for every run, so commands print the same input
+# paths on both sides) at the folder $WORK/<side>.
+INPUT="$WORK/input"
+use_input() { ln -sfn "$WORK/$1" "$INPUT"; }
 
 # privacy_compare <sideA> <sideB> [--owner GLOB]... [--ignore-line REGEX]...
 privacy_compare() {
