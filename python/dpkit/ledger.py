@@ -13,6 +13,7 @@ import os
 
 from dpkit._dpkit import PrivacyMap
 from dpkit._dpkit import ledger as _l
+from dpkit._dpkit import mechanisms as _mechanisms
 
 # Types only (the stub ledger.pyi is what type checkers read); typing, pandas and numpy are not
 # imported at run time here, to keep `import dpkit` fast.
@@ -37,24 +38,23 @@ ROW_LEVEL_UNIT: str = _l.ROW_LEVEL_UNIT
 
 
 def _items(charged: Charged) -> list:
-    single = isinstance(charged, PrivacyMap) or hasattr(charged, "privacy_map")
-    return [charged] if single else list(charged)
+    """One charge's PrivacyMaps and Releases as a list (TypeError for anything else)."""
+    single = isinstance(charged, (PrivacyMap, _mechanisms.Release))
+    items = [charged] if single else list(charged)
+    for item in items:
+        if not isinstance(item, (PrivacyMap, _mechanisms.Release)):
+            raise TypeError(f"charge takes PrivacyMaps or Releases, got {type(item).__name__}")
+    return items
 
 
 def _maps(items: list) -> list[PrivacyMap]:
-    """PrivacyMaps of one charge: maps as given, a Release's map (the cost of the whole release)."""
-    maps = []
-    for item in items:
-        m = item if isinstance(item, PrivacyMap) else getattr(item, "privacy_map", None)
-        if not isinstance(m, PrivacyMap):
-            raise TypeError(f"charge takes PrivacyMaps or Releases, got {type(item).__name__}")
-        maps.append(m)
-    return maps
+    """The maps to charge: each PrivacyMap, and each Release's map (the whole release's cost)."""
+    return [i if isinstance(i, PrivacyMap) else i.privacy_map for i in items]
 
 
 def _insecure(items: list) -> bool:
     """True when a Release among the items was drawn from a dpkit.testing generator."""
-    return any(getattr(item, "secure", True) is False for item in items)
+    return any(isinstance(i, _mechanisms.Release) and not i.secure for i in items)
 
 
 def _unit(unit: str | None) -> str:

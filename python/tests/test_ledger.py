@@ -71,6 +71,8 @@ def test_releases_can_be_charged_directly(ledger_path):
     assert receipt.spent.epsilon == pytest.approx(1.0, rel=1e-9)
     with pytest.raises(TypeError):
         ledger.charge("d", [1.0])
+    with pytest.raises(TypeError):  # a mechanism is not a release: charge privacy_map_for(n)
+        ledger.charge("d", Laplace(epsilon=0.5, sensitivity=1))
 
 
 def test_show_preview_and_rho_budgets(ledger_path):
