@@ -14,6 +14,10 @@
 //    min and median reported.
 //  - Estimate/<dataset> and Measure/<dataset>: the post-processing alone vs the noise alone
 //    (what independent noisy tables cost), paired by name.
+//  - EstimateScale/<pumas per state>: the ACS example's tables over a generated US-sized
+//    geography, 1 nation, 51 states and 51 x <pumas per state> PUMAs, 1M generated persons
+//    (/tmp/dpkit_publish_bench_us_v1.csv, never committed): post-processing alone, and Measure
+//    for the same plan as its pair.
 // The data are read from ../shared/data, never copied; benchmarks skip when they are absent.
 #include <algorithm>
 #include <cmath>
@@ -27,7 +31,10 @@
 #include "dpkit/publish/estimate.h"
 #include "dpkit/publish/plan.h"
 #include "dpkit/publish/publish.h"
+#include "dpkit/random/samplers.h"
 #include "dpkit/random/secure_rng.h"
+#include "dpkit/random/seeded_rng.h"
+#include "fmt/format.h"
 #include "publish/data_tables.h"
 #include "publish/measure.h"
 
@@ -173,6 +180,65 @@ void BM_Measure(benchmark::State& state) {
   state.SetLabel(kDatasets[state.range(0)]);
 }
 BENCHMARK(BM_Measure)->DenseRange(0, 1)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+
+// A US-sized geography: 51 states with `pumas` PUMAs each, 1M random persons over them.
+Setup* ScaleSetup(int pumas, benchmark::State& state) {
+  static std::map<int, std::unique_ptr<Setup>> cache;
+  auto& slot = cache[pumas];
+  if (slot) return slot.get();
+  absl::StatusOr<PublicationSpec> spec = Spec(0, 1.0);
+  if (!spec.ok()) {
+    state.SkipWithError(std::string(spec.status().message()).c_str());
+    return nullptr;
+  }
+  spec->geography.codes.clear();
+  for (int s = 1; s <= 51; ++s) {
+    for (int p = 1; p <= pumas; ++p)
+      spec->geography.codes.push_back(fmt::format("{:02d}-{:05d}", s, p));
+  }
+  const std::string path = fmt::format("/tmp/dpkit_publish_bench_us_v1_{}.csv", pumas);
+  if (!std::filesystem::exists(path)) {
+    random::testing::SeededRng rng(1);
+    std::string csv = "PUMA,SEX,AGEP,RAC1P,HISP,EDU,OWN_RENT\n";
+    for (int i = 0; i < 1'000'000; ++i) {
+      csv += fmt::format("{},{},{},{},{},{},{}\n",
+                         spec->geography.codes[random::UniformInt(rng, 0, 51 * pumas - 1)],
+                         random::UniformInt(rng, 1, 2), random::UniformInt(rng, 0, 95),
+                         random::UniformInt(rng, 1, 9), random::UniformInt(rng, 0, 4),
+                         random::UniformInt(rng, 1, 12), random::UniformInt(rng, 0, 2));
+    }
+    if (!Env::Default()->WriteFileAtomically(path, csv).ok()) std::abort();
+  }
+  auto setup = std::make_unique<Setup>();
+  setup->plan = *PlanPublication(*spec, "bench", mechanisms::SecureNoise());
+  setup->estimator = *TopDownEstimator::Create(setup->plan);
+  random::SecureRng rng;
+  setup->exact = *CountTables(setup->plan, path, rng);
+  slot = std::move(setup);
+  return slot.get();
+}
+
+void BM_EstimateScale(benchmark::State& state) {
+  Setup* s = ScaleSetup(static_cast<int>(state.range(0)), state);
+  if (s == nullptr) return;
+  random::SecureRng rng;
+  const TableSet measured = Measure(s->plan, s->exact, rng);
+  for (auto _ : state) benchmark::DoNotOptimize(s->estimator->Estimate(measured));
+  state.counters["pumas"] = s->plan.geography.num_units(2);
+}
+BENCHMARK(BM_EstimateScale)
+    ->Arg(5)
+    ->Arg(50)
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_MeasureScale(benchmark::State& state) {
+  Setup* s = ScaleSetup(static_cast<int>(state.range(0)), state);
+  if (s == nullptr) return;
+  random::SecureRng rng;
+  for (auto _ : state) benchmark::DoNotOptimize(Measure(s->plan, s->exact, rng));
+}
+BENCHMARK(BM_MeasureScale)->Arg(5)->Arg(50)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace dpkit::publish

@@ -80,6 +80,19 @@ TEST_F(PublishTest, ZeroNoiseReleasesTheExactTablesAndChargesANewLedger) {
   EXPECT_NEAR((*ledger)->Status("small", "hh")->spent.rho, 1.0, 1e-6);
 }
 
+TEST_F(PublishTest, AnEpsilonDeltaBudgetIsConvertedAndFitsItsNewLedgerExactly) {
+  PublicationSpec spec = testing::SmallSpec(1.0);
+  spec.budget = {.rho = std::nullopt, .epsilon = 2, .delta = 1e-6};
+  absl::StatusOr<PublishResult> r = Publish(spec, Options(), mechanisms::SecureNoise(), rng_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto status =
+      (*ledger::Ledger::Open(dir_ + "/out/ledger.db"))->Status("small", ledger::kRowLevelUnit);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->budget.epsilon, 2);
+  EXPECT_LE(status->spent.epsilon, 2);
+  EXPECT_GT(status->spent.epsilon, 2 - 1e-6);
+}
+
 TEST_F(PublishTest, DryRunSpendsAndWritesNothing) {
   PublishOptions o = Options();
   o.dry_run = true;
