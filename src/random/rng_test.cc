@@ -1,3 +1,5 @@
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +72,33 @@ TEST(SecureRngTest, ForkedChildDoesNotRepeatParentStream) {
   int status = 0;
   waitpid(pid, &status, 0);
   EXPECT_NE(parent, child);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// A child made by the raw clone system call skips pthread_atfork handlers; it must still not
+// replay the parent's stream (issue: pid change detected on the draw path).
+TEST(SecureRngTest, RawCloneChildDoesNotRepeatParentStream) {
+  SecureRng rng;
+  (void)rng.NextU64();  // this thread's stream and buffer exist and hold unread bytes
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    uint64_t v[4];
+    for (uint64_t& x : v) x = rng.NextU64();
+    const ssize_t w = write(fds[1], v, sizeof(v));
+    syscall(SYS_exit_group, w == sizeof(v) ? 0 : 1);
+  }
+  uint64_t parent[4], child[4];
+  for (uint64_t& x : parent) x = rng.NextU64();
+  ASSERT_EQ(read(fds[0], child, sizeof(child)), static_cast<ssize_t>(sizeof(child)));
+  int status = 0;
+  waitpid(static_cast<pid_t>(pid), &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // Equal words would mean a shared stream (chance: 2^-256).
+  EXPECT_NE(std::memcmp(parent, child, sizeof(parent)), 0);
   close(fds[0]);
   close(fds[1]);
 }
