@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/validation.h"
+#include "random/bit_pool.h"
+#include "random/discrete_kernels.h"
 
 namespace dpkit::random {
 namespace {
@@ -19,83 +21,52 @@ inline int BitLength128(uint128 x) {
   return lo == 0 ? 0 : 64 - __builtin_clzll(lo);
 }
 
-// A per-call pool of random bits: small uniforms and coin flips consume only the bits they
-// need, and words are fetched from the generator four at a time (one virtual call). Exactness
-// is unaffected: every bit handed out is a fresh uniformly random bit, used once.
-class BitPool {
- public:
-  explicit BitPool(BitGenerator& gen) : gen_(gen) {}
+using internal::BitPool;
 
-  uint64_t Next64() {
-    if (idx_ == kWords) {
-      gen_.Fill(words_, sizeof(words_));
-      idx_ = 0;
-    }
-    return words_[idx_++];
-  }
-  // k in [1, 32] fresh bits.
-  uint32_t Bits(int k) {
-    if (bits_left_ < k) {
-      cur_ = Next64();
-      bits_left_ = 64;
-    }
-    uint32_t v = static_cast<uint32_t>(cur_ & ((uint64_t{1} << k) - 1));
-    cur_ >>= k;
-    bits_left_ -= k;
-    return v;
-  }
-  bool Coin() { return Bits(1) != 0; }
-  // Uniform in [0, n): Lemire's method on 32-bit draws for n < 2^32, 64-bit otherwise.
-  uint64_t Uniform(uint64_t n) {
-    if (n <= 0xFFFFFFFFu) {
-      const uint32_t n32 = static_cast<uint32_t>(n);
-      uint64_t m = static_cast<uint64_t>(Bits(32)) * n32;
-      uint32_t low = static_cast<uint32_t>(m);
-      if (low < n32) {
-        uint32_t threshold = (0u - n32) % n32;
-        while (low < threshold) {
-          m = static_cast<uint64_t>(Bits(32)) * n32;
-          low = static_cast<uint32_t>(m);
-        }
-      }
-      return m >> 32;
-    }
-    uint64_t x = Next64();
-    uint128 m = static_cast<uint128>(x) * n;
-    uint64_t low = static_cast<uint64_t>(m);
-    if (low < n) {
-      uint64_t threshold = (0 - n) % n;
+// Uniform in [0, n) from a pool: Lemire's method on 32-bit draws for n < 2^32, 64-bit otherwise.
+// Variable time (the rejection threshold is computed on demand): for the legacy BernoulliExp.
+uint64_t PoolUniform(BitPool& pool, uint64_t n) {
+  if (n <= 0xFFFFFFFFu) {
+    const uint32_t n32 = static_cast<uint32_t>(n);
+    uint64_t m = static_cast<uint64_t>(pool.Bits(32)) * n32;
+    uint32_t low = static_cast<uint32_t>(m);
+    if (low < n32) {
+      uint32_t threshold = (0u - n32) % n32;
       while (low < threshold) {
-        m = static_cast<uint128>(Next64()) * n;
-        low = static_cast<uint64_t>(m);
+        m = static_cast<uint64_t>(pool.Bits(32)) * n32;
+        low = static_cast<uint32_t>(m);
       }
     }
-    return static_cast<uint64_t>(m >> 64);
+    return m >> 32;
   }
-  uint128 Uniform128(uint128 n) {
-    if (n <= kU64Max) return Uniform(static_cast<uint64_t>(n));
-    int bits = BitLength128(n - 1);
-    uint128 mask = bits >= 128 ? ~uint128{0} : ((uint128{1} << bits) - 1);
-    while (true) {
-      uint128 hi = Next64();
-      uint128 r = ((hi << 64) | Next64()) & mask;
-      if (r < n) return r;
+  uint64_t x = pool.Next64();
+  uint128 m = static_cast<uint128>(x) * n;
+  uint64_t low = static_cast<uint64_t>(m);
+  if (low < n) {
+    uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = static_cast<uint128>(pool.Next64()) * n;
+      low = static_cast<uint64_t>(m);
     }
   }
-  bool Rational(uint128 num, uint128 den) {
-    if (num >= den) return true;
-    if (num == 0) return false;
-    return Uniform128(den) < num;
-  }
+  return static_cast<uint64_t>(m >> 64);
+}
 
- private:
-  static constexpr int kWords = 4;
-  BitGenerator& gen_;
-  uint64_t words_[kWords];
-  int idx_ = kWords;
-  uint64_t cur_ = 0;
-  int bits_left_ = 0;
-};
+uint128 PoolUniform128(BitPool& pool, uint128 n) {
+  if (n <= kU64Max) return PoolUniform(pool, static_cast<uint64_t>(n));
+  int bits = BitLength128(n - 1);
+  uint128 mask = bits >= 128 ? ~uint128{0} : ((uint128{1} << bits) - 1);
+  while (true) {
+    uint128 r = pool.Next128() & mask;
+    if (r < n) return r;
+  }
+}
+
+bool PoolRational(BitPool& pool, uint128 num, uint128 den) {
+  if (num >= den) return true;
+  if (num == 0) return false;
+  return PoolUniform128(pool, den) < num;
+}
 
 // Bernoulli(exp(-a/b)) for a <= b (CKS20 Algorithm 1): K <- 1; while Bernoulli(gamma/K): K++;
 // return K odd. Bernoulli(gamma/K) is drawn as Bernoulli(a/b) AND Bernoulli(1/K).
@@ -109,16 +80,16 @@ bool BernoulliExpUnit(BitPool& pool, uint128 a, uint128 b) {
       uint128 bk = static_cast<uint128>(b64) * k;
       bool success;
       if (bk <= kU64Max) {
-        success = a64 >= bk || pool.Uniform(static_cast<uint64_t>(bk)) < a64;
+        success = a64 >= bk || PoolUniform(pool, static_cast<uint64_t>(bk)) < a64;
       } else {
-        success = pool.Rational(a64, b64) && pool.Uniform(k) == 0;
+        success = PoolRational(pool, a64, b64) && PoolUniform(pool, k) == 0;
       }
       if (!success) break;
       ++k;
     }
     return (k & 1) == 1;
   }
-  while (pool.Rational(a, b) && (k == 1 || pool.Uniform(k) == 0)) ++k;
+  while (PoolRational(pool, a, b) && (k == 1 || PoolUniform(pool, k) == 0)) ++k;
   return (k & 1) == 1;
 }
 
@@ -141,25 +112,6 @@ bool BernoulliExpPool(BitPool& pool, uint128 num, uint128 den) {
   return BernoulliExpUnit(pool, frac, den);
 }
 
-// Discrete Laplace with scale t/s on a pool (CKS20 Algorithm 2).
-int64_t DiscreteLaplacePool(BitPool& pool, uint64_t t, uint64_t s) {
-  while (true) {
-    uint64_t u = pool.Uniform(t);
-    if (!BernoulliExpPool(pool, u, t)) continue;
-    uint64_t v = 0;
-    while (BernoulliExpUnit(pool, 1, 1)) ++v;
-    uint128 x = static_cast<uint128>(u) + static_cast<uint128>(t) * v;
-    uint128 y = s == 1 ? x : x / s;
-    bool negative = pool.Coin();
-    if (negative && y == 0) continue;
-    if (y > static_cast<uint128>(std::numeric_limits<int64_t>::max())) {
-      y = std::numeric_limits<int64_t>::max();  // unreachable in practice (prob < 2^-1000)
-    }
-    int64_t yy = static_cast<int64_t>(y);
-    return negative ? -yy : yy;
-  }
-}
-
 // Same distribution; always runs kFixedIterations inner steps (see header).
 constexpr uint64_t kFixedIterations = 24;
 bool BernoulliExpUnitFixedWork(BitPool& pool, uint128 a, uint128 b) {
@@ -167,8 +119,8 @@ bool BernoulliExpUnitFixedWork(BitPool& pool, uint128 a, uint128 b) {
   for (uint64_t k = 1; k <= kFixedIterations; ++k) {
     // Always draw both variables so the work does not depend on a (a uniform draw below the
     // public b, compared with a; a >= b gives true as required).
-    bool x = pool.Uniform128(b) < a;
-    bool y = (k == 1) ? true : pool.Uniform(k) == 0;
+    bool x = PoolUniform128(pool, b) < a;
+    bool y = (k == 1) ? true : PoolUniform(pool, k) == 0;
     bool success = x && y;
     // Branch-free update: record k the first time a failure happens.
     uint64_t is_first = static_cast<uint64_t>(!success) & static_cast<uint64_t>(first_failure == 0);
@@ -177,7 +129,7 @@ bool BernoulliExpUnitFixedWork(BitPool& pool, uint128 a, uint128 b) {
   if (first_failure == 0) {
     // Probability < 1/24!; continue exactly (variable time) to keep the distribution exact.
     uint64_t k = kFixedIterations + 1;
-    while (pool.Rational(a, b) && pool.Uniform(k) == 0) ++k;
+    while (PoolRational(pool, a, b) && PoolUniform(pool, k) == 0) ++k;
     first_failure = k;
   }
   return (first_failure & 1) == 1;
@@ -314,6 +266,9 @@ absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const cha
 // ---------------------------------------------------------------------------------------------
 // Discrete Laplace
 
+DiscreteLaplaceSampler::DiscreteLaplaceSampler(Rational scale)
+    : scale_(scale), kernel_(std::make_shared<internal::LaplaceKernel>(scale.num, scale.den)) {}
+
 absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(double scale) {
   if (!std::isfinite(scale) || !(scale > 0)) {
     return absl::InvalidArgumentError(
@@ -342,7 +297,12 @@ absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::CreateRational(ui
 
 int64_t DiscreteLaplaceSampler::Sample(BitGenerator& gen) const {
   BitPool pool(gen);
-  return DiscreteLaplacePool(pool, scale_.num, scale_.den);
+  return kernel_->Sample(pool);
+}
+
+void DiscreteLaplaceSampler::Sample(BitGenerator& gen, int64_t* out, size_t n) const {
+  BitPool pool(gen, BitPool::kMaxWords);
+  for (size_t i = 0; i < n; ++i) out[i] = kernel_->Sample(pool);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,47 +320,32 @@ absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::Create(double s
   // sigma^2 rounded up: sigma*sigma in double may round down, detected exactly with fma.
   double s2 = sigma * sigma;
   if (std::fma(sigma, sigma, -s2) > 0) s2 = std::nextafter(s2, std::numeric_limits<double>::infinity());
-  // Precision of sigma^2: 40 significant bits by default; if a coarser rational with at least
-  // 30 bits keeps the acceptance denominator 2 n d t^2 below 2^63, use it (all arithmetic then
-  // stays in 64 bits, ~1.7x faster). Either way sigma^2 is rounded up, never down.
-  for (int bits = 40; bits >= 30; --bits) {
-    auto r = RationalAtLeastImpl(s2, bits, 40, "sigma^2");
-    if (!r.ok()) return r.status();
-    uint64_t t = static_cast<uint64_t>(std::floor(std::sqrt(r->ToDouble()))) + 1;
-    uint128 denom = 2 * static_cast<uint128>(r->num) * r->den * t * t;
-    if (denom < (uint128{1} << 63) || bits == 30) {
-      if (denom >= (uint128{1} << 63)) {
-        r = RationalAtLeastImpl(s2, 40, 40, "sigma^2");
-        t = static_cast<uint64_t>(std::floor(std::sqrt(r->ToDouble()))) + 1;
-      }
-      return DiscreteGaussianSampler(*r, t);
-    }
+  // sigma^2 rounded up to 40 significant bits; the proposal scale t = floor(sigma) + 1.
+  auto r = RationalAtLeastImpl(s2, 40, 40, "sigma^2");
+  if (!r.ok()) return r.status();
+  const uint64_t t = static_cast<uint64_t>(std::floor(std::sqrt(r->ToDouble()))) + 1;
+  // The acceptance exponent's denominator 2 n d t^2 is below 2^100 for every sigma in range.
+  const long double denominator = 2.0L * r->num * r->den * t * t;
+  if (!(denominator < 0x1.0p126L)) {
+    return absl::InternalError(absl::StrCat("sigma ", FormatDouble(sigma), " needs too much precision"));
   }
-  return absl::InternalError("unreachable");
+  return DiscreteGaussianSampler(*r, t);
 }
+
+DiscreteGaussianSampler::DiscreteGaussianSampler(Rational sigma2, uint64_t t)
+    : sigma2_(sigma2),
+      kernel_(std::make_shared<internal::GaussianKernel>(sigma2.num, sigma2.den, t)) {}
 
 double DiscreteGaussianSampler::sigma() const { return std::sqrt(sigma2_.ToDouble()); }
 
 int64_t DiscreteGaussianSampler::Sample(BitGenerator& gen) const {
-  // CKS20 Algorithm 3: Y ~ DLap(t); accept with probability
-  // exp(-(|Y| - sigma^2/t)^2 / (2 sigma^2)) = exp(-(|Y| d t - n)^2 / (2 n d t^2)),
-  // where sigma^2 = n/d.
-  const uint64_t n = sigma2_.num;
-  const uint64_t d = sigma2_.den;
-  const uint128 dt = static_cast<uint128>(d) * t_;
-  const uint128 denom = 2 * static_cast<uint128>(n) * dt * t_;
-  // |Y| d t must stay below 2^64 so that the squared difference fits in 128 bits.
-  const uint128 y_max = kU64Max / dt;
   BitPool pool(gen);
-  while (true) {
-    int64_t y = DiscreteLaplacePool(pool, t_, 1);
-    uint64_t abs_y = y < 0 ? static_cast<uint64_t>(-(y + 1)) + 1 : static_cast<uint64_t>(y);
-    if (abs_y > y_max) continue;  // acceptance probability < exp(-2^30): see header
-    uint128 ydt = static_cast<uint128>(abs_y) * dt;
-    uint128 diff = ydt >= n ? ydt - n : n - ydt;
-    uint128 numer = diff * diff;
-    if (BernoulliExpPool(pool, numer, denom)) return y;
-  }
+  return kernel_->Sample(pool);
+}
+
+void DiscreteGaussianSampler::Sample(BitGenerator& gen, int64_t* out, size_t n) const {
+  BitPool pool(gen, BitPool::kMaxWords);
+  for (size_t i = 0; i < n; ++i) out[i] = kernel_->Sample(pool);
 }
 
 }  // namespace dpkit::random

@@ -226,19 +226,19 @@ TEST(TimingStatisticalTest, FixedWorkBernoulliExpDoesNotDependOnExponent) {
     double p = bins > 1 ? test::ChiSquareSurvival(stat, bins - 1) : 1.0;
     EXPECT_GT(p, kAlpha) << "bins=" << bins << " stat=" << stat;
   }
-  // By contrast, the plain sampler's work does depend on the exponent (shows the test has power).
+  // By contrast, the plain sampler's work does depend on the exponent (shows the test has power):
+  // it draws nothing for exponent 0 and a random amount otherwise.
   double mean_small = 0, mean_large = 0;
   for (int i = 0; i < n; ++i) {
     gen.Reset();
-    (void)BernoulliExp(gen, 1, 1000);
+    (void)BernoulliExp(gen, 0, 1000);
     mean_small += gen.count();
     gen.Reset();
     (void)BernoulliExp(gen, 3999, 1000);
     mean_large += gen.count();
   }
-  // (Words are fetched four at a time, so differences show up as ~0.15 words per call; the
-  // standard error of the difference of means here is < 0.01.)
-  EXPECT_GT(std::fabs(mean_small - mean_large) / n, 0.05);
+  // (Words are fetched eight at a time: the difference is >= 8 words per call.)
+  EXPECT_GT(std::fabs(mean_small - mean_large) / n, 4);
 }
 
 }  // namespace

@@ -7,22 +7,44 @@
 // is >= the requested value ("rounded towards more noise"); the value actually used is reported
 // by the sampler so privacy maps are computed from it.
 //
-// Only caveat, documented where it applies: the discrete Gaussian rejects candidates whose
-// acceptance exponent would overflow 128-bit arithmetic (|candidate| > 2^15 * sigma); such
-// candidates have acceptance probability < exp(-2^28), so the output distribution differs from
-// the exact one by less than 2^-(10^8) in total variation — far below anything observable.
+// Caveats, documented where they apply: the discrete Gaussian rejects candidates whose
+// acceptance exponent would overflow 128-bit arithmetic (|candidate| d t >= 2^64, or an exponent
+// above 2^28); such candidates have acceptance probability < exp(-2^28), so the output
+// distribution differs from the exact one by less than 2^-(10^8) in total variation. The
+// discrete Laplace clamps |Y| >= 2^63 (probability < exp(-2^13) at the largest scale, 2^50).
 //
-// Running time: the samplers are rejection samplers whose running time depends only on their
-// public parameters and the random bits — never on data. Where a caller must feed a secret
-// into a sampler (the exponent of BernoulliExp in the exponential mechanism), use the
-// *FixedWork variants, whose work is fixed by public bounds (see each comment).
+// Running time (DiscreteLaplaceSampler::Sample, DiscreteGaussianSampler::Sample, both
+// overloads): independent of the value returned, except on an event of probability
+// eta <= 2^-90 per sample. How (docs/samplers.md has the full argument):
+//  - Both are rejection samplers. The number of rejected attempts is independent of the value
+//    finally accepted, so only the accepted attempt's duration could leak, and every attempt
+//    that is accepted does the same work: one uniform draw below the public t (Lemire's method
+//    with the rejection threshold precomputed, no division), a geometric V with P(V >= k) = e^-k
+//    by comparing 96 random bits with every entry of two tables of e^-k (full scans, no early
+//    exit), one test Bernoulli(exp(-x)) for the secret x evaluated as a 128-bit fixed-point
+//    exponential in branch-free code (16-entry tables read by full masked scans, a fixed-degree
+//    polynomial, shifts and multiplications only), and division by public constants through
+//    precomputed reciprocals. No secret-dependent branch, memory address or division remains.
+//  - Exactness is kept by deciding a comparison only when the 96 random bits lie outside the
+//    error bound of the fixed-point value; otherwise (the eta event: probability < 2^-95 per
+//    comparison, <= 21 comparisons per accepted attempt) the comparison is finished exactly, in
+//    variable time, with multiprecision interval arithmetic and more random bits.
+//  - For privacy: a release of n samples whose values are eps-DP is, counting the running time
+//    as part of the output, (eps, n eta (1 + e^eps))-DP.
+//  - The claim covers the sampler's arithmetic on x86-64/AArch64 (constant-time integer
+//    multiply; no data-dependent instruction timing on the paths used); it is tested in
+//    samplers_timing_test.cc (statistical tier: cycle counts of small and large outputs).
+// The other functions here (Uniform*, Bernoulli*) take variable time: UniformUint64 and
+// BernoulliExp depend on their arguments; use BernoulliExpFixedWork where the exponent is secret.
 //
 // Thread safety: all functions and sampler objects are thread-safe given a thread-safe
 // BitGenerator (SecureRng is); sampler objects are immutable after Create.
 #ifndef DPKIT_RANDOM_SAMPLERS_H_
 #define DPKIT_RANDOM_SAMPLERS_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "dpkit/random/bit_generator.h"
@@ -30,6 +52,11 @@
 namespace dpkit::random {
 
 using uint128 = unsigned __int128;
+
+namespace internal {
+class LaplaceKernel;
+class GaussianKernel;
+}  // namespace internal
 
 // Uniform integer in [0, n), n >= 1 (n == 0 is treated as 2^64). Lemire's multiply-and-reject
 // (ACM TOMACS 2019): exactly uniform, no modulo bias.
@@ -71,8 +98,9 @@ struct Rational {
 absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const char* name);
 
 // Discrete Laplace (two-sided geometric): P(k) proportional to exp(-|k| / scale), k in Z.
-// CKS20 Algorithm 2. `scale` must be in [2^-23, 2^50]; it is rounded up to a rational with
-// 40 significant bits. Expected uniform draws per sample: O(1).
+// CKS20 Algorithm 2 in fixed work per attempt (see "Running time"). `scale` must be in
+// [2^-23, 2^50]; it is rounded up to a rational with 40 significant bits. About 1.6 attempts
+// and 7 random words per sample.
 class DiscreteLaplaceSampler {
  public:
   static absl::StatusOr<DiscreteLaplaceSampler> Create(double scale);
@@ -80,32 +108,38 @@ class DiscreteLaplaceSampler {
   static absl::StatusOr<DiscreteLaplaceSampler> CreateRational(uint64_t num, uint64_t den);
 
   int64_t Sample(BitGenerator& gen) const;
+  // n independent samples into out[0..n): the same distribution and timing guarantee per
+  // sample, with random words fetched in bulk (faster than n calls of Sample).
+  void Sample(BitGenerator& gen, int64_t* out, size_t n) const;
   // The scale actually used (>= the requested one).
   double scale() const { return scale_.ToDouble(); }
   Rational scale_rational() const { return scale_; }
 
  private:
-  friend class DiscreteGaussianSampler;
-  explicit DiscreteLaplaceSampler(Rational scale) : scale_(scale) {}
+  explicit DiscreteLaplaceSampler(Rational scale);
   Rational scale_;
+  std::shared_ptr<const internal::LaplaceKernel> kernel_;  // immutable, shared by copies
 };
 
 // Discrete Gaussian: P(k) proportional to exp(-k^2 / (2 sigma^2)), k in Z. CKS20 Algorithm 3
-// (rejection from a discrete Laplace with t = floor(sigma) + 1). sigma must be in
-// [2^-10, 2^24]; sigma^2 is rounded up to a rational with 40 significant bits.
+// (rejection from a discrete Laplace with t = floor(sigma) + 1) in fixed work per attempt (see
+// "Running time"). sigma must be in [2^-10, 2^24]; sigma^2 is rounded up to a rational with 40
+// significant bits.
 class DiscreteGaussianSampler {
  public:
   static absl::StatusOr<DiscreteGaussianSampler> Create(double sigma);
 
   int64_t Sample(BitGenerator& gen) const;
+  // n independent samples into out[0..n) (see DiscreteLaplaceSampler::Sample).
+  void Sample(BitGenerator& gen, int64_t* out, size_t n) const;
   // The sigma actually used (>= the requested one): sqrt(sigma_squared()).
   double sigma() const;
   Rational sigma_squared_rational() const { return sigma2_; }
 
  private:
-  DiscreteGaussianSampler(Rational sigma2, uint64_t t) : sigma2_(sigma2), t_(t) {}
+  DiscreteGaussianSampler(Rational sigma2, uint64_t t);
   Rational sigma2_;  // sigma^2 = num / den
-  uint64_t t_;       // discrete Laplace scale of the proposal, an integer > sigma
+  std::shared_ptr<const internal::GaussianKernel> kernel_;  // immutable, shared by copies
 };
 
 }  // namespace dpkit::random

@@ -1,0 +1,54 @@
+// Internal: exact comparison of a uniform real with e^-x, for rational x, in multiprecision.
+//
+// The constant-time samplers compare 128 random bits with a 128-bit approximation of a
+// probability and can decide almost always; when the random bits fall within the
+// approximation's error (probability < 2^-110 per comparison), they call this to finish the
+// comparison exactly: the probability is enclosed in an interval of 256, 512, 1024, ... bits
+// (fixed-point interval arithmetic on the Taylor series of e^-x, every rounding directed
+// outwards), and further random bits of the same uniform are drawn until they fall outside
+// it. This keeps the samplers' output distribution exact. It runs in variable time, which is
+// why it is reserved for that rare event.
+#ifndef DPKIT_SRC_RANDOM_EXP_EXACT_H_
+#define DPKIT_SRC_RANDOM_EXP_EXACT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "random/bit_pool.h"
+
+namespace dpkit::random::internal {
+
+using uint128 = unsigned __int128;
+
+// Fixed-point number with `words` 64-bit fraction words and one integer word, little endian:
+// value = sum_i w[i] * 2^(64 (i - words)).
+using FixedWords = std::vector<uint64_t>;
+
+struct ExpNegInterval {
+  FixedWords lo, hi;  // lo <= e^-x <= hi
+};
+// Encloses e^-(num/den) with 64*words fraction bits; den in [1, 2^127), words >= 2.
+ExpNegInterval ExpNegBounds(uint128 num, uint128 den, int words);
+
+// A uniform real U in [0, 1) known by its leading 64-bit words; further words are drawn from
+// the pool when a comparison needs them, and kept, so several comparisons see the same U.
+class LazyUniform {
+ public:
+  LazyUniform(BitPool& pool, uint128 prefix);
+  // Word i of U's binary expansion (i = 0 is the most significant).
+  uint64_t Word(size_t i);
+
+ private:
+  BitPool& pool_;
+  std::vector<uint64_t> words_;
+};
+
+// Exactly whether U < e^-(num/den).
+bool UniformBelowExpNeg(LazyUniform& u, uint128 num, uint128 den);
+// The same for a uniform whose first 128 bits are `prefix`, used for one comparison only.
+bool UniformBelowExpNeg(BitPool& pool, uint128 prefix, uint128 num, uint128 den);
+
+}  // namespace dpkit::random::internal
+
+#endif  // DPKIT_SRC_RANDOM_EXP_EXACT_H_

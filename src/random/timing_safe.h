@@ -1,0 +1,72 @@
+// Internal: the constant-time building blocks of the default samplers (see samplers.h,
+// "Running time"). Each function's work is fixed by its public parameters; the only branches on
+// secret values lead either to rejection (a fresh attempt, whose count is independent of the
+// value finally returned) or to the exact multiprecision fallback of exp_exact.h, taken with
+// the probability stated in each comment.
+#ifndef DPKIT_SRC_RANDOM_TIMING_SAFE_H_
+#define DPKIT_SRC_RANDOM_TIMING_SAFE_H_
+
+#include <cstdint>
+
+#include "random/bit_pool.h"
+
+namespace dpkit::random::internal {
+
+using uint128 = unsigned __int128;
+
+// Uniform in [0, n) for a public n >= 1: Lemire's multiply-and-reject on 32 random bits
+// (n < 2^32) or 64, with the rejection threshold (2^32 or 2^64 mod n) computed once, so an
+// accepted draw costs one draw and one multiply whatever its value.
+struct UniformBelow {
+  explicit UniformBelow(uint64_t n);
+  uint64_t operator()(BitPool& pool) const;
+  uint64_t n, threshold;
+};
+
+// Division by a public d >= 1 with a precomputed reciprocal (the hardware divider's latency
+// depends on its operands): exact floor(x / d) for x < 2^126.
+struct Divider {
+  explicit Divider(uint64_t d);
+  uint128 operator()(uint128 x) const;
+  uint64_t d;
+  int shift;           // d = 2^shift, or -1
+  uint128 reciprocal;  // floor((2^128 - 1) / d) when d is not a power of two
+};
+
+// Exact Bernoulli(exp(-x)) where x = num / den exactly (den < 2^127) and
+// q + frac / 2^128 approximates x within `input_error_ulps` units of 2^-128. Constant time
+// except with probability <= (2 (kExpNegFixedErrorUlps + input_error_ulps) + 1) 2^-128, when
+// the exact fallback decides.
+bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint64_t input_error_ulps,
+                     uint128 num, uint128 den);
+// The same decision given `approx`, an approximation of e^-(num/den) 2^128 within
+// `error_ulps` units.
+bool BernoulliBelow(BitPool& pool, uint128 approx, uint64_t error_ulps, uint128 num,
+                    uint128 den);
+
+// Exact geometric V with P(V >= k) = e^-k, by comparing 128 random bits with all entries of
+// the table floor(e^-k 2^128), k = 1..88. Constant time except with probability < 2^-121
+// (a tie with an entry, or V >= 88), when it finishes exactly in variable time.
+uint64_t GeometricExpNegOne(BitPool& pool);
+
+// The fraction u / t in units of 2^-128 (error < 2 units) for a public t >= 1 and u < t.
+struct FractionOf {
+  explicit FractionOf(uint64_t t);
+  uint128 operator()(uint64_t u) const;
+  uint128 scaled_hi;  // floor(2^192 / t) = scaled_hi * 2^64 + scaled_lo
+  uint64_t scaled_lo;
+};
+
+// x = num / den for a public den in [1, 2^127) and num < 2^128, as an integer part clamped to
+// 128 and a fraction in units of 2^-128, within 260 units (relative error < 2^-127).
+struct QuotientOf {
+  explicit QuotientOf(uint128 den);
+  void operator()(uint128 num, uint64_t* q, uint128* frac) const;
+  uint128 reciprocal;  // floor((2^(127 + bits) - 1) / den), in [2^127, 2^128)
+  int shift;           // bits - 1, where 2^(bits - 1) <= den < 2^bits
+};
+inline constexpr uint64_t kQuotientErrorUlps = 260;
+
+}  // namespace dpkit::random::internal
+
+#endif  // DPKIT_SRC_RANDOM_TIMING_SAFE_H_
