@@ -16,7 +16,9 @@
 //      within-bin mean offsets are integrated with Simpson's rule on the CDF). The rounding
 //      errors Z_i = Yhat_i - Y_i are then independent, mean zero, of range h and of computed
 //      variance v_i; Bernstein's inequality bounds |sum Z_i| <= eps_err except with probability
-//      eta (per side).
+//      eta (per side), or, when smaller (few compositions), sum_i max|Z_i| bounds it surely. The
+//      step h is solved from those bounds for the requested epsilon_error and refined from the
+//      error reached.
 //   3. Compose by FFT: the discrete PMFs are embedded in one cyclic grid of N = 2^m points,
 //      transformed once per distinct mechanism, raised to the repetition count by repeated
 //      squaring per frequency (self-composition of k steps costs O(N log N + N log k)), multiplied
