@@ -18,7 +18,7 @@ class BitPool {
   using uint128 = unsigned __int128;
   // `words_per_fill` (1..kMaxWords) words are fetched per generator call: few for a single
   // sample (unused words are discarded with the pool), many for a batch.
-  explicit BitPool(BitGenerator& gen, int words_per_fill = 4)
+  explicit BitPool(BitGenerator& gen, int words_per_fill = 8)
       : gen_(gen), words_per_fill_(words_per_fill), idx_(words_per_fill) {}
   BitPool(const BitPool&) = delete;
   BitPool& operator=(const BitPool&) = delete;

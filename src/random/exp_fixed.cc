@@ -10,18 +10,19 @@ using ct::U128;
 constexpr uint128 kAllOnes = ~uint128{0};
 constexpr uint128 kLow120 = (uint128{1} << 120) - 1;
 
-// e^-h * 2^128 for h < 2^-8.5 (in units of 2^-128): 1 - h + h^2 (1/2! - h (1/3! - ...)),
-// Horner's rule down to degree 11 (the next term is < 2^-130). The innermost steps (k >= 8),
-// whose errors are scaled by h^8 < 2^-68 in the result, run in 64-bit arithmetic.
+// e^-h * 2^128 for h < 2^-8.5 (in units of 2^-128): 1 - h + h^2 P(h) with
+// P(h) = sum_{k=2..11} (-h)^(k-2) / k! (the next term is < 2^-130), by Estrin's scheme:
+// P = a1 + h^2 (a2 + h^2 (a3 + h^2 (a4 + h^2 a5))), a_j = 1/(2j)! - h/(2j+1)! (all positive),
+// so the five a_j are computed side by side and the dependent chain is five products long.
 uint128 ExpNegSmall(uint128 h) {
-  const uint64_t h64 = ct::Hi(h);
-  uint64_t inner64 = ct::Hi(kInverseFactorial[11]);
-  for (int k = 10; k >= 8; --k) {
-    inner64 = ct::Hi(kInverseFactorial[k]) - ct::Hi(static_cast<uint128>(h64) * inner64);
+  const uint128 h2 = ct::MulHi(h, h);
+  uint128 a[6];
+  for (int j = 1; j <= 5; ++j) {
+    a[j] = kInverseFactorial[2 * j] - ct::MulHi(h, kInverseFactorial[2 * j + 1]);
   }
-  uint128 inner = static_cast<uint128>(inner64) << 64;
-  for (int k = 7; k >= 2; --k) inner = kInverseFactorial[k] - ct::MulHi(h, inner);
-  return kAllOnes - h + ct::MulHi(ct::MulHi(h, h), inner);
+  uint128 p = a[5];
+  for (int j = 4; j >= 1; --j) p = a[j] + ct::MulHi(h2, p);
+  return kAllOnes - h + ct::MulHi(h2, p);
 }
 
 }  // namespace
