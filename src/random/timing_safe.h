@@ -34,9 +34,10 @@ struct Divider {
 };
 
 // Exact Bernoulli(exp(-x)) where x = num / den exactly (den < 2^127) and
-// q + frac / 2^128 approximates x within `input_error_ulps` units of 2^-128. Constant time
-// except with probability <= (2 (kExpNegFixedErrorUlps + input_error_ulps) + 1) 2^-128, when
-// the exact fallback decides.
+// q + frac / 2^128 approximates x within `input_error_ulps` units of 2^-128: 96 random bits are
+// compared with the fixed-point e^-x. Constant time except with probability
+// < (2^32 + 2 (kExpNegFixedErrorUlps + input_error_ulps)) 2^-128 < 2^-95, when the exact
+// fallback (exp_exact.h) decides with further bits.
 bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint64_t input_error_ulps,
                      uint128 num, uint128 den);
 // The same decision given `approx`, an approximation of e^-(num/den) 2^128 within
@@ -44,9 +45,11 @@ bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint64_t input_err
 bool BernoulliBelow(BitPool& pool, uint128 approx, uint64_t error_ulps, uint128 num,
                     uint128 den);
 
-// Exact geometric V with P(V >= k) = e^-k, by comparing 128 random bits with all entries of
-// the table floor(e^-k 2^128), k = 1..88. Constant time except with probability < 2^-121
-// (a tie with an entry, or V >= 88), when it finishes exactly in variable time.
+// Exact geometric V with P(V >= k) = e^-k: V mod 8 and floor(V / 8) (independent) by comparing
+// 96 random bits each with all entries of the tables e^-1..e^-8 and e^-8, e^-16, ..., e^-88
+// (19 comparisons; V mod 8 rejects U < e^-8). Constant time except with probability
+// < 19 * 2^-96 + e^-88 < 2^-91 (an entry within the 96 bits' resolution, or V >= 88), when it
+// finishes exactly in variable time.
 uint64_t GeometricExpNegOne(BitPool& pool);
 
 // The fraction u / t in units of 2^-128 (error < 2 units) for a public t >= 1 and u < t.
