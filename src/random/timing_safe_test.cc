@@ -2,6 +2,8 @@
 // against an exact reference (long division by bits, or the multiprecision enclosure of e^-x).
 #include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "dpkit/random/seeded_rng.h"
 #include "gtest/gtest.h"
@@ -154,6 +156,55 @@ TEST(FractionOfTest, WithinTwoUnits) {
       ReferenceQuotient(u, t, &q, &f);
       ASSERT_LE(AbsDiff(fraction(u), f), 2u) << t << " " << u;
     }
+  }
+}
+
+// Returns scripted words, then zeros: drives the comparisons onto chosen random bits.
+class ScriptedGenerator : public BitGenerator {
+ public:
+  explicit ScriptedGenerator(std::vector<uint64_t> words) : words_(std::move(words)) {}
+  uint64_t NextU64() override { return i_ < words_.size() ? words_[i_++] : 0; }
+  void Fill(void* out, size_t n) override {
+    auto* w = static_cast<uint64_t*>(out);
+    for (size_t k = 0; k < n / 8; ++k) w[k] = NextU64();
+  }
+  bool IsSecure() const override { return false; }
+
+ private:
+  std::vector<uint64_t> words_;
+  size_t i_ = 0;
+};
+
+// U's 256-bit expansion for the words a 96-bit draw, then a 32-bit and a 128-bit extension take:
+// Next64 -> w0; Bits(32) -> low half of w1; the fallback's Bits(32) -> high half of w1.
+uint128 SecondWord(uint64_t w1) { return (w1 << 32) | (w1 >> 32); }
+
+TEST(BernoulliBelowTest, AmbiguousDrawIsDecidedExactlyByLaterBits) {
+  const ExpNegInterval e = ExpNegBounds(1, 1, 4);  // e^-1, 256 bits
+  ASSERT_EQ(e.lo[3], e.hi[3]);
+  ASSERT_EQ(e.lo[2], e.hi[2]);
+  // U's first 128 bits equal e^-1's: only the third word decides.
+  const uint64_t w0 = e.lo[3];
+  const uint64_t w1 = (e.lo[2] >> 32) | (e.lo[2] << 32);
+  ASSERT_EQ(SecondWord(w1), e.lo[2]);
+  for (int delta : {-1, +1}) {
+    ScriptedGenerator gen({w0, w1, e.lo[1] + static_cast<uint64_t>(delta), 0, 0, 0, 0, 0});
+    BitPool pool(gen);
+    EXPECT_EQ(BernoulliExpNeg(pool, 1, 0, 0, 1, 1), delta < 0) << delta;
+  }
+}
+
+TEST(GeometricTest, TieWithATableEntryIsDecidedExactly) {
+  // The first draw's 96 bits equal those of floor(e^-3 2^128): V mod 8 is 2 or 3 by the later
+  // bits. The draw for V div 8 reads all-ones words (U close to 1): V div 8 = 0.
+  const ExpNegInterval e = ExpNegBounds(3, 1, 4);
+  const uint64_t w0 = e.lo[3];
+  const uint64_t w1 = (e.lo[2] >> 32) | (e.lo[2] << 32);
+  for (int delta : {-1, +1}) {
+    ScriptedGenerator gen({w0, w1, e.lo[1] + static_cast<uint64_t>(delta), e.lo[0],
+                           ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}});
+    BitPool pool(gen);
+    EXPECT_EQ(GeometricExpNegOne(pool), delta < 0 ? 3u : 2u) << delta;
   }
 }
 
