@@ -4,23 +4,13 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "analytics/engine/noise.h"
 #include "dpkit/base/math.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/random/samplers.h"
 
 namespace dpkit::analytics {
-namespace {
-
-// rho-zCDP -> (eps, delta): eps = rho + 2 sqrt(rho ln(1/delta)) (Bun & Steinke 2016, Prop. 1.3).
-// Solve for rho given eps, delta: sqrt(rho) = -sqrt(L) + sqrt(L + eps), L = ln(1/delta).
-double RhoFor(double eps, double delta) {
-  double l = std::log(1 / delta);
-  double s = -std::sqrt(l) + std::sqrt(l + eps);
-  return s * s;
-}
-
-}  // namespace
 
 const char* PartitionSelectionStrategyName(PartitionSelectionStrategy s) {
   switch (s) {
@@ -39,6 +29,7 @@ absl::StatusOr<PartitionSelector> PartitionSelector::Create(
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("partition selection epsilon", o.epsilon));
   DPKIT_RETURN_IF_ERROR(ValidateDelta("partition selection delta", o.delta, /*allow_zero=*/false));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_partitions_contributed", o.max_partitions_contributed, 1));
+  if (o.noise == nullptr) return absl::InvalidArgumentError("partition selection needs a NoiseFactory");
   PartitionSelector sel(o);
   const double l0 = static_cast<double>(o.max_partitions_contributed);
   switch (o.strategy) {
@@ -63,27 +54,33 @@ absl::StatusOr<PartitionSelector> PartitionSelector::Create(
       break;
     }
     case PartitionSelectionStrategy::kLaplaceThreshold: {
-      // Discrete Laplace with scale b = L0/eps on integer counts: eps-DP for L1 sensitivity L0.
-      // A partition with a single unit passes n + Z >= T with probability
+      // The discrete Laplace mechanism on the unit-count vector (L1 sensitivity L0) with scale
+      // b >= L0/eps. A partition with a single unit passes n + Z >= T with probability
       // P(Z >= T-1) = e^{-(T-1)/b} / (1 + e^{-1/b}) <= delta / L0.
-      sel.scale_ = l0 / o.epsilon;
-      double b = sel.scale_;
+      DPKIT_ASSIGN_OR_RETURN(sel.noise_, o.noise->DiscreteLaplace(
+                                             {.epsilon = o.epsilon,
+                                              .l1_sensitivity = o.max_partitions_contributed}));
+      const double b = sel.noise_->noise_scale();
       double t_minus_1 = b * std::log(l0 / (o.delta * (1 + std::exp(-1 / b))));
       sel.threshold_ = 1 + std::ceil(std::max(0.0, t_minus_1));
       break;
     }
     case PartitionSelectionStrategy::kGaussianThreshold: {
-      // Discrete Gaussian noise sigma: rho = L0 / (2 sigma^2) zCDP for the L2 sensitivity sqrt(L0)
-      // of the unit-count vector (Canonne, Kamath, Steinke 2020, Thm. 4), converted to
-      // (eps, delta/2). A partition that only one unit creates passes n + Z >= T, n = 1, with
-      // probability P(Z >= T - 1) <= P(N(0, sigma^2) >= T - 2): sum_{x>=m} e^{-x^2/2s^2} <=
-      // integral_{m-1}^inf e^{-t^2/2s^2} dt and the normaliser is >= sqrt(2 pi) sigma (Poisson
-      // summation). With T = 2 + ceil(sigma z), z = Phi^-1(1 - delta/(2 L0)), each of the <= L0
-      // partitions one unit creates passes with probability <= delta/(2 L0): total delta.
-      double rho = RhoFor(o.epsilon, o.delta / 2);
-      sel.scale_ = std::sqrt(l0 / (2 * rho));
+      // The discrete Gaussian mechanism per partition at rho/L0 zCDP: rho zCDP for the unit-count
+      // vector (at most L0 coordinates change by 1; Canonne, Kamath, Steinke 2020, Thm 4), which
+      // is (eps, delta/2)-DP by the CKS20 conversion. A partition that only one unit creates
+      // passes n + Z >= T, n = 1, with probability P(Z >= T - 1) <= P(N(0, sigma^2) >= T - 2):
+      // sum_{x>=m} e^{-x^2/2s^2} <= integral_{m-1}^inf e^{-t^2/2s^2} dt and the normaliser is
+      // >= sqrt(2 pi) sigma (Poisson summation). With T = 2 + ceil(sigma z),
+      // z = Phi^-1(1 - delta/(2 L0)), each of the <= L0 partitions one unit creates passes with
+      // probability <= delta/(2 L0): total delta.
+      DPKIT_ASSIGN_OR_RETURN(double rho, engine::RhoForEpsilonDelta(o.epsilon, o.delta / 2));
+      mechanisms::DiscreteGaussianOptions g;
+      g.rho = rho / l0;
+      g.l2_sensitivity = 1;
+      DPKIT_ASSIGN_OR_RETURN(sel.noise_, o.noise->DiscreteGaussian(g));
       double z = NormalQuantile(1 - o.delta / (2 * l0));
-      sel.threshold_ = 2 + std::ceil(sel.scale_ * z);
+      sel.threshold_ = 2 + std::ceil(sel.noise_->noise_scale() * z);
       break;
     }
   }
@@ -92,21 +89,12 @@ absl::StatusOr<PartitionSelector> PartitionSelector::Create(
 
 bool PartitionSelector::ShouldKeep(int64_t num_units, random::BitGenerator& gen) const {
   if (num_units <= 0) return false;  // an empty partition never reveals itself
-  switch (options_.strategy) {
-    case PartitionSelectionStrategy::kTruncatedGeometric: {
-      if (num_units >= static_cast<int64_t>(pi_.size())) return true;
-      return random::BernoulliDouble(gen, pi_[static_cast<size_t>(num_units)]);
-    }
-    case PartitionSelectionStrategy::kLaplaceThreshold: {
-      auto sampler = random::DiscreteLaplaceSampler::Create(scale_);
-      return static_cast<double>(num_units + sampler->Sample(gen)) >= threshold_;
-    }
-    case PartitionSelectionStrategy::kGaussianThreshold: {
-      auto sampler = random::DiscreteGaussianSampler::Create(scale_);
-      return static_cast<double>(num_units + sampler->Sample(gen)) >= threshold_;
-    }
+  if (!options_.noise->adds_noise()) return KeepProbability(num_units) >= 0.5;
+  if (options_.strategy == PartitionSelectionStrategy::kTruncatedGeometric) {
+    if (num_units >= static_cast<int64_t>(pi_.size())) return true;
+    return random::BernoulliDouble(gen, pi_[static_cast<size_t>(num_units)]);
   }
-  return false;
+  return static_cast<double>(noise_->AddNoise(num_units, gen)) >= threshold_;
 }
 
 double PartitionSelector::KeepProbability(int64_t n) const {
@@ -116,13 +104,13 @@ double PartitionSelector::KeepProbability(int64_t n) const {
       return n >= static_cast<int64_t>(pi_.size()) ? 1.0 : pi_[static_cast<size_t>(n)];
     case PartitionSelectionStrategy::kLaplaceThreshold: {
       // P(n + Z >= T) for discrete Laplace Z with scale b.
-      double b = scale_, k = threshold_ - static_cast<double>(n);
+      double b = noise_->noise_scale(), k = threshold_ - static_cast<double>(n);
       double r = std::exp(-1 / b);
       if (k <= 0) return 1 - std::exp(-(std::fabs(k) + 1) / b) / (1 + r);
       return std::exp(-k / b) / (1 + r);
     }
     case PartitionSelectionStrategy::kGaussianThreshold:
-      return 1 - NormalCdf((threshold_ - 0.5 - static_cast<double>(n)) / scale_);
+      return 1 - NormalCdf((threshold_ - 0.5 - static_cast<double>(n)) / noise_->noise_scale());
   }
   return 0;
 }

@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
+#include "analytics/charging.h"
 #include "analytics/engine/bounds.h"
 #include "analytics/engine/noise.h"
 #include "analytics/engine/state.h"
-#include "analytics/testing_hooks.h"
 #include "dpkit/base/math.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
@@ -20,13 +20,14 @@
 
 namespace dpkit::analytics {
 
-using engine::IntegerNoise;
 using engine::int128;
 using engine::kFixedPointOne;
 using engine::kTreeBranching;
 using engine::kTreeHeight;
 using engine::kTreeLeaves;
+using engine::NoiseSpec;
 using engine::ResolvedQuery;
+using engine::StatisticNoise;
 using engine::ValueColumn;
 
 const char* AggregateFunctionName(AggregateFunction f) {
@@ -81,7 +82,7 @@ struct Sub {
   std::string label;
   // Filled once bounds are known.
   int shift = 0;
-  std::optional<IntegerNoise> noise;
+  std::optional<StatisticNoise> noise;
 };
 
 struct AggPlan {
@@ -92,7 +93,7 @@ struct AggPlan {
 struct AutoBoundsPlan {
   int value_column;
   double epsilon;
-  std::optional<IntegerNoise> noise;
+  std::optional<StatisticNoise> noise;
 };
 
 struct Planned {
@@ -259,27 +260,24 @@ double RawSensitivity(Sub::Kind k, int64_t linf) {
   return l;
 }
 
-// Noise-to-sensitivity ratio of a mechanism at (eps, delta) over l0 coordinates.
-double NoiseRatio(NoiseKind kind, double eps, double delta, int64_t l0) {
-  if (kind == NoiseKind::kLaplace) return static_cast<double>(l0) / eps;
-  return std::sqrt(static_cast<double>(l0)) / std::sqrt(2 * engine::RhoForEpsilonDelta(eps, delta));
-}
-
-// Creates the noise of a sub-measurement (bounds known).
-absl::Status MakeNoise(const QuerySpec& spec, int64_t l0, int64_t linf, bool zero, Sub* s) {
+// Creates the noise of a sub-measurement. Its integer sensitivity does not depend on the
+// clamping bounds (fixed point maps [lower, upper] onto the same integer range), so the noise
+// and its privacy map are known before private bounds are found.
+absl::Status MakeNoise(const QuerySpec& spec, int64_t l0, int64_t linf,
+                       const mechanisms::NoiseFactory& factory, Sub* s) {
+  NoiseSpec ns{spec.noise, s->epsilon, s->delta, 1, l0};
   if (s->kind == Sub::kTree) {
-    // L1: each row adds 1 to one node per level: per group L1 <= height*Linf; L2 <= sqrt(h)*Linf.
-    if (spec.noise == NoiseKind::kLaplace) {
-      DPKIT_ASSIGN_OR_RETURN(
-          s->noise, IntegerNoise::Create(spec.noise, s->epsilon, s->delta, kTreeHeight * linf, l0, zero));
-    } else {
-      DPKIT_ASSIGN_OR_RETURN(
-          s->noise, IntegerNoise::Create(spec.noise, s->epsilon, s->delta, linf, l0 * kTreeHeight, zero));
-    }
+    // Each row adds 1 to one node per level: per group and level, one unit changes the node
+    // counts by at most Linf in L1 and L2. Laplace: L1 <= height * Linf per group; Gaussian:
+    // height * L0 blocks of L2 sensitivity Linf.
+    ns.sensitivity = spec.noise == NoiseKind::kLaplace ? kTreeHeight * linf : linf;
+    ns.blocks = spec.noise == NoiseKind::kLaplace ? l0 : l0 * kTreeHeight;
+    DPKIT_ASSIGN_OR_RETURN(s->noise, StatisticNoise::Create(factory, ns));
     return absl::OkStatus();
   }
   double sens = RawSensitivity(s->kind, linf);
-  double ratio = NoiseRatio(spec.noise, s->epsilon, s->delta, l0);
+  DPKIT_ASSIGN_OR_RETURN(double ratio,
+                         engine::NoisePerSensitivity(spec.noise, s->epsilon, s->delta, l0));
   // Shifted sensitivity: as fine as the samplers' scale range allows (Laplace scale <= 2^50,
   // Gaussian sigma <= 2^24), so quantisation error stays far below the noise.
   double target = spec.noise == NoiseKind::kLaplace ? std::min(0x1p30, 0x1p45 / ratio)
@@ -289,10 +287,8 @@ absl::Status MakeNoise(const QuerySpec& spec, int64_t l0, int64_t linf, bool zer
   if (s->kind == Sub::kCenteredSum || s->kind == Sub::kCenteredSumSq || s->kind == Sub::kRawSum) {
     if (sens > target) s->shift = static_cast<int>(std::ceil(std::log2(sens / target)));
   }
-  double shifted = std::ceil(std::ldexp(sens, -s->shift));
-  DPKIT_ASSIGN_OR_RETURN(
-      s->noise, IntegerNoise::Create(spec.noise, s->epsilon, s->delta,
-                                     static_cast<int64_t>(shifted), l0, zero));
+  ns.sensitivity = static_cast<int64_t>(std::ceil(std::ldexp(sens, -s->shift)));
+  DPKIT_ASSIGN_OR_RETURN(s->noise, StatisticNoise::Create(factory, ns));
   return absl::OkStatus();
 }
 
@@ -311,7 +307,7 @@ double Unit(const Sub& s, const ValueColumn& vc) {
 }
 
 absl::StatusOr<Planned> MakePlan(const io::Table& table, const io::Schema& schema,
-                                 const QuerySpec& spec, bool zero_noise) {
+                                 const QuerySpec& spec, const mechanisms::NoiseFactory& factory) {
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", spec.epsilon));
   DPKIT_RETURN_IF_ERROR(ValidateDelta("delta", spec.delta, /*allow_zero=*/true));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_groups_per_unit", spec.max_groups_per_unit, 1));
@@ -376,7 +372,6 @@ absl::StatusOr<Planned> MakePlan(const io::Table& table, const io::Schema& schem
     }
   }
   std::map<int, int> tree_sub;  // value column -> sub index
-  int gaussian_subs = 0;
   for (size_t i = 0; i < n_agg; ++i) {
     const AggregateSpec& a = spec.aggregates[i];
     AggPlan ap;
@@ -391,7 +386,6 @@ absl::StatusOr<Planned> MakePlan(const io::Table& table, const io::Schema& schem
       s.label = absl::StrCat(name, ": ", what);
       p.subs.push_back(std::move(s));
       ap.subs.push_back(static_cast<int>(p.subs.size() - 1));
-      ++gaussian_subs;
     };
     switch (a.function) {
       case AggregateFunction::kCount:
@@ -437,22 +431,16 @@ absl::StatusOr<Planned> MakePlan(const io::Table& table, const io::Schema& schem
     o.delta = delta_ps;
     o.max_partitions_contributed = p.l0;
     o.strategy = spec.partition_selection;
+    o.noise = &factory;
     DPKIT_ASSIGN_OR_RETURN(auto sel, PartitionSelector::Create(o));
     p.selector = std::move(sel);
   }
-  // Noise for everything whose bounds are known now.
-  for (auto& s : p.subs) {
-    if (s.value_column >= 0 && std::isnan(p.rq.value_columns[s.value_column].lower) &&
-        s.kind != Sub::kColumnCount) {
-      continue;  // auto bounds: noise made after the bounds are found
-    }
-    DPKIT_RETURN_IF_ERROR(MakeNoise(spec, p.l0, p.linf, zero_noise, &s));
-  }
+  for (auto& s : p.subs) DPKIT_RETURN_IF_ERROR(MakeNoise(spec, p.l0, p.linf, factory, &s));
   for (auto& ab : p.auto_bounds) {
-    DPKIT_ASSIGN_OR_RETURN(ab.noise, IntegerNoise::Create(NoiseKind::kLaplace, ab.epsilon, 0,
-                                                          p.linf, p.l0, zero_noise));
+    // The log histogram: a unit adds at most L0 * Linf rows, each to one bin.
+    DPKIT_ASSIGN_OR_RETURN(
+        ab.noise, StatisticNoise::Create(factory, {NoiseKind::kLaplace, ab.epsilon, 0, p.linf, p.l0}));
   }
-  (void)gaussian_subs;
 
   // ---- the public plan ----
   QueryPlan& qp = p.plan;
@@ -521,30 +509,17 @@ absl::StatusOr<Planned> MakePlan(const io::Table& table, const io::Schema& schem
   }
   for (const auto& s : p.subs) {
     double sens = RawSensitivity(s.kind, p.linf);
-    double scale = 0;
-    PrivacyMap map;
-    if (s.noise) {
-      map = s.noise->privacy_map();
-      if (s.value_column >= 0 && s.kind != Sub::kColumnCount && s.kind != Sub::kTree) {
-        const auto& vc = p.rq.value_columns[s.value_column];
-        double unit = Unit(s, vc);
-        scale = s.noise->scale() * unit;
-        sens = std::ceil(std::ldexp(sens, -s.shift)) * unit;
-      } else {
-        scale = s.noise->scale();
-        if (s.kind == Sub::kTree) sens = static_cast<double>(p.linf * kTreeHeight);
-      }
-    } else {
-      // Data-driven scale (auto bounds): the privacy map does not depend on the bounds.
-      map.kind = spec.noise == NoiseKind::kLaplace ? PrivacyMapKind::kDiscreteLaplace
-                                                   : PrivacyMapKind::kDiscreteGaussian;
-      map.noise_multiplier = NoiseRatio(spec.noise, s.epsilon, s.delta, s.kind == Sub::kTree && spec.noise == NoiseKind::kGaussian ? p.l0 * kTreeHeight : p.l0) /
-                             (spec.noise == NoiseKind::kLaplace ? static_cast<double>(p.l0) : std::sqrt(static_cast<double>(p.l0)));
-      sens = 0;
+    double scale = s.noise->scale();
+    if (s.kind == Sub::kTree) {
+      sens = static_cast<double>(p.linf * kTreeHeight);
+    } else if (s.value_column >= 0 && s.kind != Sub::kColumnCount) {
+      // Value units; 0 (shown as "set by the private bounds") until private bounds are found.
+      const double unit = Unit(s, p.rq.value_columns[s.value_column]);
+      scale *= unit;
+      sens = std::ceil(std::ldexp(sens, -s.shift)) * unit;
     }
-    map.mechanism = absl::StrCat(map.mechanism.empty() ? std::string(NoiseKindName(spec.noise)) : map.mechanism);
-    add_measurement(s.label, s.noise ? s.noise->mechanism() : (spec.noise == NoiseKind::kLaplace ? "discrete_laplace" : "discrete_gaussian"),
-                    s.epsilon, s.delta, sens, scale, map);
+    add_measurement(s.label, s.noise->mechanism(), s.epsilon, s.delta, sens, scale,
+                    s.noise->privacy_map());
   }
   for (const auto& m : qp.measurements) {
     qp.epsilon += m.epsilon;
@@ -741,8 +716,7 @@ int CompareKeys(const std::vector<std::string>& a, const std::vector<std::string
 }
 
 absl::StatusOr<QueryResult> ReleaseState(Planned& p, const PartialAggregates::State& state,
-                                         const QuerySpec& spec, random::BitGenerator& gen,
-                                         bool zero_noise) {
+                                         const QuerySpec& spec, random::BitGenerator& gen) {
   QueryResult result;
   result.plan = p.plan;
   result.key_names = spec.group_by;
@@ -791,9 +765,7 @@ absl::StatusOr<QueryResult> ReleaseState(Planned& p, const PartialAggregates::St
     }
   } else {
     for (const auto& [key, g] : state.groups) {
-      bool keep = zero_noise ? p.selector->KeepProbability(g.units) >= 0.5
-                             : p.selector->ShouldKeep(g.units, gen);
-      if (keep) groups.push_back(&g);
+      if (p.selector->ShouldKeep(g.units, gen)) groups.push_back(&g);
     }
   }
   std::sort(groups.begin(), groups.end(), [](const engine::GroupState* a, const engine::GroupState* b) {
@@ -898,69 +870,116 @@ absl::StatusOr<QueryResult> ReleaseState(Planned& p, const PartialAggregates::St
   return result;
 }
 
-absl::StatusOr<QueryResult> Run(const io::Table& table, const io::Schema& schema,
-                                const QuerySpec& spec, const ExecutionOptions& options,
-                                bool zero_noise) {
-  if (options.rng == nullptr) return absl::InvalidArgumentError("ExecutionOptions.rng is required");
-  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(table, schema, spec, zero_noise));
-  // Charge before anything data-dependent is released.
-  if (options.charge) DPKIT_RETURN_IF_ERROR(options.charge(p.plan));
-  random::BitGenerator& gen = *options.rng;
-  const uint64_t salt = gen.NextU64();
-  DPKIT_ASSIGN_OR_RETURN(auto bounded, engine::BoundContributions(table, spec, p.rq, salt, options.threads));
-  QueryResult extra;
-  for (auto& ab : p.auto_bounds) {
-    ValueColumn& vc = p.rq.value_columns[ab.value_column];
+// Finds the private bounds of auto-bounded value columns (the plan's measurements then show
+// the noise scales in value units); notes the bounds found (DP values).
+absl::Status ResolveAutoBounds(const io::Table& table, const engine::BoundedRows& bounded,
+                               random::BitGenerator& gen, Planned* p,
+                               std::vector<std::string>* notes) {
+  for (auto& ab : p->auto_bounds) {
+    ValueColumn& vc = p->rq.value_columns[ab.value_column];
     DPKIT_ASSIGN_OR_RETURN(auto b, engine::PrivateBounds(table, bounded, vc.table_index, vc.name,
                                                          *ab.noise, gen));
     vc.lower = b.first;
     vc.upper = b.second;
-    extra.notes.push_back(absl::StrCat("bounds for ", vc.name, " found privately: [",
-                                       FormatDouble(vc.lower), ", ", FormatDouble(vc.upper), "]"));
-    for (auto& s : p.subs) {
-      if (s.value_column == ab.value_column && !s.noise) {
-        DPKIT_RETURN_IF_ERROR(MakeNoise(spec, p.l0, p.linf, zero_noise, &s));
-      }
-    }
-    // Update the plan's noise scales for the result.
-    for (auto& m : p.plan.measurements) {
-      for (const auto& s : p.subs) {
-        if (s.label == m.name && s.value_column == ab.value_column && s.noise) {
-          double unit = (s.kind == Sub::kColumnCount || s.kind == Sub::kTree) ? 1.0 : Unit(s, vc);
-          m.noise_scale = s.noise->scale() * unit;
-        }
+    notes->push_back(absl::StrCat("bounds for ", vc.name, " found privately: [",
+                                  FormatDouble(vc.lower), ", ", FormatDouble(vc.upper), "]"));
+    for (auto& m : p->plan.measurements) {
+      for (const auto& s : p->subs) {
+        if (s.label != m.name || s.value_column != ab.value_column) continue;
+        if (s.kind == Sub::kColumnCount || s.kind == Sub::kTree) continue;
+        const double unit = Unit(s, vc);
+        m.noise_scale = s.noise->scale() * unit;
+        m.sensitivity = std::ceil(std::ldexp(RawSensitivity(s.kind, p->linf), -s.shift)) * unit;
       }
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckExecutionOptions(const ExecutionOptions& options) {
+  if (options.rng == nullptr) return absl::InvalidArgumentError("ExecutionOptions.rng is required");
+  if (options.noise == nullptr) {
+    return absl::InvalidArgumentError("ExecutionOptions.noise is required");
+  }
+  return absl::OkStatus();
+}
+
+// Step 3 of the release protocol: bound, aggregate, add noise. Only after the charge.
+absl::StatusOr<QueryResult> Execute(Planned p, const io::Table& table, const QuerySpec& spec,
+                                    const ExecutionOptions& options) {
+  random::BitGenerator& gen = *options.rng;
+  const uint64_t salt = gen.NextU64();
+  DPKIT_ASSIGN_OR_RETURN(auto bounded, engine::BoundContributions(table, spec, p.rq, salt, options.threads));
+  std::vector<std::string> bound_notes;
+  DPKIT_RETURN_IF_ERROR(ResolveAutoBounds(table, bounded, gen, &p, &bound_notes));
   PartialAggregates::State state;
   state.group_columns = spec.group_by;
   state.value_columns = p.rq.value_columns;
   engine::Accumulate(table, p.rq, bounded, options.threads, &state);
-  DPKIT_ASSIGN_OR_RETURN(QueryResult result, ReleaseState(p, state, spec, gen, zero_noise));
-  for (auto& n : extra.notes) result.notes.insert(result.notes.begin(), n);
+  DPKIT_ASSIGN_OR_RETURN(QueryResult result, ReleaseState(p, state, spec, gen));
+  result.notes.insert(result.notes.begin(), bound_notes.begin(), bound_notes.end());
   return result;
+}
+
+// What the ledger records for a query run through the C++ API.
+std::string Operation(const QuerySpec& spec) {
+  std::vector<std::string> aggs;
+  for (const auto& a : spec.aggregates) aggs.push_back(a.output_name.empty() ? DefaultName(a) : a.output_name);
+  return absl::StrCat("analytics query on '", spec.table_name, "': ", absl::StrJoin(aggs, ", "),
+                      spec.group_by.empty() ? "" : absl::StrCat(" by ", absl::StrJoin(spec.group_by, ", ")));
+}
+
+// Charges `p` to (dataset, its privacy unit); the receipt of the one charge.
+absl::StatusOr<ledger::Receipt> ChargeQuery(const Planned& p, const QuerySpec& spec,
+                                            const std::string& dataset,
+                                            release::Charger& charger) {
+  TableCharge c;
+  c.table = spec.table_name.empty() ? dataset : spec.table_name;
+  c.plan = ToReleasePlan(p.plan, {dataset, p.plan.privacy_unit}, Operation(spec));
+  DPKIT_ASSIGN_OR_RETURN(std::vector<ledger::Receipt> receipts, ChargeTables(charger, {c}));
+  return receipts.front();
 }
 
 }  // namespace
 
 absl::StatusOr<QueryPlan> PlanQuery(const io::Table& table, const io::Schema& schema,
                                     const QuerySpec& spec) {
-  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(table, schema, spec, false));
+  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(table, schema, spec, mechanisms::SecureNoise()));
   return p.plan;
 }
 
-absl::StatusOr<QueryResult> RunQuery(const io::Table& table, const io::Schema& schema,
-                                     const QuerySpec& spec, const ExecutionOptions& options) {
-  return Run(table, schema, spec, options, /*zero_noise=*/false);
+release::ReleasePlan ToReleasePlan(const QueryPlan& plan, const release::BudgetKey& budget,
+                                   const std::string& operation) {
+  release::ReleasePlan r;
+  r.operation = operation;
+  r.budget = budget;
+  r.neighbouring = release::NeighbouringRelation(budget.unit);
+  r.maps = plan.PrivacyMaps();
+  r.steps = plan.steps;
+  return r;
 }
 
-namespace testing {
-absl::StatusOr<QueryResult> RunQueryWithoutNoise(const io::Table& table, const io::Schema& schema,
-                                                 const QuerySpec& spec,
-                                                 const ExecutionOptions& options) {
-  return Run(table, schema, spec, options, /*zero_noise=*/true);
+absl::StatusOr<QueryResult> RunQuery(const io::Table& table, const io::Schema& schema,
+                                     const QuerySpec& spec, const std::string& dataset,
+                                     release::Charger& charger, const ExecutionOptions& options) {
+  DPKIT_RETURN_IF_ERROR(CheckExecutionOptions(options));
+  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(table, schema, spec, *options.noise));
+  DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt, ChargeQuery(p, spec, dataset, charger));
+  absl::StatusOr<QueryResult> r = Execute(std::move(p), table, spec, options);
+  if (!r.ok()) return release::ChargedFailure(r.status(), receipt);
+  r->receipts = {receipt};
+  return r;
 }
-}  // namespace testing
+
+absl::StatusOr<QueryResult> ExecuteQuery(const io::Table& table, const io::Schema& schema,
+                                         const QuerySpec& spec, const ledger::Receipt& charge,
+                                         const ExecutionOptions& options) {
+  DPKIT_RETURN_IF_ERROR(CheckExecutionOptions(options));
+  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(table, schema, spec, *options.noise));
+  DPKIT_ASSIGN_OR_RETURN(QueryResult r, Execute(std::move(p), table, spec, options));
+  r.receipts = {charge};
+  return r;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Partial aggregates
@@ -979,7 +998,7 @@ PartialAggregates& PartialAggregates::operator=(const PartialAggregates& o) {
 absl::StatusOr<PartialAggregates> PartialAggregates::Compute(const io::Table& slice,
                                                             const io::Schema& schema,
                                                             const QuerySpec& spec, uint64_t salt) {
-  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(slice, schema, spec, false));
+  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(slice, schema, spec, mechanisms::SecureNoise()));
   if (!p.auto_bounds.empty()) {
     return absl::InvalidArgumentError(
         "partial aggregates need explicit bounds for every value column (auto bounds need a "
@@ -1137,14 +1156,19 @@ absl::StatusOr<PartialAggregates> PartialAggregates::Deserialize(const std::stri
 
 absl::StatusOr<QueryResult> ReleasePartials(const PartialAggregates& partials,
                                             const io::Table& schema_table, const io::Schema& schema,
-                                            const QuerySpec& spec, const ExecutionOptions& options) {
-  if (options.rng == nullptr) return absl::InvalidArgumentError("ExecutionOptions.rng is required");
-  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(schema_table, schema, spec, false));
+                                            const QuerySpec& spec, const std::string& dataset,
+                                            release::Charger& charger,
+                                            const ExecutionOptions& options) {
+  DPKIT_RETURN_IF_ERROR(CheckExecutionOptions(options));
+  DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(schema_table, schema, spec, *options.noise));
   if (p.rq.value_columns.size() != partials.state().value_columns.size()) {
     return absl::InvalidArgumentError("partial aggregates were computed for a different query");
   }
-  if (options.charge) DPKIT_RETURN_IF_ERROR(options.charge(p.plan));
-  return ReleaseState(p, partials.state(), spec, *options.rng, false);
+  DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt, ChargeQuery(p, spec, dataset, charger));
+  absl::StatusOr<QueryResult> r = ReleaseState(p, partials.state(), spec, *options.rng);
+  if (!r.ok()) return release::ChargedFailure(r.status(), receipt);
+  r->receipts = {receipt};
+  return r;
 }
 
 }  // namespace dpkit::analytics

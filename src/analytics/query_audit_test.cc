@@ -1,6 +1,7 @@
 // Empirical DP audits of the analytics engine on neighbouring tables (tests/lib/audit.h).
 // Each audit asserts that the epsilon lower bound estimated from samples does not exceed the
 // query's claimed epsilon (tolerance 0); the false-positive rate is alpha = 1e-6 per audit.
+// The samples come from the execute step (ExecuteQuery): charging is not under test here.
 // A deliberately broken variant (contribution bounding skipped, noise calibrated as if it had
 // been applied) shows the audit has the power to catch the bug this engine guards against.
 #include <cmath>
@@ -50,7 +51,7 @@ TEST(QueryAuditTest, BoundedCountsOverTwoGroups) {
     return [&t, &schema, &spec](random::BitGenerator& gen) -> int64_t {
       ExecutionOptions e;
       e.rng = &gen;
-      auto r = RunQuery(t, schema, spec, e);
+      auto r = ExecuteQuery(t, schema, spec, ledger::Receipt(), e);
       // Outcome: the released counts of a and b added (the heavy user can add 3 to both).
       return static_cast<int64_t>(r->rows[0].values[0].value + r->rows[1].values[0].value);
     };
@@ -88,7 +89,7 @@ TEST(QueryAuditTest, ClampedSum) {
     return [&t, &schema, &spec](random::BitGenerator& gen) -> int64_t {
       ExecutionOptions e;
       e.rng = &gen;
-      auto r = RunQuery(t, schema, spec, e);
+      auto r = ExecuteQuery(t, schema, spec, ledger::Receipt(), e);
       return test::BinOf(r->rows[0].values[0].value, 10.0);
     };
   };
@@ -131,7 +132,7 @@ TEST(QueryAuditTest, QuantileTree) {
     return [&t, &schema, &spec](random::BitGenerator& gen) -> int64_t {
       ExecutionOptions e;
       e.rng = &gen;
-      auto r = RunQuery(t, schema, spec, e);
+      auto r = ExecuteQuery(t, schema, spec, ledger::Receipt(), e);
       return test::BinOf(r->rows[0].values[0].value, 1000.0 / 64);
     };
   };

@@ -83,9 +83,10 @@ absl::StatusOr<int64_t> DpRowCount(Execution& run, const io::Table& train) {
   if (run.o.rows > 0) return run.o.rows;
   analytics::ExecutionOptions ex;
   ex.rng = &run.rng;
-  DPKIT_ASSIGN_OR_RETURN(analytics::QueryResult r, analytics::RunQuery(
-                                                       train, run.parts.training_schema,
-                                                       run.parts.count_spec, ex));
+  ex.noise = &run.noise;
+  DPKIT_ASSIGN_OR_RETURN(analytics::QueryResult r,
+                         analytics::ExecuteQuery(train, run.parts.training_schema,
+                                                 run.parts.count_spec, run.receipt, ex));
   return std::max<int64_t>(1, std::llround(r.rows[0].values[0].value));
 }
 

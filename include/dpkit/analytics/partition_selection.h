@@ -16,21 +16,27 @@
 //    L0 partitions one unit touches). pi is computed in double with eps and delta shrunk by a
 //    relative 1e-9 first, so floating-point rounding can only make the mechanism more private;
 //    the Bernoulli draw itself is exact (random::BernoulliDouble).
-//  - kLaplaceThreshold: n + DiscreteLaplace(b = L0/eps) >= T with
-//    T = 1 + ceil(b ln(L0 / (delta (1 + e^{-1/b})))) (a unit-only partition passes with
-//    probability <= delta/L0 each).
-//  - kGaussianThreshold: n + DiscreteGaussian(sigma), sigma from zCDP (rho = L0/(2 sigma^2),
-//    converted at delta/2), threshold 2 + ceil(sigma * Phi^-1(1 - delta/(2 L0))).
-// Noise is drawn exactly on a grid (discrete Laplace / discrete Gaussian on the integer counts).
+//  - kLaplaceThreshold: n + DiscreteLaplace(b) >= T, the discrete Laplace mechanism for L1
+//    sensitivity L0 at epsilon (b = L0/eps rounded up), T = 1 + ceil(b ln(L0 / (delta (1 +
+//    e^{-1/b})))) (a unit-only partition passes with probability <= delta/L0 each).
+//  - kGaussianThreshold: n + DiscreteGaussian(sigma), the discrete Gaussian mechanism with
+//    rho/L0 zCDP per partition (rho = L0/(2 sigma^2) for the count vector), rho converted to
+//    (eps, delta/2) by CKS20 (accounting/zcdp.h), threshold 2 + ceil(sigma Phi^-1(1 - delta/(2 L0))).
+// Noise comes from the options' NoiseFactory (dpkit/mechanisms/noise_factory.h): the threshold
+// strategies add it through those mechanisms; truncated-geometric draws one exact Bernoulli.
+// With testing::ZeroNoise() every strategy keeps a partition iff its keep probability is
+// >= 1/2 (the deterministic median rule; tests only).
 #ifndef DPKIT_ANALYTICS_PARTITION_SELECTION_H_
 #define DPKIT_ANALYTICS_PARTITION_SELECTION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "dpkit/base/privacy_map.h"
+#include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/bit_generator.h"
 
 namespace dpkit::analytics {
@@ -44,6 +50,7 @@ struct PartitionSelectionOptions {
   double delta = 0;
   int64_t max_partitions_contributed = 1;  // L0
   PartitionSelectionStrategy strategy = PartitionSelectionStrategy::kTruncatedGeometric;
+  const mechanisms::NoiseFactory* noise = &mechanisms::SecureNoise();
 };
 
 class PartitionSelector {
@@ -67,9 +74,9 @@ class PartitionSelector {
   PartitionSelectionOptions options_;
   // kTruncatedGeometric: pi(n) for n < pi_.size(); pi(n) = 1 beyond.
   std::vector<double> pi_;
-  // Threshold strategies.
-  double scale_ = 0;      // Laplace scale or Gaussian sigma (in units)
-  double threshold_ = 0;  // tau
+  // Threshold strategies: the noise mechanism and the threshold tau.
+  std::shared_ptr<const mechanisms::IntegerNoise> noise_;
+  double threshold_ = 0;
 };
 
 }  // namespace dpkit::analytics

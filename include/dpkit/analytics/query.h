@@ -15,19 +15,21 @@
 //    and rows with undeclared key values are dropped.
 //  - The privacy budget (epsilon, delta) is split explicitly across partition selection and the
 //    aggregates; the plan lists every measurement with its share, sensitivity and noise scale.
-//  - The whole cost is charged (ExecutionOptions::charge, normally the ledger) BEFORE any noisy
-//    value is computed; if charging fails nothing is released.
-// Noise: counts use the discrete Laplace / discrete Gaussian mechanism; sums use the
-// grid-exact Laplace / Gaussian mechanisms (mechanisms module); quantiles a hierarchical
-// histogram (quantile tree, branching 16, height 3 over [lower, upper]) with the same noise.
-// Sums are accumulated in exact 128-bit fixed point (values quantised to (upper-lower)*2^-41),
-// so the sensitivity bound holds exactly (no floating-point accumulation error) and partial
-// aggregates merge exactly in any order.
+//  - Release protocol (dpkit/release/release.h): RunQuery plans from public inputs only (the
+//    schema, the spec, column names and types — never a data value), charges the plan's
+//    PrivacyMaps (the ones the mechanisms report) to the budget of (dataset, privacy unit)
+//    through a release::Charger, and only then touches the data. A refused charge releases
+//    nothing; a failure after the charge says what was spent (release::ChargedFailure).
+// Noise: every statistic is an exact integer (a count, or a sum in 128-bit fixed point, values
+// quantised to (upper-lower)*2^-41, so the sensitivity bound holds exactly and partial
+// aggregates merge exactly in any order) released through the discrete Laplace or discrete
+// Gaussian mechanism of dpkit/mechanisms, obtained from ExecutionOptions::noise (see
+// src/analytics/engine/noise.h for the calibration); quantiles use a hierarchical histogram
+// (quantile tree, branching 16, height 3 over [lower, upper]) with the same noise.
 #ifndef DPKIT_ANALYTICS_QUERY_H_
 #define DPKIT_ANALYTICS_QUERY_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,7 +41,10 @@
 #include "dpkit/base/privacy_map.h"
 #include "dpkit/io/schema.h"
 #include "dpkit/io/table.h"
+#include "dpkit/ledger/ledger.h"
+#include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/bit_generator.h"
+#include "dpkit/release/release.h"
 
 namespace dpkit::analytics {
 
@@ -133,25 +138,44 @@ struct QueryResult {
   std::vector<std::string> value_names;
   std::vector<ResultRow> rows;
   QueryPlan plan;
-  std::vector<std::string> notes;  // e.g. DP bounds found, rows dropped for null units
+  std::vector<std::string> notes;  // e.g. DP bounds found (DP values only, never counts)
+  std::vector<ledger::Receipt> receipts;  // the charges that paid for this release
 };
 
 struct ExecutionOptions {
   random::BitGenerator* rng = nullptr;  // required; SecureRng in production
-  // Called exactly once, after planning and before any noisy value is computed. A non-OK status
-  // (e.g. budget exhausted) aborts the query with that status and nothing is released.
-  std::function<absl::Status(const QueryPlan&)> charge;
+  // The single noise layer. testing::ZeroNoise() (tests only) keeps every calibration and
+  // privacy map but adds no noise, and makes partition selection its median rule.
+  const mechanisms::NoiseFactory* noise = &mechanisms::SecureNoise();
   int threads = 2;
 };
 
 // Validates the spec against the schema/table (names, types, bounds, budget) and returns the
-// plan. Uses only public information (schema, column types, the spec) — never data values.
+// plan. Uses only public information (schema, column names and types, the spec) — never data
+// values (it reads no row of `table`).
 absl::StatusOr<QueryPlan> PlanQuery(const io::Table& table, const io::Schema& schema,
                                     const QuerySpec& spec);
 
-// Plans, charges, bounds, aggregates and releases.
+// The release plan that charges `plan` to `budget`: the plan's steps and PrivacyMaps, and the
+// neighbouring relation of the plan's privacy unit. `operation` is recorded with the charge.
+release::ReleasePlan ToReleasePlan(const QueryPlan& plan, const release::BudgetKey& budget,
+                                   const std::string& operation);
+
+// The release protocol for a query on one table: plans, charges the budget (`dataset`, the
+// schema's privacy unit) through `charger` — refusing, before anything is charged, a budget
+// kept for another privacy unit — then bounds, aggregates and releases. Nothing derived from
+// the data is computed before the charge succeeds.
 absl::StatusOr<QueryResult> RunQuery(const io::Table& table, const io::Schema& schema,
-                                     const QuerySpec& spec, const ExecutionOptions& options);
+                                     const QuerySpec& spec, const std::string& dataset,
+                                     release::Charger& charger, const ExecutionOptions& options);
+
+// The execute step alone, for a query whose PlanQuery() PrivacyMaps were charged as part of a
+// larger release — `charge` is the receipt of that charge (e.g. a pipeline run charges its DP
+// row count with its synthesizer fit). Calling it without such a charge releases uncharged
+// data: use RunQuery.
+absl::StatusOr<QueryResult> ExecuteQuery(const io::Table& table, const io::Schema& schema,
+                                         const QuerySpec& spec, const ledger::Receipt& charge,
+                                         const ExecutionOptions& options);
 
 // ---- Mergeable partial aggregates (distributed / multi-threaded execution) ----
 //
@@ -184,10 +208,14 @@ class PartialAggregates {
   std::unique_ptr<State> state_;
 };
 
-// Adds noise to merged partial aggregates (charging first) and returns the released rows.
+// Charges the query's plan to (`dataset`, the schema's privacy unit) through `charger`, then
+// adds noise to merged partial aggregates and returns the released rows. `schema_table` gives
+// the column names and types (its rows are not read; a zero-row slice is enough).
 absl::StatusOr<QueryResult> ReleasePartials(const PartialAggregates& partials,
                                             const io::Table& schema_table, const io::Schema& schema,
-                                            const QuerySpec& spec, const ExecutionOptions& options);
+                                            const QuerySpec& spec, const std::string& dataset,
+                                            release::Charger& charger,
+                                            const ExecutionOptions& options);
 
 }  // namespace dpkit::analytics
 

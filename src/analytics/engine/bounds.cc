@@ -16,7 +16,7 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
                                                         const BoundedRows& bounded,
                                                         int column_index,
                                                         const std::string& column_name,
-                                                        const IntegerNoise& noise,
+                                                        const StatisticNoise& noise,
                                                         random::BitGenerator& gen) {
   // Bins: negative [-(2^(k+1)), -2^k) for k = 62..-10, zero (|x| < 2^-10), positive
   // [2^k, 2^(k+1)) for k = -10..62.
@@ -36,7 +36,7 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
     }
     ++hist[bin];
   }
-  for (auto& h : hist) h = noise.Add(h, gen);
+  noise.Add(absl::MakeSpan(hist), gen);
   // A bin is significant if its noisy count exceeds what noise alone reaches with prob 1e-3
   // over all bins.
   double tau = noise.HalfWidth(2e-3 / static_cast<double>(hist.size()));
@@ -71,11 +71,21 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
 
 namespace dpkit::analytics {
 
-absl::StatusOr<PrivacyMap> ApproximateBoundsPrivacyMap(const ApproximateBoundsOptions& o) {
+namespace {
+
+// The log histogram's noise: one unit adds at most max_rows_per_unit rows, each to one bin.
+absl::StatusOr<engine::StatisticNoise> BoundsNoise(const ApproximateBoundsOptions& o) {
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("bounds epsilon", o.epsilon));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_rows_per_unit", o.max_rows_per_unit, 1));
-  DPKIT_ASSIGN_OR_RETURN(auto noise, engine::IntegerNoise::Create(NoiseKind::kLaplace, o.epsilon, 0,
-                                                                  o.max_rows_per_unit, 1));
+  if (o.noise == nullptr) return absl::InvalidArgumentError("bounds need a NoiseFactory");
+  const int64_t rows = o.privacy_unit.empty() ? 1 : o.max_rows_per_unit;
+  return engine::StatisticNoise::Create(*o.noise, {NoiseKind::kLaplace, o.epsilon, 0, rows, 1});
+}
+
+}  // namespace
+
+absl::StatusOr<PrivacyMap> ApproximateBoundsPrivacyMap(const ApproximateBoundsOptions& o) {
+  DPKIT_ASSIGN_OR_RETURN(engine::StatisticNoise noise, BoundsNoise(o));
   PrivacyMap m = noise.privacy_map();
   m.mechanism = "approximate_bounds";
   return m;
@@ -85,7 +95,9 @@ absl::StatusOr<ApproximateBoundsResult> ApproximateBounds(const io::Table& table
                                                           const std::string& column,
                                                           const ApproximateBoundsOptions& o,
                                                           random::BitGenerator& gen) {
-  DPKIT_ASSIGN_OR_RETURN(PrivacyMap map, ApproximateBoundsPrivacyMap(o));
+  DPKIT_ASSIGN_OR_RETURN(engine::StatisticNoise noise, BoundsNoise(o));
+  PrivacyMap map = noise.privacy_map();
+  map.mechanism = "approximate_bounds";
   auto idx = table.ColumnIndex(column);
   if (!idx.ok()) return absl::InvalidArgumentError(std::string(idx.status().message()));
   if (table.column(*idx).type() == io::DataType::kString) {
@@ -94,17 +106,14 @@ absl::StatusOr<ApproximateBoundsResult> ApproximateBounds(const io::Table& table
   engine::ResolvedQuery rq;
   QuerySpec spec;
   spec.max_groups_per_unit = 1;
-  spec.max_rows_per_group = o.max_rows_per_unit;
+  spec.max_rows_per_group = 1;
   if (!o.privacy_unit.empty()) {
     auto u = table.ColumnIndex(o.privacy_unit);
     if (!u.ok()) return absl::InvalidArgumentError(std::string(u.status().message()));
     rq.unit_index = *u;
-  } else {
-    spec.max_rows_per_group = 1;
+    spec.max_rows_per_group = o.max_rows_per_unit;
   }
   DPKIT_ASSIGN_OR_RETURN(engine::BoundedRows bounded, engine::BoundContributions(table, spec, rq, gen.NextU64(), 2));
-  DPKIT_ASSIGN_OR_RETURN(auto noise, engine::IntegerNoise::Create(NoiseKind::kLaplace, o.epsilon, 0,
-                                                                  spec.max_rows_per_group, 1));
   DPKIT_ASSIGN_OR_RETURN(auto b, engine::PrivateBounds(table, bounded, *idx, column, noise, gen));
   return ApproximateBoundsResult{b.first, b.second, map};
 }

@@ -14,7 +14,7 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
                                                         const BoundedRows& bounded,
                                                         int column_index,
                                                         const std::string& column_name,
-                                                        const IntegerNoise& noise,
+                                                        const StatisticNoise& noise,
                                                         random::BitGenerator& gen);
 
 }  // namespace dpkit::analytics::engine

@@ -1,93 +1,122 @@
 #include "analytics/engine/noise.h"
 
 #include <cmath>
-#include <map>
-#include <mutex>
+#include <limits>
 #include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "dpkit/base/math.h"
+#include "dpkit/accounting/zcdp.h"
+#include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 
 namespace dpkit::analytics::engine {
 
-double RhoForEpsilonDelta(double epsilon, double delta) {
-  double l = std::log(1 / delta);
-  double s = -std::sqrt(l) + std::sqrt(l + epsilon);
-  return s * s;
+namespace {
+
+absl::StatusOr<double> ComputeRho(double epsilon, double delta) {
+  auto fits = [&](double rho) -> absl::StatusOr<bool> {
+    DPKIT_ASSIGN_OR_RETURN(double e, accounting::ZcdpEpsilon(rho, delta));
+    return e <= epsilon;
+  };
+  // lo: the rho of Bun & Steinke's conversion eps = rho + 2 sqrt(rho ln(1/delta)), which is
+  // never tighter than CKS20's, so it fits; hi: widened until it does not fit.
+  const double l = std::log(1 / delta);
+  const double s = std::sqrt(l + epsilon) - std::sqrt(l);
+  double lo = s * s, hi = std::max(2 * lo, epsilon);
+  for (int i = 0; i < 64; ++i) {
+    DPKIT_ASSIGN_OR_RETURN(bool hi_fits, fits(hi));
+    if (!hi_fits) break;
+    lo = hi;
+    hi *= 2;
+  }
+  for (int i = 0; i < 100 && hi - lo > 1e-12 * hi; ++i) {
+    const double mid = lo + (hi - lo) / 2;
+    DPKIT_ASSIGN_OR_RETURN(bool mid_fits, fits(mid));
+    (mid_fits ? lo : hi) = mid;
+  }
+  return lo * (1 - 1e-9);
 }
 
-absl::StatusOr<IntegerNoise> IntegerNoise::Create(NoiseKind kind, double epsilon, double delta,
-                                                  int64_t sensitivity, int64_t l0,
-                                                  bool testing_zero_noise) {
-  if (!(epsilon > 0) || !std::isfinite(epsilon)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("epsilon share must be finite and > 0, got ", FormatDouble(epsilon)));
+}  // namespace
+
+absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta) {
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon share", epsilon));
+  DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("delta share", delta));
+  // A pure function of (epsilon, delta) that costs a few thousand ZcdpEpsilon evaluations:
+  // cached process-wide (queries are planned again and again with the same shares).
+  static std::mutex mu;
+  static auto* cache = new std::map<std::pair<double, double>, double>();
+  const auto key = std::make_pair(epsilon, delta);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache->find(key); it != cache->end()) return it->second;
   }
-  if (sensitivity < 1 || l0 < 1) return absl::InternalError("sensitivity and l0 must be >= 1");
-  IntegerNoise n;
-  n.kind_ = kind;
-  n.zero_ = testing_zero_noise;
-  if (kind == NoiseKind::kLaplace) {
-    n.sensitivity_l1_or_l2_ = static_cast<double>(l0) * static_cast<double>(sensitivity);
-    n.scale_ = n.sensitivity_l1_or_l2_ / epsilon;
-    auto s = random::DiscreteLaplaceSampler::Create(n.scale_);
-    if (!s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("noise scale out of range (", s.status().message(), ")"));
+  DPKIT_ASSIGN_OR_RETURN(double rho, ComputeRho(epsilon, delta));
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache->size() > 10000) cache->clear();
+  (*cache)[key] = rho;
+  return rho;
+}
+
+absl::StatusOr<double> NoisePerSensitivity(NoiseKind kind, double epsilon, double delta,
+                                           int64_t blocks) {
+  const double b = static_cast<double>(blocks);
+  if (kind == NoiseKind::kLaplace) return b / epsilon;
+  DPKIT_ASSIGN_OR_RETURN(double rho, RhoForEpsilonDelta(epsilon, delta));
+  return std::sqrt(b / (2 * rho));
+}
+
+absl::StatusOr<StatisticNoise> StatisticNoise::Create(const mechanisms::NoiseFactory& factory,
+                                                      const NoiseSpec& spec) {
+  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon share", spec.epsilon));
+  if (spec.sensitivity < 1 || spec.blocks < 1) {
+    return absl::InternalError("noise sensitivity and blocks must be >= 1");
+  }
+  absl::StatusOr<std::unique_ptr<mechanisms::IntegerNoise>> noise;
+  int64_t repetitions = 1;
+  if (spec.kind == NoiseKind::kLaplace) {
+    if (spec.blocks > std::numeric_limits<int64_t>::max() / spec.sensitivity) {
+      return absl::InvalidArgumentError("MAX_GROUPS is too large for this sensitivity");
     }
-    n.scale_ = s->scale();  // the scale actually used (rounded up)
-    n.laplace_ = std::make_shared<random::DiscreteLaplaceSampler>(*s);
+    noise = factory.DiscreteLaplace(
+        {.epsilon = spec.epsilon, .l1_sensitivity = spec.blocks * spec.sensitivity});
   } else {
-    if (!(delta > 0 && delta < 1)) {
+    if (!(spec.delta > 0 && spec.delta < 1)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "Gaussian noise needs a delta share in (0, 1), got ", FormatDouble(delta)));
+          "Gaussian noise needs a delta share in (0, 1), got ", FormatDouble(spec.delta)));
     }
-    n.sensitivity_l1_or_l2_ = std::sqrt(static_cast<double>(l0)) * static_cast<double>(sensitivity);
-    double rho = RhoForEpsilonDelta(epsilon, delta);
-    n.scale_ = n.sensitivity_l1_or_l2_ / std::sqrt(2 * rho);
-    auto s = random::DiscreteGaussianSampler::Create(n.scale_);
-    if (!s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("noise scale out of range (", s.status().message(), ")"));
-    }
-    n.scale_ = s->sigma();
-    n.gaussian_ = std::make_shared<random::DiscreteGaussianSampler>(*s);
+    DPKIT_ASSIGN_OR_RETURN(double rho, RhoForEpsilonDelta(spec.epsilon, spec.delta));
+    mechanisms::DiscreteGaussianOptions o;
+    o.rho = rho / static_cast<double>(spec.blocks);
+    o.l2_sensitivity = spec.sensitivity;
+    noise = factory.DiscreteGaussian(o);
+    repetitions = spec.blocks;
   }
-  return n;
-}
-
-int64_t IntegerNoise::Add(int64_t value, random::BitGenerator& gen) const {
-  if (zero_) return value;
-  return value + (laplace_ ? laplace_->Sample(gen) : gaussian_->Sample(gen));
-}
-
-double IntegerNoise::stddev() const {
-  if (kind_ == NoiseKind::kGaussian) return scale_;
-  // Discrete Laplace variance: 2 r / (1 - r)^2, r = exp(-1/b).
-  double r = std::exp(-1 / scale_);
-  return std::sqrt(2 * r) / (1 - r);
-}
-
-double IntegerNoise::HalfWidth(double alpha) const {
-  if (kind_ == NoiseKind::kLaplace) {
-    // P(|Z| >= k) = 2 r^k / (1 + r) for integer k >= 1, r = e^{-1/b}: smallest integer h with
-    // P(|Z| > h) = 2 r^{h+1} / (1 + r) <= alpha.
-    double b = scale_, r = std::exp(-1 / b);
-    double h = std::ceil(b * std::log(2 / (alpha * (1 + r)))) - 1;
-    return std::max(0.0, h);
+  if (!noise.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("noise scale out of range (", noise.status().message(), ")"));
   }
-  // Discrete Gaussian: P(|Z| > h) = 2 P(Z >= h + 1) <= 2 P(N >= h) (see partition_selection.cc).
-  return std::ceil(scale_ * NormalQuantile(1 - alpha / 2));
+  return StatisticNoise(spec.kind, repetitions, std::move(*noise));
 }
 
-double IntegerNoise::SumHalfWidth(int k, double alpha) const {
+double StatisticNoise::HalfWidth(double alpha) const {
+  std::lock_guard<std::mutex> lock(half_widths_->mu);
+  auto [it, inserted] = half_widths_->by_alpha.try_emplace(alpha, 0.0);
+  if (inserted) {
+    // The interval around 0 of level 1 - alpha is [-m, m]; alpha is always in (0, 1) here.
+    it->second = noise_->ConfidenceInterval(0, 1 - alpha).value().upper;
+  }
+  return it->second;
+}
+
+double StatisticNoise::SumHalfWidth(int k, double alpha) const {
   if (k <= 1) return HalfWidth(alpha);
   // The Laplace bound below needs a numerical optimisation; results are cached process-wide
-  // (they depend only on the scale, k and alpha).
+  // (they depend only on the kind, the scale, k and alpha).
   static std::mutex mu;
   static auto* cache = new std::map<std::tuple<int, double, int, double>, double>();
-  const auto key = std::make_tuple(static_cast<int>(kind_), scale_, k, alpha);
+  const auto key = std::make_tuple(static_cast<int>(kind_), scale(), k, alpha);
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = cache->find(key);
@@ -100,17 +129,18 @@ double IntegerNoise::SumHalfWidth(int k, double alpha) const {
   return h;
 }
 
-double IntegerNoise::ComputeSumHalfWidth(int k, double alpha) const {
+double StatisticNoise::ComputeSumHalfWidth(int k, double alpha) const {
+  const double scale = this->scale();
   if (kind_ == NoiseKind::kGaussian) {
     // A sum of k independent discrete Gaussians: each is sub-Gaussian with variance proxy
     // sigma^2 (CKS20, Cor. 22), so the sum is sub-Gaussian with k sigma^2.
-    return scale_ * std::sqrt(2 * k * std::log(2 / alpha));
+    return scale * std::sqrt(2 * k * std::log(2 / alpha));
   }
   // Sum S of k i.i.d. discrete Laplace variables: Chernoff bound with the exact moment
   // generating function M(t) = (1-r)^2 / ((1 - r e^t)(1 - r e^-t)), 0 < t < ln(1/r):
   // P(S >= x) <= min_t exp(-t x + k ln M(t)); two-sided by symmetry. Smallest integer h with
   // P(|S| > h) = P(|S| >= h + 1) <= alpha.
-  const double r = std::exp(-1 / scale_);
+  const double r = std::exp(-1 / scale);
   const double tmax = -std::log(r);
   auto log_tail = [&](double x) {
     // Golden-section search of the convex exponent over t in (0, tmax).
@@ -139,16 +169,13 @@ double IntegerNoise::ComputeSumHalfWidth(int k, double alpha) const {
   return hi;
 }
 
-PrivacyMap IntegerNoise::privacy_map() const {
-  PrivacyMap m;
-  m.kind = kind_ == NoiseKind::kLaplace ? PrivacyMapKind::kDiscreteLaplace
-                                        : PrivacyMapKind::kDiscreteGaussian;
-  m.noise_multiplier = scale_ / sensitivity_l1_or_l2_;
-  m.mechanism = mechanism();
+PrivacyMap StatisticNoise::privacy_map() const {
+  PrivacyMap m = noise_->privacy_map();
+  m.repetitions = repetitions_;
   return m;
 }
 
-const char* IntegerNoise::mechanism() const {
+const char* StatisticNoise::mechanism() const {
   return kind_ == NoiseKind::kLaplace ? "discrete_laplace" : "discrete_gaussian";
 }
 

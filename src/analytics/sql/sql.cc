@@ -10,7 +10,8 @@
 
 namespace dpkit::analytics {
 
-absl::Status SqlCatalog::AddTable(const std::string& name, io::Table table, io::Schema schema) {
+absl::Status SqlCatalog::AddTable(const std::string& name, io::Table table, io::Schema schema,
+                                  const std::string& dataset) {
   if (name.empty()) return absl::InvalidArgumentError("table name must not be empty");
   for (const auto& [n, e] : tables_) {
     if (absl::AsciiStrToLower(n) == absl::AsciiStrToLower(name)) {
@@ -21,6 +22,8 @@ absl::Status SqlCatalog::AddTable(const std::string& name, io::Table table, io::
   auto e = std::make_shared<Entry>();
   e->table = std::move(table);
   e->schema = std::move(schema);
+  e->name = name;
+  e->dataset = dataset.empty() ? name : dataset;
   tables_[name] = std::move(e);
   return absl::OkStatus();
 }
@@ -31,9 +34,9 @@ std::vector<std::string> SqlCatalog::TableNames() const {
   return names;
 }
 
-namespace {
-absl::StatusOr<SqlResult> Run(const std::string& text, const SqlCatalog& catalog,
-                              const SqlOptions& o, const ExecutionOptions& exec, bool zero) {
+absl::StatusOr<SqlResult> ExecuteSql(const std::string& text, const SqlCatalog& catalog,
+                                     const SqlOptions& o, release::Charger* charger,
+                                     const ExecutionOptions& exec) {
   DPKIT_ASSIGN_OR_RETURN(sql::SelectStatement stmt, sql::ParseSql(text));
   sql::QueryDefaults d;
   d.epsilon = o.epsilon;
@@ -44,20 +47,16 @@ absl::StatusOr<SqlResult> Run(const std::string& text, const SqlCatalog& catalog
   d.noise = o.noise;
   DPKIT_ASSIGN_OR_RETURN(sql::BoundQuery bound, sql::Bind(stmt, text, catalog.entries(), d));
   DPKIT_ASSIGN_OR_RETURN(sql::SqlPlan plan, sql::PlanSql(bound));
-  return sql::Execute(bound, plan, exec, text, zero);
-}
-}  // namespace
-
-absl::StatusOr<SqlResult> ExecuteSql(const std::string& text, const SqlCatalog& catalog,
-                                     const SqlOptions& o, const ExecutionOptions& exec) {
-  return Run(text, catalog, o, exec, /*zero=*/false);
+  return sql::Execute(bound, plan, charger, exec, text);
 }
 
-namespace testing {
-absl::StatusOr<SqlResult> ExecuteSqlWithoutNoise(const std::string& text, const SqlCatalog& catalog,
-                                                 const SqlOptions& o, const ExecutionOptions& exec) {
-  return Run(text, catalog, o, exec, /*zero=*/true);
+absl::StatusOr<SqlStatementInfo> InspectSql(const std::string& text) {
+  DPKIT_ASSIGN_OR_RETURN(sql::SelectStatement stmt, sql::ParseSql(text));
+  SqlStatementInfo info;
+  info.explain = stmt.explain;
+  info.tables.push_back(stmt.from.name);
+  if (stmt.join) info.tables.push_back(stmt.join->table.name);
+  return info;
 }
-}  // namespace testing
 
 }  // namespace dpkit::analytics

@@ -1,17 +1,20 @@
 // Runs the sqllogictest-style files in tests/sql/*.test (format described at the top of
-// tests/sql/basic.test) with zero noise.
+// tests/sql/basic.test) with zero noise, charging a real ledger.
 #include <dirent.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "analytics/testing_hooks.h"
+#include "analytics/test_ledger.h"
 #include "dpkit/analytics/sql.h"
 #include "dpkit/io/csv.h"
+#include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gtest/gtest.h"
 
@@ -53,6 +56,14 @@ bool CellsMatch(const std::string& got, const std::string& want, double toleranc
   return std::fabs(g - w) <= 1e-6 * std::max(1.0, std::fabs(w));
 }
 
+// "dataset/unit" of every charge, sorted and comma-separated.
+std::string Charges(const SqlResult& r) {
+  std::vector<std::string> c;
+  for (const auto& receipt : r.receipts) c.push_back(receipt.dataset + "/" + receipt.unit);
+  std::sort(c.begin(), c.end());
+  return absl::StrJoin(c, ",");
+}
+
 void RunFile(const std::string& path) {
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
@@ -60,9 +71,11 @@ void RunFile(const std::string& path) {
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
   SqlCatalog catalog;
+  std::unique_ptr<release::LedgerCharger> charger;
   random::testing::SeededRng rng(7);
   ExecutionOptions exec;
   exec.rng = &rng;
+  exec.noise = &mechanisms::testing::ZeroNoise();
   size_t i = 0;
   int cases = 0;
   while (i < lines.size()) {
@@ -84,11 +97,29 @@ void RunFile(const std::string& path) {
       ++i;
       continue;
     }
+    if (w[0] == "budget") {
+      ASSERT_EQ(w.size(), 3u) << path << ":" << i + 1;
+      release::BudgetKey key{w[1], w[2] == "(row)" ? "" : w[2]};
+      if (!charger) {
+        const std::string file = path.substr(path.find_last_of('/') + 1);
+        charger = testing::TestLedger(file + ".db", {key});
+      } else {
+        ASSERT_TRUE(charger->ledger()
+                        .CreateBudget(key.dataset, key.LedgerUnit(),
+                                      ledger::Budget::EpsilonDelta(1000, 0.01),
+                                      accounting::AccountantKind::kBasic)
+                        .ok());
+      }
+      ++i;
+      continue;
+    }
     ASSERT_TRUE(w[0] == "query" || w[0] == "error" || w[0] == "explain")
         << path << ":" << i + 1 << ": unknown directive " << w[0];
     double tolerance = 0;
+    std::string charges;
     for (size_t k = 1; k < w.size(); ++k) {
       if (w[k].rfind("tolerance=", 0) == 0) tolerance = std::atof(w[k].c_str() + 10);
+      if (w[k].rfind("charges=", 0) == 0) charges = w[k].substr(8);
     }
     const int start_line = static_cast<int>(i + 1);
     std::string sql;
@@ -100,7 +131,7 @@ void RunFile(const std::string& path) {
     while (i < lines.size() && !lines[i].empty()) expected.push_back(lines[i++]);
     ++cases;
     SCOPED_TRACE(path + ":" + std::to_string(start_line) + "\n" + sql);
-    auto r = testing::ExecuteSqlWithoutNoise(sql, catalog, SqlOptions{}, exec);
+    auto r = ExecuteSql(sql, catalog, SqlOptions{}, charger.get(), exec);
     if (w[0] == "error") {
       ASSERT_FALSE(r.ok()) << "expected an error, got:\n" << Render(*r);
       ASSERT_EQ(expected.size(), 1u);
@@ -109,6 +140,7 @@ void RunFile(const std::string& path) {
       continue;
     }
     ASSERT_TRUE(r.ok()) << r.status();
+    if (!charges.empty()) EXPECT_EQ(Charges(*r), charges);
     if (w[0] == "explain") {
       for (const auto& e : expected) {
         EXPECT_NE(r->explain_text.find(e), std::string::npos)

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -18,6 +17,55 @@ namespace {
 
 std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
 
+// Aggregates of one numeric column, and quantiles (column, p).
+bool IsOneColumnAggregate(const std::string& f) {
+  for (const char* name : {"SUM", "AVG", "MEAN", "VARIANCE", "VAR", "VAR_POP", "STDDEV", "STD",
+                           "STDDEV_POP", "MEDIAN"}) {
+    if (f == name) return true;
+  }
+  return false;
+}
+bool IsQuantileAggregate(const std::string& f) {
+  return f == "PERCENTILE" || f == "QUANTILE" || f == "PERCENTILE_CONT";
+}
+
+absl::StatusOr<TableRead> Lookup(const Catalog& catalog, const TableRef& ref) {
+  for (const auto& [name, t] : catalog) {
+    if (Lower(name) == Lower(ref.name)) return TableRead{name, t};
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, t] : catalog) names.push_back(name);
+  return absl::InvalidArgumentError(absl::StrCat("unknown table '", ref.name, "' (available: ",
+                                                 absl::StrJoin(names, ", "), ")"));
+}
+
+// The tables the statement reads, their scope and the zero-row (joined) table.
+absl::Status BindTables(const SelectStatement& stmt, const std::string& text,
+                        const Catalog& catalog, BoundQuery* bq) {
+  DPKIT_ASSIGN_OR_RETURN(TableRead from, Lookup(catalog, stmt.from));
+  bq->from = from.entry;
+  bq->reads.push_back(from);
+  io::Table from_shape = from.entry->table.SliceRows(0, 0);
+  std::optional<io::Table> join_shape;
+  if (stmt.join) {
+    DPKIT_ASSIGN_OR_RETURN(TableRead join, Lookup(catalog, stmt.join->table));
+    bq->join = join.entry;
+    if (join.entry != from.entry) bq->reads.push_back(join);
+    join_shape = join.entry->table.SliceRows(0, 0);
+  }
+  DPKIT_ASSIGN_OR_RETURN(
+      TableScope scope,
+      TableScope::Make(stmt, text, from_shape, from.entry->schema,
+                       join_shape ? &*join_shape : nullptr, bq->join ? &bq->join->schema : nullptr));
+  bq->scope = std::make_shared<const TableScope>(std::move(scope));
+  DPKIT_ASSIGN_OR_RETURN(bq->shape.table,
+                         bq->scope->Materialize(from_shape, join_shape ? &*join_shape : nullptr));
+  bq->shape.schema = bq->scope->schema();
+  bq->shape.name = from.name;
+  bq->shape.dataset = from.entry->dataset;
+  return absl::OkStatus();
+}
+
 class Binder {
  public:
   Binder(const SelectStatement& stmt, const std::string& text, const Catalog& catalog,
@@ -27,19 +75,9 @@ class Binder {
   absl::StatusOr<BoundQuery> Run() {
     BoundQuery bq;
     bq.explain = stmt_.explain;
-    DPKIT_ASSIGN_OR_RETURN(auto left, Lookup(stmt_.from));
-    left_names_ = {Lower(stmt_.from.name)};
-    if (!stmt_.from.alias.empty()) left_names_.push_back(Lower(stmt_.from.alias));
-    if (stmt_.join) {
-      DPKIT_ASSIGN_OR_RETURN(auto right, Lookup(stmt_.join->table));
-      right_names_ = {Lower(stmt_.join->table.name)};
-      if (!stmt_.join->table.alias.empty()) right_names_.push_back(Lower(stmt_.join->table.alias));
-      DPKIT_ASSIGN_OR_RETURN(bq.owned, Join(*left, *right));
-      bq.source = bq.owned;
-    } else {
-      bq.source = left;
-    }
-    source_ = bq.source.get();
+    DPKIT_RETURN_IF_ERROR(BindTables(stmt_, text_, catalog_, &bq));
+    source_ = &bq.shape;
+    scope_ = bq.scope.get();
     QuerySpec& spec = bq.spec;
     spec.table_name = stmt_.join ? absl::StrCat(stmt_.from.name, " JOIN ", stmt_.join->table.name)
                                  : stmt_.from.name;
@@ -131,6 +169,7 @@ class Binder {
                                                   "' must appear in GROUP BY or inside an aggregate"));
         }
         out.is_key = true;
+        out.numeric_key = source_->table.column(idx).type() != io::DataType::kString;
         out.index = static_cast<int>(it - spec.group_by.begin());
         out.name = item.alias.empty() ? e.name : item.alias;
       } else if (e.kind == ExprKind::kFunction) {
@@ -160,30 +199,14 @@ class Binder {
           "the SELECT list has no aggregate: DP queries release aggregates (e.g. COUNT(*)); listing "
           "key values alone would reveal which groups exist");
     }
-    // WHERE: type-check now on an empty slice; the mask is computed by the executor.
+    // WHERE: type-check now on the zero-row table; the mask is computed by the executor.
     if (stmt_.where) {
-      io::Table empty = source_->table.SliceRows(0, 0);
-      auto check = EvaluateFilter(*stmt_.where, empty, Resolver(), text_);
+      auto check = EvaluateFilter(*stmt_.where, source_->table, Resolver(), text_);
       if (!check.ok()) return check.status();
       spec.filter_text = stmt_.where->ToString();
     }
     bq.where = stmt_.where.get();
     bq.having = stmt_.having.get();
-    // A self-contained resolver for the executor (the Binder does not outlive Bind()).
-    bq.resolver = [left = left_names_, right = right_names_, renamed = renamed_,
-                   src = bq.source, text = text_](const Expr& e) -> absl::StatusOr<int> {
-      std::string name = e.name;
-      if (!e.table.empty()) {
-        std::string q = Lower(e.table);
-        bool is_right = std::find(right.begin(), right.end(), q) != right.end();
-        if (is_right && renamed.count(name)) name = renamed.at(name);
-      }
-      auto idx = src->table.ColumnIndex(name);
-      if (!idx.ok()) {
-        return absl::InvalidArgumentError(SqlErrorAt(text, e.position, std::string(idx.status().message())));
-      }
-      return *idx;
-    };
     bq.order_by = stmt_.order_by;
     bq.limit = stmt_.limit;
     return bq;
@@ -194,31 +217,7 @@ class Binder {
   }
 
  private:
-  absl::StatusOr<std::shared_ptr<const CatalogTable>> Lookup(const TableRef& ref) {
-    for (const auto& [name, t] : catalog_) {
-      if (Lower(name) == Lower(ref.name)) return t;
-    }
-    std::vector<std::string> names;
-    for (const auto& [name, t] : catalog_) names.push_back(name);
-    return absl::InvalidArgumentError(absl::StrCat("unknown table '", ref.name, "' (available: ",
-                                                   absl::StrJoin(names, ", "), ")"));
-  }
-
-  absl::StatusOr<int> Resolve(const Expr& e) {
-    std::string name = e.name;
-    if (!e.table.empty()) {
-      std::string q = Lower(e.table);
-      bool is_left = std::find(left_names_.begin(), left_names_.end(), q) != left_names_.end();
-      bool is_right = std::find(right_names_.begin(), right_names_.end(), q) != right_names_.end();
-      if (!is_left && !is_right) {
-        return ErrorAt(e.position, absl::StrCat("unknown table or alias '", e.table, "'"));
-      }
-      if (is_right && renamed_.count(name)) name = renamed_[name];
-    }
-    auto idx = source_->table.ColumnIndex(name);
-    if (!idx.ok()) return ErrorAt(e.position, std::string(idx.status().message()));
-    return *idx;
-  }
+  absl::StatusOr<int> Resolve(const Expr& e) { return scope_->Resolve(e); }
 
   absl::StatusOr<AggregateSpec> BindAggregate(const Expr& e) {
     AggregateSpec a;
@@ -263,8 +262,7 @@ class Binder {
       return a;
     }
     if (e.distinct) return ErrorAt(e.position, absl::StrCat(f, "(DISTINCT ...) is not supported"));
-    if (f == "SUM" || f == "AVG" || f == "MEAN" || f == "VARIANCE" || f == "VAR" ||
-        f == "VAR_POP" || f == "STDDEV" || f == "STD" || f == "STDDEV_POP" || f == "MEDIAN") {
+    if (IsOneColumnAggregate(f)) {
       if (e.args.size() != 1) return ErrorAt(e.position, absl::StrCat(f, " takes one argument"));
       DPKIT_ASSIGN_OR_RETURN(a.column, column_arg(0));
       if (f == "SUM") a.function = AggregateFunction::kSum;
@@ -278,7 +276,7 @@ class Binder {
       }
       return a;
     }
-    if (f == "PERCENTILE" || f == "QUANTILE" || f == "PERCENTILE_CONT") {
+    if (IsQuantileAggregate(f)) {
       if (e.args.size() != 2) {
         return ErrorAt(e.position, absl::StrCat(f, "(column, p) takes two arguments"));
       }
@@ -317,78 +315,6 @@ class Binder {
     }
   }
 
-  // Inner join on the left table's privacy unit.
-  absl::StatusOr<std::shared_ptr<CatalogTable>> Join(const CatalogTable& l, const CatalogTable& r) {
-    const JoinClause& j = *stmt_.join;
-    auto side = [&](const Expr& e) -> int {  // 0 left, 1 right, -1 unknown
-      if (e.table.empty()) return -1;
-      std::string q = Lower(e.table);
-      if (std::find(left_names_.begin(), left_names_.end(), q) != left_names_.end()) return 0;
-      if (std::find(right_names_.begin(), right_names_.end(), q) != right_names_.end()) return 1;
-      return -2;
-    };
-    const Expr* lk = j.left.get();
-    const Expr* rk = j.right.get();
-    if (side(*lk) == 1 || side(*rk) == 0) std::swap(lk, rk);
-    if (side(*lk) == -2 || side(*rk) == -2) {
-      return ErrorAt(j.left->position, "JOIN ... ON refers to an unknown table or alias");
-    }
-    if (l.schema.privacy_unit.empty()) {
-      return ErrorAt(j.left->position,
-                     absl::StrCat("JOIN needs a privacy unit in the schema of '", stmt_.from.name,
-                                  "' so each joined row still belongs to one person"));
-    }
-    if (lk->name != l.schema.privacy_unit) {
-      return ErrorAt(lk->position, absl::StrCat("JOIN must be ON the privacy unit column '",
-                                                l.schema.privacy_unit, "' of '", stmt_.from.name,
-                                                "' (got '", lk->name, "')"));
-    }
-    auto li = l.table.ColumnIndex(lk->name);
-    auto ri = r.table.ColumnIndex(rk->name);
-    if (!li.ok()) return ErrorAt(lk->position, std::string(li.status().message()));
-    if (!ri.ok()) return ErrorAt(rk->position, std::string(ri.status().message()));
-    const io::Column& lc = l.table.column(*li);
-    const io::Column& rc = r.table.column(*ri);
-    absl::flat_hash_map<std::string, std::vector<int64_t>> index;
-    for (int64_t i = 0; i < r.table.num_rows(); ++i) {
-      if (rc.IsNull(i)) continue;
-      index[rc.FormatValue(i)].push_back(i);
-    }
-    std::vector<int64_t> lrows, rrows;
-    for (int64_t i = 0; i < l.table.num_rows(); ++i) {
-      if (lc.IsNull(i)) continue;
-      auto it = index.find(lc.FormatValue(i));
-      if (it == index.end()) continue;
-      for (int64_t k : it->second) {
-        lrows.push_back(i);
-        rrows.push_back(k);
-      }
-    }
-    auto out = std::make_shared<CatalogTable>();
-    std::vector<io::Column> cols;
-    for (const auto& c : l.table.columns()) cols.push_back(c.Take(lrows));
-    std::string ralias = stmt_.join->table.alias.empty() ? stmt_.join->table.name : stmt_.join->table.alias;
-    out->schema = l.schema;
-    for (const auto& c : r.table.columns()) {
-      if (c.name() == rk->name && rk->name == lk->name) continue;  // same key column once
-      io::Column taken = c.Take(rrows);
-      std::string name = c.name();
-      if (l.table.HasColumn(name)) {
-        renamed_[name] = absl::StrCat(ralias, ".", name);
-        name = renamed_[name];
-        taken.set_name(name);
-      }
-      if (const io::ColumnSchema* cs = r.schema.Find(c.name())) {
-        io::ColumnSchema copy = *cs;
-        copy.name = name;
-        out->schema.columns.push_back(copy);
-      }
-      cols.push_back(std::move(taken));
-    }
-    DPKIT_ASSIGN_OR_RETURN(out->table, io::Table::Make(std::move(cols)));
-    return out;
-  }
-
   absl::Status ErrorAt(int pos, const std::string& msg) {
     return absl::InvalidArgumentError(SqlErrorAt(text_, pos, msg));
   }
@@ -397,9 +323,8 @@ class Binder {
   const std::string& text_;
   const Catalog& catalog_;
   const QueryDefaults& defaults_;
-  const CatalogTable* source_ = nullptr;
-  std::vector<std::string> left_names_, right_names_;
-  std::map<std::string, std::string> renamed_;
+  const CatalogTable* source_ = nullptr;  // the zero-row (joined) table
+  const TableScope* scope_ = nullptr;
 };
 
 }  // namespace
@@ -408,6 +333,72 @@ absl::StatusOr<BoundQuery> Bind(const SelectStatement& stmt, const std::string& 
                                 const Catalog& catalog, const QueryDefaults& defaults) {
   Binder b(stmt, text, catalog, defaults);
   return b.Run();
+}
+
+namespace {
+
+bool IsNumberExpr(const Expr& e) {
+  if (e.kind == ExprKind::kLiteral) {
+    return e.literal.type == LiteralType::kInt || e.literal.type == LiteralType::kDouble;
+  }
+  if (e.kind == ExprKind::kUnary) return e.name == "-";
+  return e.kind == ExprKind::kBinary &&
+         (e.name == "+" || e.name == "-" || e.name == "*" || e.name == "/");
+}
+
+bool IsComparison(const std::string& op) {
+  return op == "=" || op == "<>" || op == "<" || op == "<=" || op == ">" || op == ">=";
+}
+
+// Column references of a WHERE expression used as numbers.
+void CollectNumericRefs(const Expr& e, std::vector<const Expr*>* refs) {
+  auto add = [&](const Expr& x) {
+    if (x.kind == ExprKind::kColumn) refs->push_back(&x);
+  };
+  if (IsNumberExpr(e)) {
+    for (const auto& a : e.args) add(*a);
+  } else if (e.kind == ExprKind::kBinary && IsComparison(e.name)) {
+    if (IsNumberExpr(*e.args[1])) add(*e.args[0]);
+    if (IsNumberExpr(*e.args[0])) add(*e.args[1]);
+  } else if (e.kind == ExprKind::kBetween || e.kind == ExprKind::kIn) {
+    for (size_t i = 1; i < e.args.size(); ++i) {
+      if (IsNumberExpr(*e.args[i])) add(*e.args[0]);
+    }
+  }
+  for (const auto& a : e.args) CollectNumericRefs(*a, refs);
+}
+
+}  // namespace
+
+absl::StatusOr<std::set<TableColumn>> NumericColumns(const SelectStatement& stmt,
+                                                     const std::string& text,
+                                                     const Catalog& catalog) {
+  BoundQuery bq;
+  DPKIT_RETURN_IF_ERROR(BindTables(stmt, text, catalog, &bq));
+  std::vector<const Expr*> refs;
+  for (const auto& item : stmt.items) {
+    const Expr& e = *item.expr;
+    const bool numeric = e.kind == ExprKind::kFunction &&
+                         (IsOneColumnAggregate(e.name) || IsQuantileAggregate(e.name));
+    if (numeric && !e.args.empty() && e.args[0]->kind == ExprKind::kColumn) {
+      refs.push_back(e.args[0].get());
+    }
+  }
+  if (stmt.where) CollectNumericRefs(*stmt.where, &refs);
+  std::string join_name;
+  if (stmt.join) {
+    DPKIT_ASSIGN_OR_RETURN(TableRead join, Lookup(catalog, stmt.join->table));
+    join_name = join.name;
+  }
+  std::set<TableColumn> out;
+  for (const Expr* ref : refs) {
+    DPKIT_ASSIGN_OR_RETURN(int index, bq.scope->Resolve(*ref));
+    const TableScope::Source& src = bq.scope->source(index);
+    const CatalogTable& t = src.from_join ? *bq.join : *bq.from;
+    out.insert({src.from_join ? join_name : bq.reads.front().name,
+                t.table.column(src.column).name()});
+  }
+  return out;
 }
 
 }  // namespace dpkit::analytics::sql

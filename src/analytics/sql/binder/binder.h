@@ -1,16 +1,20 @@
-// Binder: resolves a parsed statement against a catalog of tables (CSV data + schema) into a
+// Binder: resolves a parsed statement against a catalog of tables (data + schema) into a
 // QuerySpec for the engine plus the post-processing the SQL layer applies to noisy results
 // (HAVING, ORDER BY, LIMIT). Attaches bounds, the privacy unit and public keys from the schema.
+// Binding reads no row of any table: it works on the tables' zero-row slices (names, types,
+// schemas), and the JOIN itself runs in the executor, after the charge (scope.h).
 #ifndef DPKIT_SRC_ANALYTICS_SQL_BINDER_BINDER_H_
 #define DPKIT_SRC_ANALYTICS_SQL_BINDER_BINDER_H_
 
-#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "analytics/sql/binder/scope.h"
 #include "analytics/sql/parser/ast.h"
 #include "dpkit/analytics/query.h"
 #include "dpkit/analytics/sql.h"
@@ -38,26 +42,51 @@ struct QueryDefaults {
 struct OutputColumn {
   std::string name;
   bool is_key = false;
+  bool numeric_key = false;  // a key of a numeric column (by its type, not its values)
   int index = 0;  // into QuerySpec::group_by (key) or QuerySpec::aggregates (aggregate)
   std::string expr_text;  // e.g. "AVG(age)" for HAVING/ORDER BY matching
 };
 
+// A table the statement reads: each is one budget charged (its dataset, its privacy unit).
+struct TableRead {
+  std::string name;  // as registered in the catalog
+  std::shared_ptr<const CatalogTable> entry;
+};
+
 struct BoundQuery {
   bool explain = false;
-  std::shared_ptr<const CatalogTable> source;  // the (joined) table the engine reads
-  std::shared_ptr<CatalogTable> owned;         // set when the binder built a joined table
+  std::vector<TableRead> reads;  // the FROM table, then the JOIN table if it is another one
+  std::shared_ptr<const CatalogTable> from;
+  std::shared_ptr<const CatalogTable> join;  // null without JOIN
+  std::shared_ptr<const TableScope> scope;
+  // The zero-row (joined) table and its schema: all that binding and planning see.
+  CatalogTable shape;
   QuerySpec spec;
   std::vector<OutputColumn> outputs;
   const Expr* where = nullptr;   // into the statement (must outlive the BoundQuery)
   const Expr* having = nullptr;
-  // Resolves column references of WHERE against `source` (handles aliases and join renames).
-  std::function<absl::StatusOr<int>(const Expr&)> resolver;
   std::vector<OrderItem> order_by;
   std::optional<long long> limit;
 };
 
 absl::StatusOr<BoundQuery> Bind(const SelectStatement& stmt, const std::string& text,
                                 const Catalog& catalog, const QueryDefaults& defaults);
+
+// A column of a table the statement reads.
+struct TableColumn {
+  std::string table;   // catalog name
+  std::string column;
+  bool operator<(const TableColumn& o) const {
+    return table != o.table ? table < o.table : column < o.column;
+  }
+};
+
+// The columns the statement uses as numbers: aggregated by SUM, AVG, VARIANCE, STDDEV, MEDIAN
+// or PERCENTILE; compared with a number (=, <>, <, <=, >, >=, BETWEEN, IN); operands of
+// arithmetic or unary minus in WHERE. From the text and the tables' column names alone.
+absl::StatusOr<std::set<TableColumn>> NumericColumns(const SelectStatement& stmt,
+                                                     const std::string& text,
+                                                     const Catalog& catalog);
 
 }  // namespace dpkit::analytics::sql
 

@@ -4,10 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "analytics/charging.h"
 #include "analytics/sql/executor/filter.h"
 #include "analytics/sql/parser/parser.h"
-#include "analytics/testing_hooks.h"
 #include "dpkit/base/status.h"
 
 namespace dpkit::analytics::sql {
@@ -110,9 +113,10 @@ class HavingEvaluator {
       if (!match) continue;
       HValue v;
       if (row_[i].is_key) {
+        // Keys of numeric columns are numbers (their type is public); NULL stays text.
         char* end = nullptr;
         double d = std::strtod(row_[i].key.c_str(), &end);
-        if (!row_[i].key.empty() && end && *end == '\0') {
+        if (outs_[i].numeric_key && !row_[i].key.empty() && end && *end == '\0') {
           v.num = d;
         } else {
           v.type = HValue::kStr;
@@ -136,32 +140,83 @@ class HavingEvaluator {
   const std::string& text_;
 };
 
-}  // namespace
+// The query text on one line, as the ledger records it.
+std::string Operation(const std::string& text) {
+  std::vector<std::string> words = absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
+  return absl::StrCat("dpkit query: ", absl::StrJoin(words, " "));
+}
 
-absl::StatusOr<SqlResult> Execute(BoundQuery& bound, const SqlPlan& plan,
-                                  const ExecutionOptions& options, const std::string& text,
-                                  bool zero_noise) {
-  SqlResult out;
-  out.plan = plan.engine_plan;
-  out.explain_text = plan.explain_text;
-  for (const auto& o : bound.outputs) {
-    out.column_names.push_back(o.name);
-    out.column_is_key.push_back(o.is_key);
+// One charge per table read: its dataset and privacy unit (docs/sql.md).
+std::vector<TableCharge> TableCharges(const BoundQuery& bound, const QueryPlan& plan,
+                                      const std::string& text) {
+  std::vector<TableCharge> charges;
+  for (const TableRead& read : bound.reads) {
+    TableCharge c;
+    c.table = read.name;
+    c.plan = ToReleasePlan(plan, {read.entry->dataset, read.entry->schema.privacy_unit},
+                           Operation(text));
+    charges.push_back(std::move(c));
   }
-  if (bound.explain) {
-    out.explain = true;
-    return out;
+  return charges;
+}
+
+// ORDER BY items as (output column, descending).
+using OrderKeys = std::vector<std::pair<int, bool>>;
+
+absl::StatusOr<OrderKeys> ResolveOrderBy(const BoundQuery& bound) {
+  OrderKeys keys;
+  for (const auto& o : bound.order_by) {
+    int col = -1;
+    char* end = nullptr;
+    long ord = std::strtol(o.name.c_str(), &end, 10);
+    if (end && *end == '\0' && ord >= 1 && ord <= static_cast<long>(bound.outputs.size())) {
+      col = static_cast<int>(ord - 1);
+    }
+    for (size_t i = 0; i < bound.outputs.size() && col < 0; ++i) {
+      if (bound.outputs[i].name == o.name || bound.outputs[i].expr_text == o.name) col = static_cast<int>(i);
+    }
+    if (col < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ORDER BY ", o.name, ": not an output column (use a SELECT alias or ordinal)"));
+    }
+    keys.emplace_back(col, o.descending);
+  }
+  return keys;
+}
+
+// Whether a row passes HAVING (no HAVING: every row).
+absl::StatusOr<bool> PassesHaving(const BoundQuery& bound, const std::vector<SqlCell>& cells,
+                                  const std::string& text) {
+  if (!bound.having) return true;
+  HavingEvaluator h(bound.outputs, cells, text);
+  DPKIT_ASSIGN_OR_RETURN(HValue v, h.Eval(*bound.having));
+  if (v.type != HValue::kBool) {
+    return absl::InvalidArgumentError(SqlErrorAt(text, bound.having->position, "HAVING needs a condition"));
+  }
+  return v.truth == 1;
+}
+
+// Step 3, after the charge: join, filter, engine, post-processing.
+absl::Status ExecuteCharged(BoundQuery& bound, const OrderKeys& order,
+                            const ExecutionOptions& options, const std::string& text,
+                            SqlResult* out) {
+  const io::Table* table = &bound.from->table;
+  io::Table joined;
+  if (bound.join) {
+    DPKIT_ASSIGN_OR_RETURN(joined, bound.scope->Materialize(bound.from->table, &bound.join->table));
+    table = &joined;
   }
   if (bound.where) {
+    const TableScope& scope = *bound.scope;
+    ColumnResolver resolve = [&scope](const Expr& e) { return scope.Resolve(e); };
     DPKIT_ASSIGN_OR_RETURN(bound.spec.row_filter,
-                           EvaluateFilter(*bound.where, bound.source->table, bound.resolver, text));
+                           EvaluateFilter(*bound.where, *table, resolve, text));
   }
   absl::StatusOr<QueryResult> r =
-      zero_noise ? testing::RunQueryWithoutNoise(bound.source->table, bound.source->schema, bound.spec, options)
-                 : RunQuery(bound.source->table, bound.source->schema, bound.spec, options);
+      ExecuteQuery(*table, bound.shape.schema, bound.spec, out->receipts.front(), options);
   if (!r.ok()) return r.status();
-  out.plan = r->plan;
-  out.notes = r->notes;
+  out->plan = r->plan;
+  out->notes = r->notes;
   for (const auto& row : r->rows) {
     std::vector<SqlCell> cells;
     for (const auto& o : bound.outputs) {
@@ -171,36 +226,12 @@ absl::StatusOr<SqlResult> Execute(BoundQuery& bound, const SqlPlan& plan,
       else c.value = row.values[o.index];
       cells.push_back(std::move(c));
     }
-    if (bound.having) {
-      HavingEvaluator h(bound.outputs, cells, text);
-      DPKIT_ASSIGN_OR_RETURN(HValue v, h.Eval(*bound.having));
-      if (v.type != HValue::kBool) {
-        return absl::InvalidArgumentError(SqlErrorAt(text, bound.having->position, "HAVING needs a condition"));
-      }
-      if (v.truth != 1) continue;
-    }
-    out.rows.push_back(std::move(cells));
+    DPKIT_ASSIGN_OR_RETURN(bool keep, PassesHaving(bound, cells, text));
+    if (keep) out->rows.push_back(std::move(cells));
   }
-  if (!bound.order_by.empty()) {
-    std::vector<std::pair<int, bool>> keys;  // column, descending
-    for (const auto& o : bound.order_by) {
-      int col = -1;
-      char* end = nullptr;
-      long ord = std::strtol(o.name.c_str(), &end, 10);
-      if (end && *end == '\0' && ord >= 1 && ord <= static_cast<long>(bound.outputs.size())) {
-        col = static_cast<int>(ord - 1);
-      }
-      for (size_t i = 0; i < bound.outputs.size() && col < 0; ++i) {
-        if (bound.outputs[i].name == o.name || bound.outputs[i].expr_text == o.name) col = static_cast<int>(i);
-      }
-      if (col < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("ORDER BY ", o.name, ": not an output column (use a SELECT alias or ordinal)"));
-      }
-      keys.emplace_back(col, o.descending);
-    }
-    std::stable_sort(out.rows.begin(), out.rows.end(), [&](const auto& a, const auto& b) {
-      for (auto [c, desc] : keys) {
+  if (!order.empty()) {
+    std::stable_sort(out->rows.begin(), out->rows.end(), [&](const auto& a, const auto& b) {
+      for (auto [c, desc] : order) {
         int cmp = 0;
         if (a[c].is_key) {
           char *ea = nullptr, *eb = nullptr;
@@ -218,8 +249,50 @@ absl::StatusOr<SqlResult> Execute(BoundQuery& bound, const SqlPlan& plan,
       return false;
     });
   }
-  if (bound.limit && static_cast<long long>(out.rows.size()) > *bound.limit) {
-    out.rows.resize(static_cast<size_t>(*bound.limit));
+  if (bound.limit && static_cast<long long>(out->rows.size()) > *bound.limit) {
+    out->rows.resize(static_cast<size_t>(*bound.limit));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SqlResult> Execute(BoundQuery& bound, const SqlPlan& plan,
+                                  release::Charger* charger, const ExecutionOptions& options,
+                                  const std::string& text) {
+  SqlResult out;
+  out.plan = plan.engine_plan;
+  out.explain_text = plan.explain_text;
+  for (const auto& o : bound.outputs) {
+    out.column_names.push_back(o.name);
+    out.column_is_key.push_back(o.is_key);
+  }
+  const std::vector<TableCharge> charges = TableCharges(bound, plan.engine_plan, text);
+  for (const TableCharge& c : charges) out.releases.push_back(c.plan);
+  if (bound.explain) {
+    out.explain = true;
+    absl::StrAppend(&out.explain_text, PreviewTables(charger, charges),
+                    "(EXPLAIN spends no budget)\n");
+    return out;
+  }
+  if (charger == nullptr) {
+    return absl::InvalidArgumentError(
+        "a query releases data and is charged to a privacy budget: no budget ledger was given");
+  }
+  // Everything checkable is checked before the charge: ORDER BY names, and HAVING on a row of
+  // placeholder values (its errors depend on the expression only).
+  DPKIT_ASSIGN_OR_RETURN(OrderKeys order, ResolveOrderBy(bound));
+  std::vector<SqlCell> placeholder(bound.outputs.size());
+  for (size_t i = 0; i < bound.outputs.size(); ++i) {
+    placeholder[i].is_key = bound.outputs[i].is_key;
+    placeholder[i].key = bound.outputs[i].numeric_key ? "0" : "";
+  }
+  DPKIT_RETURN_IF_ERROR(PassesHaving(bound, placeholder, text).status());
+  DPKIT_ASSIGN_OR_RETURN(out.receipts, ChargeTables(*charger, charges));
+  absl::Status status = ExecuteCharged(bound, order, options, text, &out);
+  if (!status.ok()) {
+    for (const ledger::Receipt& r : out.receipts) status = release::ChargedFailure(status, r);
+    return status;
   }
   return out;
 }

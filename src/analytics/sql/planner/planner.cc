@@ -9,7 +9,7 @@ namespace dpkit::analytics::sql {
 absl::StatusOr<SqlPlan> PlanSql(const BoundQuery& bound) {
   SqlPlan plan;
   DPKIT_ASSIGN_OR_RETURN(plan.engine_plan,
-                         PlanQuery(bound.source->table, bound.source->schema, bound.spec));
+                         PlanQuery(bound.shape.table, bound.shape.schema, bound.spec));
   plan.explain_text = plan.engine_plan.ToText();
   std::vector<std::string> post;
   if (bound.having) post.push_back(absl::StrCat("HAVING ", bound.having->ToString()));
