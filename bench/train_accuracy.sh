@@ -15,15 +15,15 @@ echo "dataset  epsilon  accuracy  epsilon_spent  seconds"
 for eps in 1 3 8; do
   start=$(date +%s.%N)
   "$dpkit" -q train --data "$data/adult-uci/adult.data" --no-header \
-    --schema "$root/bench/train_adult_schema.json" --target income \
+    --schema "$root/bench/train_adult_schema.json" --target income --rows 32561 \
     --test-data "$data/adult-uci/adult.test" --test-skip-lines 1 \
     --model mlp:64,64 --epsilon "$eps" --delta 1e-5 --epochs 10 --batch-size 512 \
-    --clip 1 --lr 0.5 --out "$tmp/adult.pt"
+    --clip 1 --lr 0.5 --out "$tmp/adult$eps.pt"
   end=$(date +%s.%N)
-  python3 - "$tmp/adult.report.json" "$eps" "$start" "$end" <<'PY'
+  python3 - "$tmp/adult$eps.report.json" "$eps" "$start" "$end" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"adult    {sys.argv[2]:>7}  {r['epochs'][-1]['eval_accuracy']:.4f}    {r['privacy']['epsilon_spent']:.3f}          {float(sys.argv[4]) - float(sys.argv[3]):.1f}")
+print(f"adult    {sys.argv[2]:>7}  {r['test_data']['epochs'][-1]['accuracy']:.4f}    {r['privacy']['epsilon_spent']:.3f}          {float(sys.argv[4]) - float(sys.argv[3]):.1f}")
 PY
 done
 for eps in 1 3 8; do

@@ -5,7 +5,7 @@
 // Non-private step: a uniformly random batch of B rows, forward, mean cross-entropy, backward,
 // optimizer step (what a plain libtorch training loop does).
 // DP step: DpSgdEngine::Step — Poisson sampling with q = B / N (exact Bernoulli from SecureRng),
-// per-example norms + clipping, discrete-Gaussian grid noise, optimizer step. The next step's
+// per-example norms + clipping, the vector Gaussian mechanism's exact grid noise, optimizer step. The next step's
 // batch and noise are drawn on a background thread while the current step computes.
 #include <memory>
 
@@ -16,6 +16,7 @@
 #include "dpkit/random/samplers.h"
 #include "dpkit/train/dp_sgd.h"
 #include "dpkit/train/idx.h"
+#include "dpkit/mechanisms/vector_gaussian.h"
 #include "dpkit/train/tabular.h"
 
 namespace dpkit::train {
@@ -92,8 +93,13 @@ void DpStep(benchmark::State& state, const Data& d, nn::Sequential model) {
   const int64_t N = d.x.size(0);
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
   random::SecureRng rng;
+  auto noise = DpSgdNoise(mechanisms::SecureNoise(), model, {.max_grad_norm = 1.0}, 1.0);
+  if (!noise.ok()) {
+    state.SkipWithError(std::string(noise.status().message()).c_str());
+    return;
+  }
   auto e = DpSgdEngine::Create(model, opt,
-                               {.noise_multiplier = 1.0,
+                               {.noise = *noise,
                                 .sampling_rate = static_cast<double>(B) / N,
                                 .max_steps = int64_t{1} << 40,
                                 .clipping = {.max_grad_norm = 1.0}},
@@ -126,11 +132,12 @@ BENCHMARK(BM_MnistCnn_DpSgd)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTi
 // The exact grid noise alone: discrete-Gaussian draws per second at DP-SGD's grid sigma.
 void BM_GridNoiseSample(benchmark::State& state) {
   const int64_t d = state.range(0);
-  auto noise = GridGaussianNoise::Create({.noise_multiplier = 1.0, .sensitivity = 1.0, .dimension = d});
+  auto noise = mechanisms::VectorGaussian(
+      mechanisms::SecureNoise(), {.noise_multiplier = 1.0, .l2_sensitivity = 1.0, .dimension = d});
   random::SecureRng rng;
   std::vector<int64_t> z(static_cast<size_t>(d));
   for (auto _ : state) {
-    noise->Sample(rng, z.data(), d);
+    noise->SampleNoise(rng, absl::MakeSpan(z));
     benchmark::DoNotOptimize(z.data());
   }
   state.SetItemsProcessed(state.iterations() * d);

@@ -63,7 +63,7 @@ if "$DPKIT" train --help >/dev/null 2>&1; then
  ]}
 JSON
   run "$DPKIT" train --data "$OUT/run/owner/clean.csv" --schema "$OUT/train.schema.json" \
-    --target churned --model mlp:32 --epsilon 1 --delta 1e-7 --epochs 5 --batch-size 256 \
+    --target churned --rows 20000 --model mlp:32 --epsilon 1 --delta 1e-7 --epochs 5 --batch-size 256 \
     --lr 0.5 --clip 1 --ledger "$OUT/ledger.db" --dataset customers --unit customer_id \
     --out "$OUT/churn_model.pt"
 else

@@ -18,7 +18,8 @@
 #include "dpkit/random/secure_rng.h"
 #include "dpkit/random/seeded_rng.h"
 #include "dpkit/train/idx.h"
-#include "dpkit/train/tabular.h"
+#include "dpkit/mechanisms/noise_factory.h"
+#include "dpkit/train/training.h"
 
 namespace nn = torch::nn;
 
@@ -66,7 +67,11 @@ absl::Status Main(int argc, char** argv) {
   // Standard MNIST normalisation constants (public).
   xtr = (xtr - 0.1307) / 0.3081;
   xte = (xte - 0.1307) / 0.3081;
-  DPKIT_ASSIGN_OR_RETURN(auto plan, dpkit::train::PlanTraining(o, xtr.size(0)));
+  // MNIST is public: its size is the planning size, and no ledger is charged.
+  o.rows = xtr.size(0);
+  nn::Sequential model = MnistCnn();
+  DPKIT_ASSIGN_OR_RETURN(auto plan,
+                         dpkit::train::PlanTraining(o, model, dpkit::mechanisms::SecureNoise()));
   std::cout << "MNIST DP-SGD: " << xtr.size(0) << " train / " << xte.size(0) << " test images, "
             << "epsilon " << o.epsilon << ", delta " << o.delta << ", noise multiplier "
             << plan.noise_multiplier << ", " << plan.steps << " steps\n";
@@ -78,14 +83,14 @@ absl::Status Main(int argc, char** argv) {
     rng = std::make_unique<dpkit::random::SecureRng>();
   }
   auto on_epoch = [&](const dpkit::train::EpochReport& e) {
-    std::cout << "epoch " << e.epoch << ": test accuracy " << e.eval_accuracy << ", epsilon "
+    std::cout << "epoch " << e.epoch << ": test accuracy " << e.test_accuracy << ", epsilon "
               << e.epsilon_spent << " (" << e.seconds << " s)" << std::endl;
   };
   DPKIT_ASSIGN_OR_RETURN(
-      auto res, dpkit::train::RunTraining(plan, o, MnistCnn(), {xtr, ytr, 0}, {xte, yte, 0},
+      auto res, dpkit::train::RunTraining(plan, o, model, {xtr, ytr, 0}, {xte, yte, 0},
                                           dpkit::train::TaskKind::kClassification, 1.0, *rng,
-                                          nullptr, nullptr, on_epoch));
-  std::cout << "final test accuracy " << res.epochs.back().eval_accuracy << " at epsilon "
+                                          {.on_epoch = on_epoch}));
+  std::cout << "final test accuracy " << res.epochs.back().test_accuracy << " at epsilon "
             << res.epsilon_spent << " (" << res.num_parameters << " parameters)\n";
   return absl::OkStatus();
 }

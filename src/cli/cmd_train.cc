@@ -1,79 +1,141 @@
 // dpkit train: DP-SGD on a CSV table (classification or regression), calibrated to a target
-// (epsilon, delta), charged to the ledger before training, saved with torch::save plus a JSON
-// training report. Thin: parse arguments, call dpkit::train / io / ledger, print.
+// (epsilon, delta). Thin: parse arguments, plan the release with dpkit::train (public inputs
+// only), open the charger, run train::TrainTabular (charge, then train and write the model and
+// its report), print. Built into the dpkit-train executable (the only one that loads LibTorch);
+// `dpkit train` runs it (cmd_train_launcher.cc).
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <iostream>
-#include <numeric>
-#include <optional>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "cli/charger.h"
 #include "cli/command.h"
-#include "dpkit/base/env.h"
+#include "cli/train_command.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
-#include "dpkit/io/csv.h"
 #include "dpkit/io/schema.h"
-#include "dpkit/ledger/ledger.h"
-#include "dpkit/random/samplers.h"
-#include "dpkit/train/privacy.h"
-#include "dpkit/train/tabular.h"
+#include "dpkit/mechanisms/noise_factory.h"
+#include "dpkit/train/tabular_release.h"
 #include "fmt/format.h"
-#include "nlohmann/json.hpp"
 
 namespace dpkit::cli {
 namespace {
 
 struct TrainArgs {
-  std::string data;
-  std::string schema;
-  std::string target;
+  std::string data, schema, target, task = "auto", test_data, model = "mlp:64,64";
   std::vector<std::string> features;
-  std::string task = "auto";
-  bool no_header = false;
-  int skip_lines = 0;
-  std::string test_data;
-  int test_skip_lines = 0;
-  double holdout = -1;
-  std::string model = "mlp:64,64";
-  double epsilon = 0;
-  double delta = 1e-5;
-  int64_t epochs = 5;
-  int64_t batch_size = 256;
-  double clip = 1.0;
-  bool per_layer = false;
-  double lr = 0.1;
-  std::string optimizer = "sgd";
-  double momentum = 0.9;
-  std::string accountant = "rdp";
-  int64_t max_physical_batch = 1024;
-  double max_noise_multiplier = 50;
-  std::string out;
-  std::string report;
-  std::string ledger;
-  std::string dataset;
-  std::string unit;
-  int threads = 0;
+  bool no_header = false, per_layer = false, dry_run = false;
+  int skip_lines = 0, test_skip_lines = 0, threads = 0;
+  int64_t rows = 0, epochs = 5, batch_size = 256, max_physical_batch = 1024;
+  double epsilon = 0, delta = 1e-5, clip = 1.0, lr = 0.1, momentum = 0.9;
+  double max_noise_multiplier = 50, dp_eval_fraction = 0, dp_eval_epsilon = 0;
+  std::string optimizer = "sgd", accountant = "rdp";
+  std::string out, report, ledger, dataset, unit;
 };
 
 std::string Num(double v) { return fmt::format("{:.4g}", v); }
 
-absl::StatusOr<io::Table> Read(const std::string& path, const io::Schema& schema, bool no_header,
-                               int skip_lines) {
-  io::CsvReadOptions o;
-  o.schema = schema;
-  o.has_header = !no_header;
-  o.skip_lines = skip_lines;
-  if (no_header) o.column_names = schema.ColumnNames();
-  o.num_threads = 1;
-  return io::ReadCsv(path, o);
+// `out` with its ".pt" extension (if any) replaced by `suffix`.
+std::string Sibling(const std::string& out, const std::string& suffix) {
+  std::string base = out;
+  if (base.size() > 3 && base.substr(base.size() - 3) == ".pt") base.resize(base.size() - 3);
+  return base + suffix;
+}
+
+// The data file's name without folders and extensions: the default dataset of a new ledger.
+std::string FileStem(const std::string& path) {
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  return name.substr(0, name.find('.'));
+}
+
+absl::StatusOr<train::TabularTrainingSpec> SpecFromArgs(const TrainArgs& a, bool insecure) {
+  train::TabularTrainingSpec s;
+  DPKIT_ASSIGN_OR_RETURN(s.schema, io::LoadSchema(a.schema));
+  DPKIT_ASSIGN_OR_RETURN(s.task, train::ParseTaskKind(a.task));
+  DPKIT_ASSIGN_OR_RETURN(accounting::AccountantKind acc, accounting::ParseAccountantKind(a.accountant));
+  if (acc != accounting::AccountantKind::kRdp && acc != accounting::AccountantKind::kPld) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--accountant must be rdp or pld for DP-SGD, got '", a.accountant, "'"));
+  }
+  if (!a.ledger.empty() && a.dataset.empty()) {
+    return absl::InvalidArgumentError("--ledger needs --dataset (the dataset's budget name)");
+  }
+  s.target = a.target;
+  s.features = a.features;
+  s.unit = a.unit;
+  s.model = a.model;
+  s.dataset = a.dataset.empty() ? FileStem(a.data) : a.dataset;
+  s.training = {.epsilon = a.epsilon, .delta = a.delta, .rows = a.rows, .epochs = a.epochs,
+                .batch_size = a.batch_size, .max_grad_norm = a.clip,
+                .clipping_mode = a.per_layer ? train::ClippingMode::kPerLayer
+                                             : train::ClippingMode::kFlat,
+                .learning_rate = a.lr, .optimizer = a.optimizer, .momentum = a.momentum,
+                .accountant = acc, .max_physical_batch_size = a.max_physical_batch,
+                .max_noise_multiplier = a.max_noise_multiplier};
+  s.dp_evaluation = {.fraction = a.dp_eval_fraction, .epsilon = a.dp_eval_epsilon};
+  s.data = a.data;
+  s.has_header = !a.no_header;
+  s.skip_lines = a.skip_lines;
+  s.test_data = a.test_data;
+  s.test_skip_lines = a.test_skip_lines;
+  s.model_path = a.out;
+  s.report_path = a.report.empty() ? Sibling(a.out, ".report.json") : a.report;
+  s.insecure_seed = insecure;
+  return s;
+}
+
+// The plan in short (public inputs only: printed before the charge).
+void PrintPlan(std::ostream& out, const train::TabularTrainingPlan& p) {
+  const train::TabularTrainingSpec& s = p.spec;
+  const train::TrainingPlan& t = p.training;
+  out << "dpkit train: " << train::TaskKindName(p.encoder.task()) << " of '" << s.target << "'";
+  if (p.encoder.task() == train::TaskKind::kClassification) {
+    out << " (" << p.encoder.num_outputs() << " classes)";
+  }
+  out << " from " << p.encoder.num_features() << " features, model " << s.model << " ("
+      << t.noise->dimension() << " parameters)\n  privacy: (" << Num(s.training.epsilon) << ", "
+      << s.training.delta << ")-DP for " << p.release.neighbouring << " ("
+      << accounting::AccountantKindName(s.training.accountant) << " accounting)\n  schedule: "
+      << s.training.epochs << " epochs x " << t.steps_per_epoch << " steps, q = "
+      << s.training.batch_size << "/" << s.training.rows
+      << " (batch size / planned training rows, public), noise multiplier "
+      << Num(t.noise_multiplier)
+      << ", clip " << Num(s.training.max_grad_norm) << "\n";
+  if (p.dp_evaluation) out << "  " << p.dp_evaluation->Describe() << "\n";
+  if (!s.test_data.empty()) out << "  test data: " << s.test_data << " (" << train::kTestDataNote << ")\n";
+}
+
+void PrintEpoch(std::ostream& out, const train::EpochReport& e, const train::TabularTrainingSpec& s) {
+  out << "epoch " << e.epoch << "/" << s.training.epochs << ": epsilon spent "
+      << Num(e.epsilon_spent) << " of " << Num(s.training.epsilon);
+  if (e.test_loss >= 0) {
+    out << "; test-data loss " << Num(e.test_loss);
+    if (e.test_accuracy >= 0) out << ", accuracy " << fmt::format("{:.4f}", e.test_accuracy);
+    if (e.test_rmse >= 0) out << ", rmse " << Num(e.test_rmse);
+    out << " (" << train::kTestDataNote << ")";
+  }
+  out << std::endl;
+}
+
+void PrintResult(std::ostream& out, const train::TabularTrainingPlan& p,
+                 const train::TabularTrainingResult& r) {
+  out << "charged " << r.charged << ", dataset '" << r.receipt.dataset << "', unit "
+      << r.receipt.unit << ": spent epsilon " << Num(r.receipt.spent.epsilon) << ", remaining "
+      << Num(r.receipt.remaining.epsilon) << "\n";
+  if (const auto& m = r.dp_metrics) {
+    out << "DP evaluation (released, charged): ";
+    if (m->accuracy) out << "accuracy " << fmt::format("{:.4f}", *m->accuracy) << "; ";
+    if (m->rmse) out << "rmse " << Num(*m->rmse) << "; ";
+    out << "noisy total " << Num(m->total) << " (95% interval [" << Num(m->total_interval.lower)
+        << ", " << Num(m->total_interval.upper) << "])\n";
+  }
+  out << "saved model " << p.spec.model_path << " and report " << p.spec.report_path
+      << "; epsilon spent " << Num(r.training.epsilon_spent) << " (delta " << p.spec.training.delta
+      << ")\n";
 }
 
 void ProgressBar(const train::Progress& p) {
@@ -88,250 +150,79 @@ void ProgressBar(const train::Progress& p) {
   std::fflush(stderr);
 }
 
+// --dry-run: the plan, and what charging it would do to a named ledger; spends nothing.
+absl::Status DryRun(Context& ctx, const TrainArgs& a, const train::TabularTrainingPlan& plan) {
+  ctx.out() << plan.release.ToText();
+  if (a.ledger.empty()) return absl::OkStatus();
+  DPKIT_ASSIGN_OR_RETURN(auto charger,
+                         release::LedgerCharger::OpenExisting(a.ledger, ChargeContextFor(ctx)));
+  DPKIT_ASSIGN_OR_RETURN(ledger::ChargePreview preview, charger->Preview(plan.release));
+  ctx.out() << "  " << charger->Describe() << ": "
+            << (preview.fits ? absl::StrCat("fits; epsilon remaining after it ",
+                                            Num(preview.remaining_after.epsilon))
+                             : absl::StrCat("would be refused: ", preview.message))
+            << "\n";
+  return absl::OkStatus();
+}
+
 absl::Status Run(Context& ctx, const TrainArgs& a) {
-  const auto t0 = std::chrono::steady_clock::now();
   if (a.threads > 0) torch::set_num_threads(a.threads);
-  DPKIT_ASSIGN_OR_RETURN(train::TaskKind task, train::ParseTaskKind(a.task));
-  DPKIT_ASSIGN_OR_RETURN(accounting::AccountantKind acc, accounting::ParseAccountantKind(a.accountant));
-  if (acc != accounting::AccountantKind::kRdp && acc != accounting::AccountantKind::kPld) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--accountant must be rdp or pld for DP-SGD, got '", a.accountant, "'"));
-  }
-  if (!a.ledger.empty() && a.dataset.empty()) {
-    return absl::InvalidArgumentError("--ledger needs --dataset (the dataset's budget name)");
-  }
-  if (a.holdout >= 1 || (a.holdout < 0 && a.holdout != -1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--holdout must be in [0, 1), got ", FormatDouble(a.holdout)));
-  }
-  DPKIT_ASSIGN_OR_RETURN(io::Schema schema, io::LoadSchema(a.schema));
-  if (!a.unit.empty()) {
-    if (schema.Find(a.unit) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--unit '", a.unit, "' is not a column of the schema; declare it in ", a.schema));
-    }
-    if (schema.privacy_unit.empty()) schema.privacy_unit = a.unit;  // never a feature
-  }
-  DPKIT_ASSIGN_OR_RETURN(
-      train::TabularEncoder enc,
-      train::TabularEncoder::Create(schema, a.target, a.features, task));
-  DPKIT_ASSIGN_OR_RETURN(io::Table table, Read(a.data, schema, a.no_header, a.skip_lines));
-  // DP-SGD protects one training row. With a privacy unit (--unit), keep one uniformly random
-  // row per unit (rows without a unit are dropped), so that one unit is one row and the
-  // row-level guarantee is a unit-level one (contribution bounding, as for queries).
-  int64_t unit_dropped = 0;
-  if (!a.unit.empty()) {
-    auto ucol = table.ColumnByName(a.unit);
-    if (!ucol.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--unit '", a.unit, "' is not a column of the schema; declare it in ", a.schema));
-    }
-    absl::flat_hash_map<std::string, std::pair<int64_t, int64_t>> pick;  // unit -> (row, seen)
-    for (int64_t r = 0; r < table.num_rows(); ++r) {
-      if ((*ucol)->IsNull(r)) continue;
-      auto& [row, seen] = pick[(*ucol)->FormatValue(r)];
-      ++seen;
-      // Reservoir sampling of one row per unit: row r replaces with probability 1/seen.
-      if (seen == 1 || random::UniformUint64(ctx.rng(), static_cast<uint64_t>(seen)) == 0) row = r;
-    }
-    std::vector<int64_t> keep;
-    keep.reserve(pick.size());
-    for (const auto& [u, rs] : pick) keep.push_back(rs.first);
-    std::sort(keep.begin(), keep.end());
-    unit_dropped = table.num_rows() - static_cast<int64_t>(keep.size());
-    DPKIT_ASSIGN_OR_RETURN(table, table.TakeRows(keep));
-  }
-  DPKIT_ASSIGN_OR_RETURN(train::EncodedData all, enc.Encode(table, a.data));
-
-  // Training / evaluation rows.
-  train::EncodedData train_set, eval_set;
-  const double holdout = a.holdout >= 0 ? a.holdout : (a.test_data.empty() ? 0.2 : 0.0);
-  std::string eval_source;
-  if (!a.test_data.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(io::Table test, Read(a.test_data, schema, a.no_header, a.test_skip_lines));
-    DPKIT_ASSIGN_OR_RETURN(eval_set, enc.Encode(test, a.test_data));
-    eval_source = a.test_data;
-  }
-  if (holdout > 0) {
-    // A uniformly random split (Fisher-Yates); which rows are held out is not released.
-    const int64_t n = all.x.size(0);
-    std::vector<int64_t> perm(n);
-    std::iota(perm.begin(), perm.end(), 0);
-    for (int64_t i = n - 1; i > 0; --i) {
-      std::swap(perm[i], perm[random::UniformUint64(ctx.rng(), static_cast<uint64_t>(i + 1))]);
-    }
-    const int64_t n_eval = static_cast<int64_t>(holdout * n);
-    auto idx = torch::from_blob(perm.data(), {n}, torch::kLong);
-    auto ev = idx.slice(0, 0, n_eval), tr = idx.slice(0, n_eval, n);
-    if (eval_source.empty()) {
-      eval_set = {all.x.index_select(0, ev), all.y.index_select(0, ev), 0};
-      eval_source = absl::StrCat("held-out ", Num(holdout * 100), "% of ", a.data);
-    }
-    train_set = {all.x.index_select(0, tr), all.y.index_select(0, tr), all.dropped_rows};
-  } else {
-    train_set = all;
-  }
-  const int64_t n_train = train_set.x.size(0);
-
-  train::TrainingOptions opts{.epsilon = a.epsilon,
-                              .delta = a.delta,
-                              .epochs = a.epochs,
-                              .batch_size = a.batch_size,
-                              .max_grad_norm = a.clip,
-                              .clipping_mode = a.per_layer ? train::ClippingMode::kPerLayer
-                                                           : train::ClippingMode::kFlat,
-                              .learning_rate = a.lr,
-                              .optimizer = a.optimizer,
-                              .momentum = a.momentum,
-                              .accountant = acc,
-                              .max_physical_batch_size = a.max_physical_batch,
-                              .max_noise_multiplier = a.max_noise_multiplier};
-  DPKIT_ASSIGN_OR_RETURN(train::TrainingPlan plan, train::PlanTraining(opts, n_train));
-  DPKIT_ASSIGN_OR_RETURN(torch::nn::Sequential model,
-                         train::BuildModel(a.model, enc.num_features(), enc.num_outputs()));
-
+  DPKIT_ASSIGN_OR_RETURN(train::TabularTrainingSpec spec, SpecFromArgs(a, ctx.insecure()));
+  DPKIT_ASSIGN_OR_RETURN(train::TabularTrainingPlan plan,
+                         train::PlanTabularTraining(spec, mechanisms::SecureNoise()));
+  if (a.dry_run) return DryRun(ctx, a, plan);
+  const ledger::Budget budget = ledger::Budget::EpsilonDelta(
+      spec.training.epsilon + (plan.dp_evaluation ? spec.dp_evaluation.epsilon : 0),
+      spec.training.delta);
+  DPKIT_ASSIGN_OR_RETURN(auto charger,
+                         OpenCharger(ctx, {.ledger = a.ledger,
+                                           .new_ledger_path = Sibling(a.out, ".ledger.db"),
+                                           .key = plan.release.budget,
+                                           .budget = budget,
+                                           .accountant = spec.training.accountant}));
   std::ostream& out = ctx.out();
   const bool quiet = ctx.quiet();
-  if (!quiet) {
-    out << "dpkit train: " << n_train << " training rows (" << all.dropped_rows
-        << " dropped: null target), " << enc.num_features() << " features, "
-        << train::TaskKindName(enc.task()) << " of '" << a.target << "'";
-    if (enc.task() == train::TaskKind::kClassification) {
-      out << " (" << enc.num_outputs() << " classes)";
-    }
-    out << "\n  model " << a.model << "; q = " << Num(plan.sampling_rate) << " ("
-        << a.batch_size << "/" << n_train << "), " << plan.steps << " steps ("
-        << plan.steps_per_epoch << "/epoch), noise multiplier " << Num(plan.noise_multiplier)
-        << ", clip " << Num(a.clip) << "\n  privacy: (" << Num(a.epsilon) << ", " << a.delta
-        << ")-DP for adding/removing one "
-        << (a.unit.empty() ? std::string("training row")
-                           : absl::StrCat(a.unit, " (one row kept per ", a.unit, "; ",
-                                          unit_dropped, " other rows dropped)"))
-        << " (" << a.accountant << " accounting)\n";
-    if (!eval_source.empty()) out << "  evaluation on " << eval_source << " (not DP-protected)\n";
-  }
-  // Ledger: charge the whole run before the first step.
-  std::unique_ptr<ledger::Ledger> ledger;
-  std::optional<ledger::Receipt> receipt;
-  if (!a.ledger.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(ledger, ledger::Ledger::Open(a.ledger, {.create_if_missing = false}));
-  }
-  const std::string operation =
-      absl::StrCat("dpkit train --data ", a.data, " --target ", a.target, " --model ", a.model,
-                   " --epsilon ", Num(a.epsilon), " --epochs ", a.epochs);
-  auto charge = [&](const PrivacyMap& map) -> absl::Status {
-    if (!ledger) return absl::OkStatus();
-    DPKIT_ASSIGN_OR_RETURN(ledger::Receipt r, ledger->Charge(a.dataset, a.unit, {map}, operation));
-    receipt = r;
-    if (!quiet) {
-      out << "  charged ledger " << a.ledger << " dataset '" << a.dataset << "': spent epsilon "
-          << Num(r.spent.epsilon) << ", remaining " << Num(r.remaining.epsilon) << "\n";
-    }
-    return absl::OkStatus();
-  };
-  const bool tty = !quiet && isatty(STDERR_FILENO);
-  auto on_epoch = [&](const train::EpochReport& e) {
-    if (quiet) return;
-    out << "epoch " << e.epoch << "/" << a.epochs << ": ";
-    if (e.eval_loss >= 0) {
-      out << "eval loss " << Num(e.eval_loss);
-      if (e.eval_accuracy >= 0) out << ", accuracy " << fmt::format("{:.4f}", e.eval_accuracy);
-      if (e.eval_rmse >= 0) out << ", rmse " << Num(e.eval_rmse);
-      out << ", ";
-    }
-    out << "epsilon spent " << Num(e.epsilon_spent) << " of " << Num(a.epsilon) << " ("
-        << fmt::format("{:.1f}", e.seconds) << " s)" << std::endl;
-  };
-  DPKIT_ASSIGN_OR_RETURN(
-      train::TrainingResult res,
-      train::RunTraining(plan, opts, model, train_set, eval_set, enc.task(), enc.target_scale(),
-                         ctx.rng(), charge,
-                         tty ? std::function<void(const train::Progress&)>(ProgressBar) : nullptr,
-                         on_epoch));
-
-  DPKIT_RETURN_IF_ERROR(train::SaveModel(model, a.out));
-  nlohmann::json j;
-  j["dpkit_version"] = "0.1.0";
-  j["data"] = a.data;
-  j["target"] = a.target;
-  j["task"] = train::TaskKindName(enc.task());
-  j["classes"] = enc.class_names();
-  j["features"] = enc.feature_names();
-  if (enc.task() == train::TaskKind::kRegression) {
-    j["target_scaling"] = {{"scale", enc.target_scale()}, {"offset", enc.target_offset()}};
-  }
-  j["rows"] = {{"train", n_train}, {"dropped_null_target", all.dropped_rows},
-               {"eval", eval_set.x.defined() ? eval_set.x.size(0) : 0}};
-  j["evaluation_source"] = eval_source;
-  j["model"] = {{"spec", a.model}, {"parameters", res.num_parameters}, {"layers", res.layers},
-                {"file", a.out}};
-  j["training"] = {{"epochs", a.epochs},       {"batch_size", a.batch_size},
-                   {"sampling_rate", plan.sampling_rate}, {"steps", plan.steps},
-                   {"optimizer", a.optimizer}, {"learning_rate", a.lr},
-                   {"momentum", a.optimizer == "sgd" ? a.momentum : 0.0},
-                   {"clip", a.clip},           {"clipping", a.per_layer ? "per-layer" : "flat"}};
-  j["privacy"] = {
-      {"epsilon_target", a.epsilon},
-      {"delta", a.delta},
-      {"epsilon_spent", res.epsilon_spent},
-      {"accountant", a.accountant},
-      {"noise_multiplier", plan.noise_multiplier},
-      {"effective_noise_multiplier", res.effective_noise_multiplier},
-      {"noise", fmt::format("discrete Gaussian on a grid of {:.3g} (sensitivity inflation {:.3g})",
-                            res.grid_granularity, res.sensitivity_inflation)},
-      {"privacy_map", nlohmann::json::parse(res.privacy.ToJson())},
-      {"neighbouring", "add/remove one training row (the training set size is public)"},
-      {"insecure_seed", ctx.insecure()},
-  };
-  if (receipt) {
-    j["ledger"] = {{"file", a.ledger}, {"dataset", a.dataset}, {"charge_id", receipt->charge_id},
-                   {"epsilon_spent_total", receipt->spent.epsilon},
-                   {"epsilon_remaining", receipt->remaining.epsilon}};
-  }
-  nlohmann::json epochs = nlohmann::json::array();
-  for (const auto& e : res.epochs) {
-    epochs.push_back({{"epoch", e.epoch}, {"steps", e.steps}, {"eval_loss", e.eval_loss},
-                      {"eval_accuracy", e.eval_accuracy}, {"eval_rmse", e.eval_rmse},
-                      {"epsilon_spent", e.epsilon_spent}, {"seconds", e.seconds}});
-  }
-  j["epochs"] = epochs;
-  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::string report = a.report;
-  if (report.empty()) {
-    report = a.out;
-    if (report.size() > 3 && report.substr(report.size() - 3) == ".pt") report.resize(report.size() - 3);
-    report += ".report.json";
-  }
-  DPKIT_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(report, j.dump(2) + "\n"));
-  if (!quiet) {
-    out << "saved model " << a.out << " (" << res.num_parameters << " parameters) and report "
-        << report << "; epsilon spent " << Num(res.epsilon_spent) << " (delta " << a.delta
-        << ")\n";
-  }
+  if (!quiet) PrintPlan(out, plan);
+  train::TrainingCallbacks callbacks;
+  if (!quiet && isatty(STDERR_FILENO)) callbacks.on_step = ProgressBar;
+  if (!quiet) callbacks.on_epoch = [&](const train::EpochReport& e) { PrintEpoch(out, e, plan.spec); };
+  DPKIT_ASSIGN_OR_RETURN(train::TabularTrainingResult result,
+                         train::TrainTabular(plan, *charger, ctx.rng(), callbacks));
+  if (!quiet) PrintResult(out, plan, result);
   return absl::OkStatus();
 }
 
 Runner Setup(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
-  app.add_option("--data", a->data, "Training CSV (gzip ok)")->required();
+  app.add_option("--data", a->data, "Training CSV (gzip ok): the private data")->required();
   app.add_option("--schema", a->schema,
-                 "Schema JSON: column types, public bounds and categories (required: DP needs "
-                 "public bounds; see docs/train.md)")
+                 "Schema JSON: column types, public bounds and categories, privacy_unit "
+                 "(required: DP needs public bounds; see docs/train.md)")
       ->required();
   app.add_option("--target", a->target, "Target column")->required();
-  app.add_option("--features", a->features, "Feature columns (default: all but the target)")
+  app.add_option("--rows", a->rows,
+                 "PUBLIC planning size: the number of training rows (units, with a privacy unit) "
+                 "to plan for; sets q = batch-size / rows and the steps per epoch. Never read "
+                 "from the data (its row count is private); a rough figure is fine")
+      ->required();
+  app.add_option("--features", a->features, "Feature columns (default: all but the target and unit)")
       ->delimiter(',');
   app.add_option("--task", a->task, "auto, classification or regression")->capture_default_str();
   app.add_flag("--no-header", a->no_header, "The CSV files have no header: names from the schema");
   app.add_option("--skip-lines", a->skip_lines, "Lines to skip at the top of --data");
-  app.add_option("--test-data", a->test_data, "Evaluation CSV (same format), e.g. adult.test");
+  app.add_option("--test-data", a->test_data,
+                 "Evaluation CSV you designate (same format), e.g. adult.test; its metrics are "
+                 "NOT DP and marked so");
   app.add_option("--test-skip-lines", a->test_skip_lines,
                  "Lines to skip at the top of --test-data (1 for adult.test)");
-  app.add_option("--holdout", a->holdout,
-                 "Fraction of --data held out for evaluation (default 0.2 without --test-data)");
+  app.add_option("--dp-eval-fraction", a->dp_eval_fraction,
+                 "Hold out this fraction of the private rows and release the final model's "
+                 "accuracy (rmse) on them with noise, charged (needs --dp-eval-epsilon)");
+  app.add_option("--dp-eval-epsilon", a->dp_eval_epsilon,
+                 "Epsilon of the DP evaluation, charged on top of --epsilon");
   app.add_option("--model", a->model, "linear | mlp:H1,H2,...[:relu|tanh|gelu|silu]")
       ->capture_default_str();
-  app.add_option("--epsilon", a->epsilon, "Target epsilon of the whole run")->required();
+  app.add_option("--epsilon", a->epsilon, "Target epsilon of the training")->required();
   app.add_option("--delta", a->delta, "Target delta (< 1/rows)")->capture_default_str();
   app.add_option("--epochs", a->epochs, "Epochs")->capture_default_str();
   app.add_option("--batch-size", a->batch_size, "Expected (Poisson) batch size")
@@ -350,15 +241,20 @@ Runner Setup(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--out", a->out, "Model file (torch::save)")->required();
   app.add_option("--report", a->report, "JSON report (default: <out>.report.json)");
-  app.add_option("--ledger", a->ledger, "Ledger file to charge before training");
-  app.add_option("--dataset", a->dataset, "Dataset name in the ledger");
-  app.add_option("--unit", a->unit, "Privacy unit of the ledger budget (default: row)");
+  app.add_option("--ledger", a->ledger,
+                 "Ledger to charge (created by `dpkit budget init`); default: a NEW ledger "
+                 "<out>.ledger.db holding exactly this release's budget");
+  app.add_option("--dataset", a->dataset,
+                 "Dataset name of the budget (default for a new ledger: the data file's name)");
+  app.add_option("--unit", a->unit,
+                 "Privacy unit column (default: the schema's privacy_unit, else rows): one "
+                 "random row per unit is kept");
+  app.add_flag("--dry-run", a->dry_run, "Print the release plan; charge and train nothing");
   app.add_option("--threads", a->threads, "torch intra-op threads (default: torch's)");
   return [a](Context& ctx) { return Run(ctx, *a); };
 }
 
-DPKIT_CLI_COMMAND("train", "DP-SGD: train a model on a CSV table with a target (epsilon, delta)",
-                  Setup);
+DPKIT_CLI_COMMAND("train", kTrainDescription, Setup);
 
 }  // namespace
 }  // namespace dpkit::cli

@@ -21,39 +21,72 @@ std::vector<int64_t> PoissonSampleIndices(random::BitGenerator& gen, int64_t n, 
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<DpSgdEngine>> DpSgdEngine::Create(torch::nn::Sequential model,
-                                                                 torch::optim::Optimizer& optimizer,
-                                                                 const DpSgdOptions& options,
-                                                                 int64_t num_examples,
-                                                                 random::BitGenerator& gen) {
-  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("num_examples", num_examples, 1));
-  DPKIT_RETURN_IF_ERROR(ValidateInOpenRange("sampling_rate", options.sampling_rate, 0, 1.0000001));
-  if (options.sampling_rate > 1) {
+absl::StatusOr<DpSgdNoiseMechanism> DpSgdNoise(const mechanisms::NoiseFactory& factory,
+                                               torch::nn::Sequential model,
+                                               const ClippingOptions& clipping,
+                                               double noise_multiplier) {
+  DPKIT_ASSIGN_OR_RETURN(auto grad_sample, GradSampleModule::Create(model, clipping));
+  DPKIT_ASSIGN_OR_RETURN(
+      mechanisms::VectorGaussianMechanism noise,
+      mechanisms::VectorGaussian(factory, {.noise_multiplier = noise_multiplier,
+                                           .l2_sensitivity = grad_sample->sensitivity(),
+                                           .dimension = grad_sample->num_parameters()}));
+  return std::make_shared<const mechanisms::VectorGaussianMechanism>(std::move(noise));
+}
+
+namespace {
+
+absl::Status ValidateOptions(const DpSgdOptions& options, int64_t num_examples) {
+  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("num_examples", num_examples, 0));
+  if (!(options.sampling_rate > 0 && options.sampling_rate <= 1)) {
     return absl::InvalidArgumentError(
         absl::StrCat("sampling_rate must be in (0, 1], got ", FormatDouble(options.sampling_rate)));
   }
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_steps", options.max_steps, 1));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_physical_batch_size", options.max_physical_batch_size, 1));
-  if (options.noise_multiplier == 0 && !options.allow_no_noise_not_private) {
+  DPKIT_RETURN_IF_ERROR(ValidateNonNegativeFinite("expected_batch_size", options.expected_batch_size));
+  if (options.noise == nullptr && !options.allow_no_noise_not_private) {
     return absl::InvalidArgumentError(
-        "noise_multiplier must be > 0 (0 is only accepted with allow_no_noise_not_private)");
+        "noise is required (DpSgdNoise); no noise is only accepted with "
+        "allow_no_noise_not_private");
   }
-  if (options.noise_multiplier != 0) {
-    DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("noise_multiplier", options.noise_multiplier));
+  return absl::OkStatus();
+}
+
+// The noise must be calibrated for this model and clipping (else the privacy map would be wrong).
+absl::Status CheckNoiseFits(const mechanisms::VectorGaussianMechanism& noise,
+                            const GradSampleModule& grad_sample) {
+  if (noise.dimension() != grad_sample.num_parameters() ||
+      noise.l2_sensitivity() != grad_sample.sensitivity()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the noise was calibrated for ", noise.dimension(), " parameters and sensitivity ",
+        FormatDouble(noise.l2_sensitivity()), " but the model has ",
+        grad_sample.num_parameters(), " and its clipping ",
+        FormatDouble(grad_sample.sensitivity()), "; build it with DpSgdNoise for this model"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DpSgdEngine>> DpSgdEngine::Create(torch::nn::Sequential model,
+                                                                 torch::optim::Optimizer& optimizer,
+                                                                 const DpSgdOptions& options,
+                                                                 int64_t num_examples,
+                                                                 random::BitGenerator& gen) {
+  DPKIT_RETURN_IF_ERROR(ValidateOptions(options, num_examples));
   std::unique_ptr<DpSgdEngine> e(new DpSgdEngine(optimizer, gen));
   e->options_ = options;
+  if (e->options_.expected_batch_size == 0) {
+    e->options_.expected_batch_size = options.sampling_rate * static_cast<double>(num_examples);
+  }
+  if (!(e->options_.expected_batch_size > 0)) {
+    return absl::InvalidArgumentError(
+        "expected_batch_size must be > 0 (give it explicitly when num_examples may be 0)");
+  }
   e->num_examples_ = num_examples;
   DPKIT_ASSIGN_OR_RETURN(e->grad_sample_, GradSampleModule::Create(model, options.clipping));
-  if (options.noise_multiplier > 0) {
-    DPKIT_ASSIGN_OR_RETURN(
-        auto noise,
-        GridGaussianNoise::Create({.noise_multiplier = options.noise_multiplier,
-                                   .sensitivity = e->grad_sample_->sensitivity(),
-                                   .dimension = e->grad_sample_->num_parameters(),
-                                   .max_sensitivity_inflation = options.max_sensitivity_inflation}));
-    e->noise_ = noise;
-  }
+  if (options.noise) DPKIT_RETURN_IF_ERROR(CheckNoiseFits(*options.noise, *e->grad_sample_));
   // The optimizer must hold every parameter we privatize (else updates would silently be lost).
   for (const auto& p : e->grad_sample_->parameters()) {
     bool found = false;
@@ -76,28 +109,61 @@ DpSgdEngine::~DpSgdEngine() {
 DpSgdEngine::Draw DpSgdEngine::MakeDraw() {
   Draw d;
   d.indices = PoissonSampleIndices(gen_, num_examples_, options_.sampling_rate);
-  if (noise_) {
-    d.noise.resize(static_cast<size_t>(noise_->dimension()));
-    noise_->Sample(gen_, d.noise.data(), noise_->dimension());
+  if (const auto* noise = options_.noise.get()) {
+    d.noise.resize(static_cast<size_t>(noise->dimension()));
+    noise->SampleNoise(gen_, absl::MakeSpan(d.noise));
   }
   return d;
 }
 
 double DpSgdEngine::effective_noise_multiplier() const {
-  return noise_ ? noise_->effective_noise_multiplier() : 0.0;
+  return options_.noise ? options_.noise->effective_noise_multiplier() : 0.0;
 }
 
 absl::StatusOr<PrivacyMap> DpSgdEngine::PrivacySpent() const {
-  if (!noise_) return absl::FailedPreconditionError("this run adds no noise: it is not private");
-  return PrivacyMap::SubsampledGaussian(effective_noise_multiplier(), options_.sampling_rate,
-                                        steps_taken_, "dp-sgd");
+  if (!options_.noise) return absl::FailedPreconditionError("this run adds no noise: it is not private");
+  return options_.noise->SubsampledPrivacyMap(options_.sampling_rate, steps_taken_);
 }
 
 absl::StatusOr<PrivacyMap> DpSgdEngine::PlannedPrivacy() const {
-  if (!noise_) return absl::FailedPreconditionError("this run adds no noise: it is not private");
-  return PrivacyMap::SubsampledGaussian(effective_noise_multiplier(), options_.sampling_rate,
-                                        options_.max_steps, "dp-sgd");
+  if (!options_.noise) return absl::FailedPreconditionError("this run adds no noise: it is not private");
+  return options_.noise->SubsampledPrivacyMap(options_.sampling_rate, options_.max_steps);
 }
+
+namespace {
+
+// Releases the clipped-gradient sums (one tensor per parameter) through the noise mechanism,
+// coordinate k getting draw z[k].
+absl::Status AddNoiseToSums(const mechanisms::VectorGaussianMechanism& noise,
+                            const std::vector<torch::Tensor>& sums,
+                            absl::Span<const int64_t> z) {
+  size_t total = 0;
+  for (const auto& s : sums) total += static_cast<size_t>(s.numel());
+  if (total != z.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("noise dimension is ", z.size(),
+                                                   " but the gradient has ", total, " values"));
+  }
+  size_t offset = 0;
+  for (const auto& s : sums) {
+    if (!s.is_contiguous() || s.device().type() != torch::kCPU) {
+      return absl::InvalidArgumentError("noise: gradient sums must be contiguous CPU tensors");
+    }
+    const size_t n = static_cast<size_t>(s.numel());
+    absl::Status st;
+    if (s.scalar_type() == torch::kFloat) {
+      st = noise.AddNoise(absl::MakeSpan(s.data_ptr<float>(), n), z.subspan(offset, n));
+    } else if (s.scalar_type() == torch::kDouble) {
+      st = noise.AddNoise(absl::MakeSpan(s.data_ptr<double>(), n), z.subspan(offset, n));
+    } else {
+      return absl::InvalidArgumentError("noise: gradient sums must be float32 or float64");
+    }
+    DPKIT_RETURN_IF_ERROR(st);
+    offset += n;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<StepResult> DpSgdEngine::Step(const torch::Tensor& features,
                                              const torch::Tensor& targets,
@@ -112,7 +178,7 @@ absl::StatusOr<StepResult> DpSgdEngine::Step(const torch::Tensor& features,
       !targets.defined() || targets.dim() == 0 || targets.size(0) != num_examples_) {
     return absl::InvalidArgumentError(absl::StrCat(
         "features and targets must have ", num_examples_,
-        " rows (the num_examples the engine was created with: q and the accounting depend on it)"));
+        " rows (the num_examples the engine was created with)"));
   }
   Draw draw;
   if (next_.valid()) {
@@ -143,8 +209,10 @@ absl::StatusOr<StepResult> DpSgdEngine::Step(const torch::Tensor& features,
       result.num_clipped += st.num_clipped;
       if (B == 0) break;
     }
-    if (noise_) DPKIT_RETURN_IF_ERROR(noise_->Apply(gs.clipped_gradient_sum(), draw.noise.data()));
-    const double denom = options_.sampling_rate * static_cast<double>(num_examples_);
+    if (options_.noise) {
+      DPKIT_RETURN_IF_ERROR(AddNoiseToSums(*options_.noise, gs.clipped_gradient_sum(), draw.noise));
+    }
+    const double denom = options_.expected_batch_size;
     torch::NoGradGuard guard;
     for (auto& p : optimizer_.param_groups()) {
       for (auto& t : p.params()) t.mutable_grad() = torch::Tensor();

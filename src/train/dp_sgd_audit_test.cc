@@ -16,11 +16,12 @@
 //   * With DP off (clipping but no noise) the same attack must find eps_lb > 2: the audit has
 //     the power to see a leak of the size it is meant to rule out.
 #include <cmath>
+#include <iostream>
 #include <vector>
 
+#include "dpkit/accounting/calibration.h"
 #include "dpkit/random/seeded_rng.h"
 #include "dpkit/train/dp_sgd.h"
-#include "dpkit/train/privacy.h"
 #include "gtest/gtest.h"
 #include "lib/stats.h"
 
@@ -53,7 +54,13 @@ double TrainOnce(bool with_canary, double noise_multiplier, SeededRng& rng) {
     model->parameters()[0].zero_();
   }
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(kLr));
-  DpSgdOptions o{.noise_multiplier = noise_multiplier, .sampling_rate = kQ, .max_steps = kSteps,
+  DpSgdNoiseMechanism noise;
+  if (noise_multiplier > 0) {
+    auto n = DpSgdNoise(mechanisms::SecureNoise(), model, {.max_grad_norm = kC}, noise_multiplier);
+    EXPECT_TRUE(n.ok()) << n.status();
+    noise = *n;
+  }
+  DpSgdOptions o{.noise = noise, .sampling_rate = kQ, .max_steps = kSteps,
                  .clipping = {.max_grad_norm = kC}, .prefetch = false,
                  .allow_no_noise_not_private = noise_multiplier == 0};
   // Without the canary the data set has N-1 rows; q and the normalisation use the public N.
@@ -90,8 +97,8 @@ double EmpiricalEpsilon(double noise_multiplier, uint64_t seed) {
 }
 
 TEST(DpSgdAudit, CanaryMembershipIsNotDetectableBeyondTheClaim) {
-  auto cal = CalibrateNoiseMultiplier({.target_epsilon = kEpsilon, .delta = kDelta,
-                                       .sampling_rate = kQ, .steps = kSteps});
+  auto cal = accounting::NoiseMultiplierForEpsilon(kEpsilon, kDelta, kQ, kSteps,
+                                                   accounting::AccountantKind::kRdp);
   ASSERT_TRUE(cal.ok()) << cal.status();
   const double eps_lb = EmpiricalEpsilon(cal->noise_multiplier, 1234);
   std::cout << "noise multiplier " << cal->noise_multiplier << " (claimed epsilon "

@@ -1,10 +1,9 @@
-// DpSgdEngine and GridGaussianNoise: unit tests (deterministic, seeded).
+// DpSgdEngine: unit tests (deterministic, seeded).
 #include "dpkit/train/dp_sgd.h"
 
 #include <cmath>
 
 #include "dpkit/random/seeded_rng.h"
-#include "dpkit/train/noise.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -14,49 +13,6 @@ namespace {
 namespace nn = torch::nn;
 using ::testing::HasSubstr;
 using random::testing::SeededRng;
-
-TEST(GridGaussianNoise, GridAndEffectiveNoiseMultiplier) {
-  auto n = GridGaussianNoise::Create({.noise_multiplier = 1.1, .sensitivity = 2.0, .dimension = 10000});
-  ASSERT_TRUE(n.ok()) << n.status();
-  // gamma = 1e-3 * C / sqrt(d); Delta' = C (1 + 1e-3); sigma >= nm * Delta'.
-  EXPECT_NEAR(n->granularity(), 1e-3 * 2.0 / 100.0, 1e-15);
-  EXPECT_NEAR(n->effective_sensitivity(), 2.0 * 1.001, 1e-12);
-  EXPECT_GE(n->sigma(), 1.1 * 2.0 * 1.001);
-  EXPECT_LE(n->sigma(), 1.1 * 2.0 * 1.001 * (1 + 1e-9));
-  EXPECT_GE(n->effective_noise_multiplier(), 1.1);
-  EXPECT_LE(n->effective_noise_multiplier(), 1.1 * (1 + 1e-9));
-}
-
-TEST(GridGaussianNoise, HugeModelsCoarsenTheGridButKeepTheMultiplier) {
-  auto n = GridGaussianNoise::Create({.noise_multiplier = 20, .sensitivity = 1, .dimension = 100000000});
-  ASSERT_TRUE(n.ok()) << n.status();
-  EXPECT_GT(n->sensitivity_inflation(), 1e-3);
-  EXPECT_LT(n->sensitivity_inflation(), 0.5);
-  EXPECT_LE(n->grid_sigma(), 16777216.0);
-  EXPECT_GE(n->effective_noise_multiplier(), 20);
-}
-
-TEST(GridGaussianNoise, RejectsBadParameters) {
-  auto n = GridGaussianNoise::Create({.noise_multiplier = -1});
-  ASSERT_FALSE(n.ok());
-  EXPECT_THAT(n.status().message(), HasSubstr("noise_multiplier must be finite and > 0, got -1"));
-  EXPECT_FALSE(GridGaussianNoise::Create({.dimension = 0}).ok());
-  EXPECT_FALSE(GridGaussianNoise::Create({.noise_multiplier = 1e6, .dimension = 1000000000}).ok());
-}
-
-TEST(GridGaussianNoise, ApplySnapsToTheGridThenAddsTheDraws) {
-  auto n = GridGaussianNoise::Create({.noise_multiplier = 1, .sensitivity = 1, .dimension = 3});
-  ASSERT_TRUE(n.ok());
-  const double g = n->granularity();
-  torch::Tensor s = torch::tensor({0.0, 10 * g + 0.4 * g, -3 * g - 0.6 * g}, torch::kDouble);
-  std::vector<int64_t> z = {5, -2, 0};
-  ASSERT_TRUE(n->Apply({s}, z.data()).ok());
-  EXPECT_NEAR(s[0].item<double>(), 5 * g, 1e-15);
-  EXPECT_NEAR(s[1].item<double>(), 8 * g, 1e-15);
-  EXPECT_NEAR(s[2].item<double>(), -4 * g, 1e-15);
-  torch::Tensor wrong = torch::zeros({4}, torch::kDouble);
-  EXPECT_FALSE(n->Apply({wrong}, z.data()).ok());
-}
 
 TEST(PoissonSample, EdgeRates) {
   SeededRng rng(1);
@@ -73,6 +29,13 @@ struct Toy {
   nn::Sequential model;
   torch::Tensor x, y;
 };
+
+// The noise for `model` with `clipping`, from the secure factory.
+DpSgdNoiseMechanism Noise(nn::Sequential model, double nm, ClippingOptions clipping = {}) {
+  auto n = DpSgdNoise(mechanisms::SecureNoise(), model, clipping, nm);
+  EXPECT_TRUE(n.ok()) << n.status();
+  return n.ok() ? *n : nullptr;
+}
 
 Toy MakeToy(uint64_t seed) {
   torch::manual_seed(seed);
@@ -101,8 +64,8 @@ std::vector<torch::Tensor> Train(const DpSgdOptions& o, int steps, uint64_t seed
 }
 
 TEST(DpSgdEngine, VirtualStepsAndPrefetchDoNotChangeTheResult) {
-  DpSgdOptions o{.noise_multiplier = 0.8, .sampling_rate = 0.3, .max_steps = 6,
-                 .clipping = {.max_grad_norm = 0.7}};
+  DpSgdOptions o{.noise = Noise(MakeToy(11).model, 0.8, {.max_grad_norm = 0.7}),
+                 .sampling_rate = 0.3, .max_steps = 6, .clipping = {.max_grad_norm = 0.7}};
   auto base = Train(o, 6, 42);
   DpSgdOptions small = o;
   small.max_physical_batch_size = 4;
@@ -123,8 +86,8 @@ TEST(DpSgdEngine, StopsAtTheCalibratedNumberOfSteps) {
   torch::optim::Adam opt(t.model->parameters(), torch::optim::AdamOptions(0.01));
   SeededRng rng(2);
   auto e = DpSgdEngine::Create(t.model, opt,
-                               {.noise_multiplier = 1.0, .sampling_rate = 0.2, .max_steps = 3}, 50,
-                               rng);
+                               {.noise = Noise(t.model, 1.0), .sampling_rate = 0.2, .max_steps = 3},
+                               50, rng);
   ASSERT_TRUE(e.ok());
   for (int i = 1; i <= 3; ++i) {
     auto r = (*e)->Step(t.x, t.y, CrossEntropyLoss());
@@ -150,17 +113,26 @@ TEST(DpSgdEngine, ValidatesOptions) {
   Toy t = MakeToy(1);
   torch::optim::SGD opt(t.model->parameters(), torch::optim::SGDOptions(0.1));
   SeededRng rng(2);
-  auto no_noise = DpSgdEngine::Create(t.model, opt, {.noise_multiplier = 0}, 50, rng);
+  auto no_noise = DpSgdEngine::Create(t.model, opt, {}, 50, rng);
   ASSERT_FALSE(no_noise.ok());
   EXPECT_THAT(no_noise.status().message(), HasSubstr("allow_no_noise_not_private"));
-  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.sampling_rate = 1.5}, 50, rng).ok());
-  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.max_steps = 0}, 50, rng).ok());
+  const DpSgdNoiseMechanism noise = Noise(t.model, 1.0);
+  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.noise = noise, .sampling_rate = 1.5}, 50, rng).ok());
+  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.noise = noise, .max_steps = 0}, 50, rng).ok());
   nn::Linear other(2, 2);
   torch::optim::SGD wrong(other->parameters(), torch::optim::SGDOptions(0.1));
-  auto e = DpSgdEngine::Create(t.model, wrong, {}, 50, rng);
+  auto e = DpSgdEngine::Create(t.model, wrong, {.noise = noise}, 50, rng);
   ASSERT_FALSE(e.ok());
   EXPECT_THAT(e.status().message(), HasSubstr("optimizer"));
-  auto ok = DpSgdEngine::Create(t.model, opt, {}, 50, rng);
+  // Noise calibrated for another model or clipping would make the privacy map wrong.
+  auto misfit = DpSgdEngine::Create(t.model, opt, {.noise = Noise(nn::Sequential(nn::Linear(2, 2)), 1.0)}, 50, rng);
+  ASSERT_FALSE(misfit.ok());
+  EXPECT_THAT(misfit.status().message(), HasSubstr("calibrated for"));
+  auto clipped = DpSgdEngine::Create(t.model, opt, {.noise = noise, .clipping = {.max_grad_norm = 2}}, 50, rng);
+  EXPECT_FALSE(clipped.ok());
+  // No rows needs an explicit (public) expected batch size.
+  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.noise = noise}, 0, rng).ok());
+  auto ok = DpSgdEngine::Create(t.model, opt, {.noise = noise}, 50, rng);
   ASSERT_TRUE(ok.ok());
   auto bad_rows = (*ok)->Step(t.x.slice(0, 0, 10), t.y.slice(0, 0, 10), CrossEntropyLoss());
   ASSERT_FALSE(bad_rows.ok());
@@ -175,8 +147,8 @@ TEST(DpSgdEngine, LearnsASeparableProblem) {
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.5));
   SeededRng rng(9);
   auto e = DpSgdEngine::Create(model, opt,
-                               {.noise_multiplier = 1.0, .sampling_rate = 0.25, .max_steps = 60,
-                                .clipping = {.max_grad_norm = 1.0}},
+                               {.noise = Noise(model, 1.0), .sampling_rate = 0.25,
+                                .max_steps = 60, .clipping = {.max_grad_norm = 1.0}},
                                400, rng);
   ASSERT_TRUE(e.ok());
   for (int i = 0; i < 60; ++i) ASSERT_TRUE((*e)->Step(x, y, CrossEntropyLoss()).ok());
@@ -185,5 +157,25 @@ TEST(DpSgdEngine, LearnsASeparableProblem) {
   EXPECT_GT(acc, 0.9);
 }
 
+// No examples at all: every batch is empty, the steps release noise only, nothing fails.
+TEST(DpSgdEngine, RunsOnAnEmptyDataSetWithAPublicBatchSize) {
+  nn::Sequential model(nn::Linear(3, 2));
+  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.1));
+  SeededRng rng(4);
+  auto e = DpSgdEngine::Create(
+      model, opt,
+      {.noise = Noise(model, 1.0), .sampling_rate = 0.1, .max_steps = 2, .expected_batch_size = 8},
+      0, rng);
+  ASSERT_TRUE(e.ok()) << e.status();
+  auto before = Snapshot(model);
+  for (int i = 0; i < 2; ++i) {
+    auto r = (*e)->Step(torch::zeros({0, 3}), torch::zeros({0}, torch::kLong), CrossEntropyLoss());
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->batch_size, 0);
+  }
+  EXPECT_FALSE(torch::equal(before[0], Snapshot(model)[0]));  // noise moved the weights
+}
+
 }  // namespace
 }  // namespace dpkit::train
+

@@ -1,7 +1,6 @@
 #include "dpkit/train/tabular.h"
 
 #include "dpkit/io/csv.h"
-#include "dpkit/random/seeded_rng.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -117,57 +116,19 @@ TEST(BuildModel, Specs) {
   }
 }
 
-TEST(PlanTraining, InfeasibleEpsilonSuggestsSettings) {
-  auto p = PlanTraining({.epsilon = 0.01, .delta = 1e-5, .epochs = 50, .batch_size = 1000,
-                         .max_noise_multiplier = 10},
-                        30000);
-  ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(p.status().message(), HasSubstr("epsilon 0.01 is too small for 50 epochs"));
-  EXPECT_THAT(p.status().message(), HasSubstr("smallest feasible epsilon"));
-  auto d = PlanTraining({.delta = 0.1, .batch_size = 10}, 100);
-  ASSERT_FALSE(d.ok());
-  EXPECT_THAT(d.status().message(), HasSubstr("delta < 1/N"));
-  auto ok = PlanTraining({.epsilon = 3, .epochs = 2, .batch_size = 100}, 1000);
-  ASSERT_TRUE(ok.ok()) << ok.status();
-  EXPECT_EQ(ok->steps_per_epoch, 10);
-  EXPECT_EQ(ok->steps, 20);
-  EXPECT_LE(ok->planned_epsilon, 3);
-}
-
-TEST(RunTraining, ChargesOnceBeforeTheFirstStepAndAbortsIfRefused) {
-  torch::manual_seed(1);
-  EncodedData train{torch::randn({200, 3}), torch::randint(0, 2, {200}, torch::kLong), 0};
-  TrainingOptions o{.epsilon = 5, .epochs = 2, .batch_size = 50};
-  auto plan = PlanTraining(o, 200);
-  ASSERT_TRUE(plan.ok());
-  auto model = *BuildModel("linear", 3, 2);
-  auto before = model->parameters()[0].detach().clone();
-  random::testing::SeededRng rng(1);
-  auto refused = RunTraining(*plan, o, model, train, {}, TaskKind::kClassification, 1, rng,
-                             [](const PrivacyMap&) {
-                               return absl::ResourceExhaustedError("budget exhausted");
-                             },
-                             nullptr, nullptr);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_TRUE(torch::equal(before, model->parameters()[0]));
-  int charges = 0;
-  PrivacyMap charged;
-  auto res = RunTraining(*plan, o, model, train, train, TaskKind::kClassification, 1, rng,
-                         [&](const PrivacyMap& m) {
-                           ++charges;
-                           charged = m;
-                           EXPECT_TRUE(torch::equal(before, model->parameters()[0]));
-                           return absl::OkStatus();
-                         },
-                         nullptr, nullptr);
-  ASSERT_TRUE(res.ok()) << res.status();
-  EXPECT_EQ(charges, 1);
-  EXPECT_EQ(charged.repetitions, plan->steps);
-  EXPECT_EQ(res->epochs.size(), 2u);
-  EXPECT_LE(res->epsilon_spent, 5);
-  EXPECT_GT(res->epochs.back().eval_accuracy, 0);
+// Private rows that cannot be encoded are dropped one by one, and nothing names them.
+TEST(TabularEncoder, PrivateRowsThatCannotBeEncodedAreDroppedSilently) {
+  auto enc = TabularEncoder::Create(Schema(), "label", {"age", "color"}, TaskKind::kAuto);
+  ASSERT_TRUE(enc.ok());
+  const std::string csv =
+      "age,hours,color,label,income\n1,1,red,maybe,1\n2,1,blue,yes,1\n3,1,red,?,1\n";
+  auto owner = enc->Encode(Csv(csv), "t.csv", EncodeRows::kOwner);
+  ASSERT_FALSE(owner.ok());
+  auto d = enc->Encode(Csv(csv), "t.csv", EncodeRows::kPrivate);
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_EQ(d->x.size(0), 1);
+  EXPECT_EQ(d->y[0].item<int64_t>(), 1);
+  EXPECT_EQ(d->dropped_rows, 2);
 }
 
 }  // namespace

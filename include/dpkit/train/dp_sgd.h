@@ -9,20 +9,22 @@
 //   2. The batch is cut into physical chunks of at most max_physical_batch_size ("virtual
 //      steps": bounded memory for large logical batches); each chunk's clipped per-example
 //      gradients are summed (GradSampleModule).
-//   3. Noise: sum <- gamma (round(sum / gamma) + Z) (GridGaussianNoise), std = nm * C.
-//   4. grad = noisy sum / (q N) (the expected batch size, a public constant), written to each
-//      parameter's .grad; then optimizer.step(). Any torch optimizer works (SGD with momentum,
-//      Adam, ...): they only post-process the privatized gradient.
+//   3. Noise: the sum is released through the vector Gaussian mechanism
+//      (dpkit/mechanisms/vector_gaussian.h, obtained through a NoiseFactory by DpSgdNoise()):
+//      sum <- gamma (round(sum / gamma) + Z), std = nm * C.
+//   4. grad = noisy sum / B, B the expected batch size (a PUBLIC constant: never the data's row
+//      count), written to each parameter's .grad; then optimizer.step(). Any torch optimizer
+//      works (SGD with momentum, Adam, ...): they only post-process the privatized gradient.
 // The batch and noise of step t+1 do not depend on the data, so with `prefetch` they are drawn
 // on a background thread while step t computes (the generator is then used by that thread
 // only, one step at a time; the sequence of draws is the same as without prefetch).
 //
 // Privacy claim: after k steps the released parameters (and every intermediate model) are
 // (epsilon, delta)-DP for add/remove of one example, with epsilon given by the accountant for
-// PrivacySpent() = PrivacyMap::SubsampledGaussian(effective_noise_multiplier, q, k): the
-// Poisson-subsampled Gaussian mechanism composed k times (Mironov, Talwar, Zhang 2019 for RDP;
-// PLD accounting also applies). effective_noise_multiplier = sigma_actual / Delta' >= the
-// requested noise multiplier (see noise.h for the grid).
+// PrivacySpent() = the noise mechanism's SubsampledPrivacyMap(q, k): the Poisson-subsampled
+// Gaussian at its effective noise multiplier composed k times (Mironov, Talwar, Zhang 2019 for
+// RDP; PLD accounting also applies). The number of examples N may be 0; the guarantee does not
+// depend on it (q and B are public).
 //
 // Thread safety: thread-compatible; the engine owns a background thread while prefetching.
 #ifndef DPKIT_TRAIN_DP_SGD_H_
@@ -38,9 +40,10 @@
 
 #include "absl/status/statusor.h"
 #include "dpkit/base/privacy_map.h"
+#include "dpkit/mechanisms/noise_factory.h"
+#include "dpkit/mechanisms/vector_gaussian.h"
 #include "dpkit/random/bit_generator.h"
 #include "dpkit/train/grad_sample.h"
-#include "dpkit/train/noise.h"
 
 namespace dpkit::train {
 
@@ -48,16 +51,29 @@ namespace dpkit::train {
 // (exact Bernoulli). Sorted ascending.
 std::vector<int64_t> PoissonSampleIndices(random::BitGenerator& gen, int64_t n, double q);
 
+using DpSgdNoiseMechanism = std::shared_ptr<const mechanisms::VectorGaussianMechanism>;
+
+// The noise for `model`'s clipped-gradient sum: a vector Gaussian mechanism of the model's
+// trainable dimension and the clipping's L2 sensitivity, calibrated to `noise_multiplier`
+// (sigma / C), from `factory` (SecureNoise() for releases, testing::ZeroNoise() in tests).
+absl::StatusOr<DpSgdNoiseMechanism> DpSgdNoise(const mechanisms::NoiseFactory& factory,
+                                               torch::nn::Sequential model,
+                                               const ClippingOptions& clipping,
+                                               double noise_multiplier);
+
 struct DpSgdOptions {
-  double noise_multiplier = 1.0;  // sigma / C; > 0 (see allow_no_noise_not_private)
-  double sampling_rate = 0.01;    // q in (0, 1]
-  int64_t max_steps = 1;          // Step() refuses to run more (ResourceExhausted)
+  // From DpSgdNoise() for the same model and clipping. Null is NOT PRIVATE (clipping without
+  // noise, for non-private baselines and the power check of privacy audits) and is accepted
+  // only with allow_no_noise_not_private.
+  DpSgdNoiseMechanism noise;
+  double sampling_rate = 0.01;  // q in (0, 1]
+  int64_t max_steps = 1;        // Step() refuses to run more (ResourceExhausted)
   ClippingOptions clipping;
   int64_t max_physical_batch_size = 1024;
-  double max_sensitivity_inflation = 1e-3;  // see noise.h
+  // B, the divisor of the noisy sum: PUBLIC. 0 = q * num_examples, only for callers whose
+  // number of examples is public (benchmarks, public data sets).
+  double expected_batch_size = 0;
   bool prefetch = true;
-  // NOT PRIVATE. noise_multiplier == 0 is accepted only with this flag: clipping without noise,
-  // for non-private baselines and the power check of privacy audits.
   bool allow_no_noise_not_private = false;
 };
 
@@ -71,7 +87,7 @@ struct StepResult {
 class DpSgdEngine {
  public:
   // `optimizer` must optimize (a superset of) the model's trainable parameters and outlive the
-  // engine; `gen` must outlive it too (SecureRng in production).
+  // engine; `gen` must outlive it too (SecureRng in production). num_examples >= 0.
   static absl::StatusOr<std::unique_ptr<DpSgdEngine>> Create(torch::nn::Sequential model,
                                                              torch::optim::Optimizer& optimizer,
                                                              const DpSgdOptions& options,
@@ -85,15 +101,15 @@ class DpSgdEngine {
 
   int64_t steps_taken() const { return steps_taken_; }
   int64_t max_steps() const { return options_.max_steps; }
-  bool is_private() const { return noise_.has_value(); }
-  // sigma_actual / Delta' (0 when not private).
+  bool is_private() const { return options_.noise != nullptr; }
+  // The noise mechanism's (0 when not private).
   double effective_noise_multiplier() const;
-  // SubsampledGaussian(effective nm, q, steps) for the steps taken / for max_steps.
+  // The noise mechanism's SubsampledPrivacyMap(q, steps) for the steps taken / for max_steps.
   // FailedPrecondition when not private.
   absl::StatusOr<PrivacyMap> PrivacySpent() const;
   absl::StatusOr<PrivacyMap> PlannedPrivacy() const;
   GradSampleModule& grad_sample() { return *grad_sample_; }
-  const GridGaussianNoise* noise() const { return noise_ ? &*noise_ : nullptr; }
+  const mechanisms::VectorGaussianMechanism* noise() const { return options_.noise.get(); }
   const DpSgdOptions& options() const { return options_; }
 
  private:
@@ -111,7 +127,6 @@ class DpSgdEngine {
   int64_t num_examples_ = 0;
   int64_t steps_taken_ = 0;
   std::unique_ptr<GradSampleModule> grad_sample_;
-  std::optional<GridGaussianNoise> noise_;
   std::future<Draw> next_;
 };
 

@@ -1,11 +1,12 @@
-// Accounting for DP-SGD runs: epsilon of a schedule, and the noise multiplier that meets a
-// target (epsilon, delta).
+// Accounting views of DP-SGD runs: epsilon after every epoch of a run, and the longest run a
+// target epsilon allows.
 //
 // A DP-SGD run with Poisson sampling rate q, noise multiplier nm and T steps is ONE PrivacyMap,
 // PrivacyMap::SubsampledGaussian(nm, q, T) (the Poisson-subsampled Gaussian mechanism composed
-// T times, add/remove neighbours). Its epsilon comes from dpkit::accounting — RDP by default
-// (Mironov, Talwar, Zhang 2019, the analysis Opacus and TF Privacy use), PLD optional — never
-// from code in this module.
+// T times, add/remove neighbours). Its epsilon, and the noise multiplier that meets a target,
+// come from dpkit::accounting (accounting/calibration.h: ComposedEpsilon,
+// NoiseMultiplierForEpsilon) — RDP by default (Mironov, Talwar, Zhang 2019, the analysis Opacus
+// and TF Privacy use), PLD optional — never from code in this module.
 //
 // Thread safety: thread-safe (pure functions).
 #ifndef DPKIT_TRAIN_PRIVACY_H_
@@ -19,11 +20,6 @@
 #include "dpkit/base/privacy_map.h"
 
 namespace dpkit::train {
-
-// Epsilon at `delta` of SubsampledGaussian(noise_multiplier, q, steps) under `kind`.
-absl::StatusOr<double> DpSgdEpsilon(double noise_multiplier, double sampling_rate, int64_t steps,
-                                    double delta,
-                                    accounting::AccountantKind kind = accounting::AccountantKind::kRdp);
 
 // Epsilon after any number of steps of the same (noise multiplier, q), evaluating the RDP curve
 // of one step once: RDP composes by adding curves (Mironov 2017, Prop. 1), so T steps are T x
@@ -43,28 +39,6 @@ class DpSgdEpsilonCurve {
   std::vector<double> orders_;
   std::vector<double> per_step_;
 };
-
-struct CalibrationOptions {
-  double target_epsilon = 1.0;
-  double delta = 1e-5;
-  double sampling_rate = 0.01;
-  int64_t steps = 1;
-  accounting::AccountantKind accountant = accounting::AccountantKind::kRdp;
-  // Noise multipliers above this are considered infeasible (the model would learn nothing).
-  double max_noise_multiplier = 50.0;
-  // Relative precision of the search (the result never overshoots target_epsilon).
-  double tolerance = 2e-3;
-};
-
-struct Calibration {
-  double noise_multiplier = 0;  // smallest found with epsilon <= target (within tolerance)
-  double epsilon = 0;           // the accountant's epsilon at that multiplier
-};
-
-// Bisection on the noise multiplier: the returned multiplier's epsilon is <= target_epsilon.
-// If even max_noise_multiplier exceeds the target, fails with InvalidArgument naming the
-// smallest feasible epsilon for this schedule, so callers can suggest fewer steps or a smaller q.
-absl::StatusOr<Calibration> CalibrateNoiseMultiplier(const CalibrationOptions& options);
 
 // Largest number of steps (<= max_steps) whose epsilon at `noise_multiplier` stays <= target;
 // 0 if even one step exceeds it.
