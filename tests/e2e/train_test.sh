@@ -134,4 +134,8 @@ expect_exit 2 "$DPKIT" train --data "$WORK/units.csv" --schema "$WORK/units.json
   --unit user --rows 400 --epsilon 2 --delta 1e-4 --out "$WORK/units2.pt"
 expect_contains "$ERR" "privacy unit 'user' is not a column" "unknown unit"
 
+# 7. dpkit without dpkit-train beside it says what is missing.
+mkdir -p "$WORK/alone" && cp "$DPKIT" "$WORK/alone/dpkit"
+expect_exit 4 "$WORK/alone/dpkit" train --help
+expect_contains "$ERR" "needs dpkit-train" "missing dpkit-train"
 finish
