@@ -59,7 +59,8 @@ absl::StatusOr<ledger::Receipt> LedgerCharger::Charge(const ReleasePlan& plan) {
   const std::string operation =
       context_.insecure_seed ? absl::StrCat(kInsecureMark, plan.operation) : plan.operation;
   return ledger_->Charge(plan.budget.dataset, plan.budget.LedgerUnit(), plan.maps, operation,
-                         context_.caller);
+                         ledger::ChargeOptions{.caller = context_.caller,
+                                               .insecure_seed = context_.insecure_seed});
 }
 
 absl::StatusOr<ledger::ChargePreview> LedgerCharger::Preview(const ReleasePlan& plan) {

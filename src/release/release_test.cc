@@ -71,6 +71,7 @@ TEST(ReleaseTest, ChargesTheBudgetAndRecordsAnInsecureSeed) {
   auto history = (*c)->ledger().History("a", "id");
   ASSERT_TRUE(history.ok());
   EXPECT_NE(history->front().operation.find("NOT PRIVATE"), std::string::npos);
+  EXPECT_TRUE(history->front().insecure_seed);
   EXPECT_EQ(*(*c)->BudgetedUnit("a"), "id");
 }
 
