@@ -99,6 +99,8 @@ absl::Status Run(const ReportArgs& a, Context& ctx) {
   const report::PrivacyGuarantee* g = guarantee ? &*guarantee : nullptr;
   DPKIT_RETURN_IF_ERROR(report::WriteReport(Env::Default(), ev, g, a.out, json_path));
   if (!ctx.quiet()) {
+    ctx.out() << "dpkit report: DATA-OWNER REPORT, NOT DIFFERENTIALLY PRIVATE (exact statistics "
+                 "of the real rows): keep its outputs and this text inside the trust boundary\n";
     ctx.out() << "wrote " << a.out << " and " << json_path << " (" << ev.real_rows
               << " real, " << ev.synthetic_rows << " synthetic rows";
     if (holdout) ctx.out() << ", " << ev.holdout_rows << " holdout rows";

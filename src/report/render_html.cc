@@ -374,6 +374,8 @@ std::string RenderHtml(const Evaluation& ev, const PrivacyGuarantee* g) {
   h += kCss;
   h += "</style></head><body><main>";
   h += "<h1>Synthetic data evaluation</h1>";
+  h += "<p class=\"sub\"><b>DATA-OWNER REPORT — NOT DIFFERENTIALLY PRIVATE.</b> Its real-data "
+       "statistics are exact; keep it inside the trust boundary.</p>";
   h += fmt::format(
       "<p class=\"sub\">Real: <b>{}</b> ({} rows) · synthetic: <b>{}</b> ({} rows){} · made by "
       "dpkit report in {:.2f} s. This report is computed from the real data: treat it as "

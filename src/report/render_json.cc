@@ -253,6 +253,7 @@ std::vector<Verdict> Verdicts(const Evaluation& ev, const PrivacyGuarantee* g) {
 std::string RenderJson(const Evaluation& ev, const PrivacyGuarantee* g) {
   json j;
   j["format"] = "dpkit-report/1";
+  j["differentially_private"] = false;  // exact real-data statistics: a data-owner output
   j["inputs"] = {{"real", {{"source", ev.real_source}, {"rows", ev.real_rows}}},
                  {"synthetic", {{"source", ev.synthetic_source}, {"rows", ev.synthetic_rows}}}};
   if (!ev.holdout_source.empty()) {
