@@ -21,6 +21,7 @@
 #include "dpkit/release/release.h"
 #include "dpkit/synth/plan.h"
 #include "dpkit/synth/synthesizer.h"
+#include "nlohmann/json.hpp"
 
 namespace dpkit::cli {
 namespace {
@@ -128,6 +129,7 @@ void PrintSummary(Context& ctx, const Args& a, const synth::SynthRelease& r, int
                                                    FormatNumber(r.receipt.remaining.epsilon)))
       << "\n";
   out << "report: " << report_path << "\n";
+  if (ctx.insecure()) out << "WARNING: --insecure-seed: NOT PRIVATE, do not publish\n";
 }
 
 // Samples and writes the outputs; a failure here happens after the charge.
@@ -137,8 +139,10 @@ absl::Status WriteOutputs(Context& ctx, const Args& a, const synth::SynthRelease
                                          std::max(0.0, r.model.report().fit.estimated_rows)));
   DPKIT_RETURN_IF_ERROR(r.model.SampleToCsv(a.out, rows, ctx.rng()));
   const std::string report_path = a.report.empty() ? a.out + ".report.json" : a.report;
+  nlohmann::json report = nlohmann::json::parse(r.model.report().ToJson());
+  if (ctx.insecure()) report["insecure_seed"] = "NOT PRIVATE: noise from --insecure-seed";
   DPKIT_RETURN_IF_ERROR(
-      Env::Default()->WriteFileAtomically(report_path, r.model.report().ToJson() + "\n"));
+      Env::Default()->WriteFileAtomically(report_path, report.dump(2) + "\n"));
   PrintSummary(ctx, a, r, rows, report_path);
   return absl::OkStatus();
 }

@@ -69,6 +69,10 @@ report::PrivacyGuarantee Guarantee(const Execution& run) {
                                  ", ", FormatDouble(g.delta), ")-DP per ", g.privacy_unit,
                                  "; the real-data statistics of owner/report.html are not DP"));
   for (const std::string& n : run.res.notes) g.notes.push_back(n);
+  if (run.o.insecure_seed) {
+    g.notes.insert(g.notes.begin(), "NOT PRIVATE: the noise came from --insecure-seed (reproducible "
+                                    "from the seed); never publish these outputs");
+  }
   for (const PrivacyMap& m : run.parts.release.maps) {
     nlohmann::json e = {{"id", run.receipt.charge_id},
                         {"mechanism", m.mechanism},
@@ -189,6 +193,7 @@ absl::Status WriteSummary(Execution& run, const synth::Synthesizer& model) {
                   {"epsilon_remaining", res.epsilon_remaining},
                   {"privacy_unit", res.privacy_unit}, {"dataset", run.receipt.dataset},
                   {"charge_id", run.receipt.charge_id}};
+  if (run.o.insecure_seed) s["insecure_seed"] = "NOT PRIVATE: noise from --insecure-seed";
   s["synthetic_rows"] = res.synthetic_rows;
   s["columns"] = {{"synthesized", res.synthesized_columns},
                   {"faked", res.faked_columns},
