@@ -6,7 +6,10 @@ secure generator; reproducible (NOT private) generators exist only in :mod:`dpki
 
 Modules: :mod:`dpkit.mechanisms` (noise mechanisms, vectorised over numpy arrays),
 :mod:`dpkit.accounting` (accountants, DP-SGD calibration, an Opacus accountant adapter),
-:class:`dpkit.Ledger` (the privacy budget), :mod:`dpkit.errors`. See docs/python.md.
+:class:`dpkit.Ledger` (the privacy budget), :mod:`dpkit.errors`; the workloads, each a release
+charged to the ledger before any result exists: :mod:`dpkit.synth` (DP synthetic data),
+:mod:`dpkit.pipeline` (PII -> synthesizer -> report); and the data-owner tools (NOT DP)
+:mod:`dpkit.pii` and :mod:`dpkit.report`. See docs/python.md.
 """
 
 from dpkit import errors
@@ -27,13 +30,19 @@ __all__ = [
     "mechanisms",
     "accounting",
     "testing",
+    "synth",
+    "pii",
+    "report",
+    "pipeline",
 ]
+
+_LAZY = ("mechanisms", "accounting", "testing", "synth", "pii", "report", "pipeline")
 
 
 def __getattr__(name):
     # Submodules load on first use so `import dpkit` stays fast (numpy and pandas are imported
     # only by the functions that return arrays or DataFrames).
-    if name in ("mechanisms", "accounting", "testing"):
+    if name in _LAZY:
         import importlib
 
         return importlib.import_module(f"dpkit.{name}")

@@ -12,3 +12,10 @@ class SeededGenerator(Generator):
     def __init__(self, seed: int) -> None: ...
 
 INSECURE_SEED_WARNING: str
+
+class ZeroNoise:
+    """NOT PRIVATE: workloads run their mechanisms without noise; prints a warning."""
+
+    def __init__(self) -> None: ...
+
+ZERO_NOISE_WARNING: str

@@ -15,6 +15,12 @@ void BindRandom(pybind11::module_& m);      // generators (secure; seeded under 
 void BindMechanisms(pybind11::module_& m);  // noise mechanisms and releases
 void BindAccounting(pybind11::module_& m);  // accountants, composition, DP-SGD calibration
 void BindLedger(pybind11::module_& m);      // the persistent budget ledger
+void BindIo(pybind11::module_& m);          // schemas and tables
+void BindReleaseProtocol(pybind11::module_& m);  // release plans; testing.ZeroNoise
+void BindPii(pybind11::module_& m);         // PII scan and replacement (not DP)
+void BindSynth(pybind11::module_& m);       // DP synthetic data
+void BindReport(pybind11::module_& m);      // synthetic-data evaluation (not DP)
+void BindPipeline(pybind11::module_& m);    // CSV -> PII -> synthesizer -> report
 
 // The generator a release draws from: `generator` if given (a dpkit._dpkit.random.Generator),
 // else the process's secure generator (random::SecureRng). Raises InvalidArgument for any other

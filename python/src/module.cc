@@ -13,4 +13,10 @@ PYBIND11_MODULE(_dpkit, m) {
   dpkit::python::BindMechanisms(m);
   dpkit::python::BindAccounting(m);
   dpkit::python::BindLedger(m);
+  dpkit::python::BindIo(m);
+  dpkit::python::BindReleaseProtocol(m);
+  dpkit::python::BindPii(m);
+  dpkit::python::BindSynth(m);
+  dpkit::python::BindReport(m);
+  dpkit::python::BindPipeline(m);
 }

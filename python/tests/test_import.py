@@ -5,6 +5,7 @@ import sys
 
 IMPORT_ALL = (
     "import dpkit, dpkit.mechanisms, dpkit.accounting, dpkit.testing, dpkit.errors, dpkit.ledger\n"
+    "import dpkit.synth, dpkit.pii, dpkit.report, dpkit.pipeline\n"
 )
 
 
@@ -30,9 +31,9 @@ def test_import_loads_no_libtorch():
     assert any("_dpkit" in p for p in loaded), "the extension itself should be mapped"
 
 
-def test_import_imports_neither_torch_nor_opacus_nor_pandas():
+def test_import_imports_neither_torch_nor_opacus_nor_dataframe_libraries():
     out = run_python(
         IMPORT_ALL + "import sys; print(sorted(m for m in sys.modules "
-        "if m.split('.')[0] in ('torch', 'opacus', 'pandas')))"
+        "if m.split('.')[0] in ('torch', 'opacus', 'pandas', 'pyarrow', 'polars')))"
     )
     assert out.strip() == "[]"

@@ -13,6 +13,10 @@ MODULES = {
     "dpkit.accounting": "accounting/__init__.pyi",
     "dpkit.testing": "testing.pyi",
     "dpkit.ledger": "ledger.pyi",
+    "dpkit.synth": "synth.pyi",
+    "dpkit.pii": "pii.pyi",
+    "dpkit.report": "report.pyi",
+    "dpkit.pipeline": "pipeline.pyi",
 }
 
 
