@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,9 @@ struct CsvTableSource {
   std::string path;                  // CSV file (may be gzip-compressed)
   std::string dataset;               // its budget's dataset in the ledger; "" = name
   std::optional<io::Schema> schema;  // the public schema, if one is given
+  // CSV text held by the caller (e.g. a DataFrame written by the Python package), read under
+  // the same rules instead of `path` when not empty; `path` then only names it in messages.
+  std::string_view text;
 };
 
 struct LoadedTables {

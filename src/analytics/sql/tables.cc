@@ -81,7 +81,12 @@ absl::StatusOr<LoadedTables> LoadCsvTablesForQuery(const std::string& sql,
     o.private_data = true;
     o.owner_diagnostics = false;
     auto entry = std::make_shared<Entry>();
-    DPKIT_ASSIGN_OR_RETURN(entry->table, io::ReadCsv(source->path, o));
+    if (source->text.empty()) {
+      DPKIT_ASSIGN_OR_RETURN(entry->table, io::ReadCsv(source->path, o));
+    } else {
+      o.source_name = source->path.empty() ? source->name : source->path;
+      DPKIT_ASSIGN_OR_RETURN(entry->table, io::ReadCsvString(source->text, o));
+    }
     entry->schema = source->schema.value_or(io::Schema());
     entry->name = source->name;
     entry->dataset = source->dataset.empty() ? source->name : source->dataset;

@@ -73,5 +73,23 @@ TEST(SqlTablesTest, UnknownTableIsAnErrorBeforeAnyFileIsRead) {
   EXPECT_THAT(t.status().message(), HasSubstr("unknown table 'nope' (available: c)"));
 }
 
+// In-memory CSV text is read under the same rules as a file.
+TEST(SqlTablesTest, TextSourcesReadLikeFiles) {
+  const std::string csv = "id,score\n1,5\n2,abc\n";
+  std::vector<CsvTableSource> sources = {{"c", WriteFile("t.csv", csv), "", std::nullopt},
+                                         {"m", "memory", "", std::nullopt, csv}};
+  auto file = LoadCsvTablesForQuery("SELECT SUM(score BETWEEN 0 AND 9) FROM c WITH EPSILON 1",
+                                    sources, io::CsvReadOptions());
+  auto text = LoadCsvTablesForQuery("SELECT SUM(score BETWEEN 0 AND 9) FROM m WITH EPSILON 1",
+                                    sources, io::CsvReadOptions());
+  ASSERT_TRUE(file.ok() && text.ok()) << file.status() << text.status();
+  const io::Column& a = file->catalog.entries().at("c")->table.column(1);
+  const io::Column& b = text->catalog.entries().at("m")->table.column(1);
+  EXPECT_EQ(a.validity(), (std::vector<uint8_t>{1, 0}));  // "abc" is NULL (NaN placeholder)
+  EXPECT_EQ(b.validity(), a.validity());
+  EXPECT_EQ(b.double_values()[0], a.double_values()[0]);
+  EXPECT_EQ(file->notes.size(), text->notes.size());
+}
+
 }  // namespace
 }  // namespace dpkit::analytics
