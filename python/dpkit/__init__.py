@@ -7,7 +7,8 @@ secure generator; reproducible (NOT private) generators exist only in :mod:`dpki
 Modules: :mod:`dpkit.mechanisms` (noise mechanisms, vectorised over numpy arrays),
 :mod:`dpkit.accounting` (accountants, DP-SGD calibration, an Opacus accountant adapter),
 :class:`dpkit.Ledger` (the privacy budget), :mod:`dpkit.errors`; the workloads, each a release
-charged to the ledger before any result exists: :mod:`dpkit.synth` (DP synthetic data),
+charged to the ledger before any result exists: :func:`dpkit.query` (DP SQL; partial
+aggregates in :mod:`dpkit.analytics`), :mod:`dpkit.synth` (DP synthetic data),
 :mod:`dpkit.pipeline` (PII -> synthesizer -> report); and the data-owner tools (NOT DP)
 :mod:`dpkit.pii` and :mod:`dpkit.report`. See docs/python.md.
 """
@@ -30,18 +31,28 @@ __all__ = [
     "mechanisms",
     "accounting",
     "testing",
+    "query",
+    "analytics",
     "synth",
     "pii",
     "report",
     "pipeline",
 ]
 
-_LAZY = ("mechanisms", "accounting", "testing", "synth", "pii", "report", "pipeline")
+_LAZY = ("mechanisms", "accounting", "testing", "analytics", "synth", "pii", "report", "pipeline")
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dpkit.analytics import query
 
 
 def __getattr__(name):
     # Submodules load on first use so `import dpkit` stays fast (numpy and pandas are imported
     # only by the functions that return arrays or DataFrames).
+    if name == "query":
+        from dpkit.analytics import query
+
+        return query
     if name in _LAZY:
         import importlib
 

@@ -20,25 +20,34 @@ from dpkit._dpkit import io as _io
 _TEXT_TYPES = ("string", "large_string", "string_view")
 
 
+def json_text(value, what: str) -> str | None:
+    """JSON text from None, a dict, JSON text, or a path to a JSON file (NotFound naming
+    ``what`` and the path when it cannot be read)."""
+    if value is None or isinstance(value, str) and value.lstrip().startswith("{"):
+        return value
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a dict, JSON text, a path or None, got "
+                        f"{type(value).__name__}")
+    path = os.fspath(value)
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        from dpkit.errors import NotFound
+
+        raise NotFound(f"cannot read {what} file '{path}': {e.strerror}") from None
+
+
 def schema(value) -> _io.Schema | None:
     """A schema from None, an io.Schema, a dict, JSON text, or a path to a JSON file."""
     if value is None or isinstance(value, _io.Schema):
         return value
-    if isinstance(value, dict):
-        return _io.Schema.from_json(json.dumps(value), "schema")
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        return _io.Schema.from_json(value, "schema")
-    if isinstance(value, (str, os.PathLike)):
-        path = os.fspath(value)
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as e:
-            from dpkit.errors import NotFound
-
-            raise NotFound(f"cannot read schema file '{path}': {e.strerror}") from None
-        return _io.Schema.from_json(text, path)
-    raise TypeError(f"schema must be a dict, JSON text, a path or None, got {type(value).__name__}")
+    source = os.fspath(value) if isinstance(value, os.PathLike) else "schema"
+    if isinstance(value, str) and not value.lstrip().startswith("{"):
+        source = value
+    return _io.Schema.from_json(json_text(value, "schema"), source)
 
 
 def _arrow_table(data):
@@ -101,17 +110,31 @@ def csv_buffer(data, date_columns=()):
     return sink.getvalue()
 
 
+def date_columns(schema_obj) -> list:
+    """The columns a schema declares dates (their timestamps are written as dates)."""
+    if schema_obj is None:
+        return []
+    declared = json.loads(schema_obj.to_json()).get("columns", [])
+    return [c["name"] for c in declared if c.get("type") == "date"]
+
+
 def read(data, schema_obj=None, mode="private", name="<data>") -> _io.Table:
     """An io.Table read by dpkit's CSV reader from a path or from a DataFrame (see module doc)."""
     if isinstance(data, _io.Table):
         return data
     if isinstance(data, (str, os.PathLike)):
         return _io.read_table(os.fspath(data), schema_obj, mode, os.fspath(data))
-    dates = []
-    if schema_obj is not None:
-        declared = json.loads(schema_obj.to_json()).get("columns", [])
-        dates = [c["name"] for c in declared if c.get("type") == "date"]
-    return _io.read_table(csv_buffer(data, dates), schema_obj, mode, name)
+    return _io.read_table(csv_buffer(data, date_columns(schema_obj)), schema_obj, mode, name)
+
+
+def read_header(columns, schema_obj) -> _io.Table:
+    """A table with these column names (public) and no rows, typed as the private-data rules
+    type them under the schema."""
+    import pyarrow as pa
+
+    empty = pa.Table.from_arrays([pa.array([], type=pa.large_string()) for _ in columns],
+                                 names=[str(c) for c in columns])
+    return _io.read_table(csv_buffer(empty), schema_obj, "private", "<header>")
 
 
 def column_names(data) -> list:
@@ -147,7 +170,11 @@ def to_arrow(table: _io.Table):
 def to_frame(table: _io.Table, output: str = "pandas"):
     """The io.Table as a pandas DataFrame (nullable Int64/boolean where a column has nulls),
     a pyarrow Table ("arrow") or a polars DataFrame ("polars")."""
-    arrow = to_arrow(table)
+    return arrow_to(to_arrow(table), output)
+
+
+def arrow_to(arrow, output: str = "pandas"):
+    """A pyarrow Table as a pandas DataFrame, itself ("arrow") or a polars DataFrame."""
     if output == "arrow":
         return arrow
     if output == "polars":

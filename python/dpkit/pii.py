@@ -91,15 +91,6 @@ def scan(data, *, sample: int = 2000) -> ScanReport:
     return ScanReport(_p.scan(_tables.read(data, mode="text"), sample))
 
 
-def _policy_json(policy) -> str | None:
-    if policy is None or isinstance(policy, str) and policy.lstrip().startswith("{"):
-        return policy
-    if isinstance(policy, dict):
-        return json.dumps(policy)
-    with open(os.fspath(policy), encoding="utf-8") as f:
-        return f.read()
-
-
 def replace(
     data,
     policy=None,
@@ -122,7 +113,7 @@ def replace(
         key = bytes(key)
     source = os.fspath(key_file) if key_file is not None else key
     result = _p.replace(
-        _tables.read(data, mode="text"), _policy_json(policy), source,
+        _tables.read(data, mode="text"), _tables.json_text(policy, "policy"), source,
         key_is_path=key_file is not None, generator=generator,
     )
     frame = _tables.to_frame(result.table, output)

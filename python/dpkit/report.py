@@ -64,12 +64,7 @@ def _privacy_json(privacy) -> str | None:
     privacy.json), or an object with ``guarantee()`` (a fitted Synthesizer's ``privacy``)."""
     if hasattr(privacy, "guarantee"):
         privacy = privacy.guarantee()
-    if privacy is None or isinstance(privacy, str) and privacy.lstrip().startswith("{"):
-        return privacy
-    if isinstance(privacy, dict):
-        return json.dumps(privacy)
-    with open(os.fspath(privacy), encoding="utf-8") as f:
-        return f.read()
+    return _tables.json_text(privacy, "privacy")
 
 
 def evaluate(

@@ -89,3 +89,28 @@ def test_synthesizer_fit_has_no_deterministic_difference(sides, tmp_path):
             history = ledger.history("customers", unit="customer_id")
             assert history["status"].tolist() == ["charged"]  # per customer, as planned
     assert deterministic_differences(features) == []
+
+
+def test_query_has_no_deterministic_difference(sides, tmp_path):
+    """GROUP BY state selects keys privately: D''s unique state must not show; AVG(income) is
+    clamped to the schema's bounds, so the huge income does not move it deterministically."""
+    import dpkit
+
+    compare = load("compare_runs")
+    sql = ("SELECT state, COUNT(*) AS n, AVG(income) AS avg_income FROM customers "
+           "GROUP BY state WITH EPSILON 1, DELTA 1e-6")
+    features = {}
+    for side, data in sides.items():
+        features[side] = []
+        for i in range(RUNS):
+            ledger = open_budget(tmp_path / f"q{side}{i}.db")
+
+            def run():
+                out = dpkit.query(sql, {"customers": data}, schema=SMALL_SCHEMA, ledger=ledger,
+                                  dataset="customers")
+                fields = {"keys": sorted(out["state"]), "attrs": out.attrs,
+                          "columns": list(out.columns)}
+                return fields, out.drop(columns=["state"])
+
+            features[side].append(features_of(compare, run, tmp_path))
+    assert deterministic_differences(features) == []

@@ -25,7 +25,7 @@ def test_run_charges_once_and_writes_dp_and_owner_outputs(customers, ledger_path
     history = ledger.history("customers", unit="customer_id")
     assert len(history) == 1 and history["spent_epsilon"][0] == pytest.approx(1)
     assert json.load(open(result.privacy_json))["epsilon"] == pytest.approx(1)
-    assert lines and not any(os.path.exists(p) for p in (tmp_path / "run" / "input.csv",))
+    assert lines and not (tmp_path / "run" / "input.csv").exists()
 
 
 def test_dry_run_plans_without_charging(customers, ledger_path, tmp_path):
