@@ -144,7 +144,7 @@ def column_names(data) -> list:
     if isinstance(data, _io.Table):
         return data.column_names
     if isinstance(data, (str, os.PathLike)):
-        return _io.read_table(os.fspath(data), None, "text", os.fspath(data)).column_names
+        return _io.read_header(os.fspath(data))
     return [str(c) for c in (data.column_names if hasattr(data, "column_names") else data.columns)]
 
 

@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "dpkit/io/csv.h"
 #include "dpkit/io/schema.h"
 #include "dpkit/io/table.h"
 #include "status.h"
@@ -52,6 +53,14 @@ knowledge of the data's domain, never from the data itself.)doc")
       py::arg("name") = "<data>",
       "Reads CSV text (a path, or a buffer of CSV text) with dpkit's CSV reader; mode "
       "'private' (DP release rules), 'text' (every column text) or 'infer'.");
+  m.def(
+      "read_header",
+      [](const std::string& path) {
+        io::CsvReadOptions o;
+        o.max_rows = 0;
+        return OrThrow(io::ReadCsv(path, o)).ColumnNames();
+      },
+      py::arg("path"), "The column names of a CSV file (its header; no row is read).");
 }
 
 }  // namespace dpkit::python
