@@ -63,8 +63,7 @@ std::string BudgetLine(const Budget& b) {
 }
 
 std::string Neighbours(const std::string& unit) {
-  if (unit == ledger::kRowLevelUnit) return "neighbouring datasets differ in one row";
-  return "neighbouring datasets differ in all rows of one " + unit;
+  return "neighbouring datasets: " + ledger::NeighbouringRelation(unit);
 }
 
 std::string IsoTime(int64_t micros) {

@@ -213,6 +213,12 @@ std::string Budget::ToString() const {
   return absl::StrCat("epsilon=", FormatDouble(epsilon), ", delta=", FormatDouble(delta));
 }
 
+std::string NeighbouringRelation(const std::string& unit) {
+  return unit.empty() || unit == kRowLevelUnit
+             ? "add/remove one row"
+             : absl::StrCat("add/remove all rows of one '", unit, "'");
+}
+
 std::string DefaultCaller() {
   std::string user;
   if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') {
@@ -395,11 +401,13 @@ absl::StatusOr<Ledger::Impl::BudgetRow> Ledger::Impl::LookupBudget(const std::st
     return absl::NotFoundError(absl::StrCat(
         "unknown dataset '", dataset, "' in ledger ", path(), " (known datasets: ", known,
         "); create its budget first with: dpkit budget init --ledger ", path(), " --dataset ",
-        dataset, " --epsilon E --delta D"));
+        dataset, u == kRowLevelUnit ? std::string() : absl::StrCat(" --unit ", u),
+        " --epsilon E --delta D (or --rho R)"));
   }
   return absl::NotFoundError(absl::StrCat(
       "dataset '", dataset, "' has no budget for privacy unit '", u, "' in ledger ", path(),
-      " (its units: ", absl::StrJoin(unit_names, ", "), "); pass one of those units"));
+      " (its units: ", absl::StrJoin(unit_names, ", "),
+      "); pass one of those units: a budget for one unit does not cover releases at another"));
 }
 
 absl::StatusOr<std::vector<Ledger::Impl::BudgetRow>> Ledger::Impl::AllBudgets(

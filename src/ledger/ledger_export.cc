@@ -74,9 +74,7 @@ absl::StatusOr<std::string> Ledger::Impl::ExportJson(const std::string& dataset)
     nlohmann::json jb;
     jb["dataset"] = b.dataset;
     jb["unit"] = b.unit;
-    jb["neighbouring"] = b.unit == kRowLevelUnit
-                             ? "add/remove one row"
-                             : absl::StrCat("add/remove all rows of one value of '", b.unit, "'");
+    jb["neighbouring"] = NeighbouringRelation(b.unit);
     jb["accountant"] = AccountantKindName(b.accountant);
     jb["budget"] = BudgetJson(b.budget);
     jb["spent"] = internal::SpendJson(b.budget, st.spent);

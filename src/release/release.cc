@@ -20,7 +20,7 @@ constexpr char kInsecureMark[] = "[--insecure-seed: NOT PRIVATE] ";
 std::string BudgetKey::LedgerUnit() const { return unit.empty() ? ledger::kRowLevelUnit : unit; }
 
 std::string NeighbouringRelation(const std::string& unit) {
-  return unit.empty() ? "add/remove one row" : absl::StrCat("add/remove all rows of one '", unit, "'");
+  return ledger::NeighbouringRelation(unit);
 }
 
 std::string ReleasePlan::ToText() const {

@@ -258,6 +258,10 @@ struct IntegrityReport {
 // "user@host/pid" of this process.
 std::string DefaultCaller();
 
+// The neighbouring relation a budget's unit stands for, in the words every output uses:
+// "add/remove one row" for kRowLevelUnit (or ""), "add/remove all rows of one 'customer_id'".
+std::string NeighbouringRelation(const std::string& unit);
+
 // The checks CreateBudget applies to a budget and its accountant (InvalidArgument naming the
 // bad value); front ends call it before touching any file.
 absl::Status ValidateBudget(const Budget& budget, accounting::AccountantKind accountant);
