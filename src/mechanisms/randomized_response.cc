@@ -9,6 +9,10 @@
 #include "dpkit/base/validation.h"
 #include "mechanisms/grid.h"
 #include "mechanisms/noise_core.h"
+#include "random/bit_pool.h"
+#include "random/ct.h"
+#include "random/exp_fixed.h"
+#include "random/timing_safe.h"
 
 namespace dpkit::mechanisms {
 
@@ -21,7 +25,11 @@ absl::StatusOr<RandomizedResponse> RandomizedResponse::Create(
   }
   DPKIT_ASSIGN_OR_RETURN(random::Rational eps,
                          internal::RationalAtMost(options.epsilon, "epsilon"));
-  return RandomizedResponse(options, eps);
+  // eps = num / 2^s exactly: integer part and 128-bit fraction for the fixed-point exponential.
+  const int s = __builtin_ctzll(eps.den);
+  const random::uint128 fraction =
+      s == 0 ? 0 : static_cast<random::uint128>(eps.num & (eps.den - 1)) << (128 - s);
+  return RandomizedResponse(options, eps, random::internal::ExpNegFixed(eps.num >> s, fraction));
 }
 
 absl::StatusOr<int64_t> RandomizedResponse::Randomize(int64_t value,
@@ -31,16 +39,21 @@ absl::StatusOr<int64_t> RandomizedResponse::Randomize(int64_t value,
     return absl::InvalidArgumentError(
         absl::StrCat("value must be a category in [0, ", k, "), got ", value));
   }
+  // Every attempt does the same work (header, "TIMING"): j uniform below k, and the
+  // Bernoulli(exp(-eps)) trial drawn whether or not it is needed.
+  const random::internal::UniformBelow uniform(static_cast<uint64_t>(k));
+  random::internal::BitPool pool(gen);
   while (true) {
-    const uint64_t j = random::UniformUint64(gen, static_cast<uint64_t>(k));
-    // j == 0: propose the true value (always accepted); j >= 1: propose the j-th other value,
-    // accepted with probability exp(-eps). The accept/reject decision never looks at `value`.
-    const bool keep = j == 0;
-    const bool accept = keep || random::BernoulliExp(gen, eps_.num, eps_.den);
-    if (!accept) continue;
-    const int64_t other = static_cast<int64_t>(j) - 1;
-    const int64_t other_value = other < value ? other : other + 1;
-    return keep ? value : other_value;
+    const uint64_t j = uniform(pool);
+    const bool other_accepted = random::internal::BernoulliBelow(
+        pool, exp_neg_eps_, random::internal::kExpNegFixedErrorUlps, eps_.num, eps_.den);
+    // j == 0 proposes the true value (always accepted); j >= 1 the j-th other value, accepted
+    // with probability exp(-eps). The decision never looks at `value`.
+    const uint64_t keep = random::ct::EqualMask(j, 0);
+    if ((keep | (0 - static_cast<uint64_t>(other_accepted))) == 0) continue;
+    // The j-th value other than `value`: j - 1, or j when j - 1 >= value (no branch).
+    const uint64_t other = j - 1 + (random::ct::LessMask(j - 1, static_cast<uint64_t>(value)) + 1);
+    return static_cast<int64_t>((keep & static_cast<uint64_t>(value)) | (~keep & other));
   }
 }
 

@@ -16,8 +16,19 @@
 // EXACTNESS. epsilon is rounded DOWN to a dyadic rational eps_r (<= 52 significant bits) and
 // the report is drawn exactly by rejection: propose "keep" with probability 1/k and a uniform
 // other value with probability (k-1)/k; accept "keep" always and "other" with probability
-// exp(-eps_r) (random::BernoulliExp, exact). The accepted proposal has exactly the distribution
-// above. The work depends only on eps and k, never on the true value.
+// exp(-eps_r). The accepted proposal has exactly the distribution above.
+//
+// TIMING. The running time depends on neither the true value nor the report (Jin et al., IEEE
+// S&P 2022, time the same class of sampler): every attempt does the same work -- one uniform
+// draw below k (Lemire's method, threshold fixed by k), one Bernoulli(exp(-eps_r)) trial
+// ALWAYS drawn, even when "keep" is proposed (96 random bits against e^-eps_r in 128-bit
+// fixed point, computed once in Create), and the report chosen by masks, not branches. Whether
+// an attempt is rejected never depends on the true value, and given acceptance the attempt's
+// work is the same for "keep" and "other". Exception: a comparison whose 96 random bits fall
+// within the fixed-point error of e^-eps_r (probability < 2^-95 per attempt) is finished
+// exactly with more bits, in variable time. Counting time as an output, n reports are
+// (eps, n eta (1 + e^eps))-DP with eta = 2^-95 times the expected attempts per report,
+// k / (1 + (k - 1) e^-eps_r). Tested in mechanisms_timing_test.cc (statistical tier).
 //
 // ESTIMATION. From n reports with observed count c_v of category v, the unbiased estimate of the
 // true count is (c_v - n q) / (p - q), with variance
@@ -75,10 +86,12 @@ class RandomizedResponse {
   const RandomizedResponseOptions& options() const { return options_; }
 
  private:
-  RandomizedResponse(RandomizedResponseOptions options, random::Rational eps)
-      : options_(options), eps_(eps) {}
+  RandomizedResponse(RandomizedResponseOptions options, random::Rational eps,
+                     random::uint128 exp_neg_eps)
+      : options_(options), eps_(eps), exp_neg_eps_(exp_neg_eps) {}
   RandomizedResponseOptions options_;
   random::Rational eps_;
+  random::uint128 exp_neg_eps_;  // e^-eps_r 2^128 in fixed point (random/exp_fixed.h)
 };
 
 }  // namespace dpkit::mechanisms
