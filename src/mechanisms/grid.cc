@@ -1,13 +1,17 @@
 #include "mechanisms/grid.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/validation.h"
+#include "random/ct.h"
 
 namespace dpkit::mechanisms::internal {
+
+using random::uint128;
 
 int GranularityExponent(double scale, int bits) { return std::ilogb(scale) - bits; }
 
@@ -31,35 +35,65 @@ absl::Status CheckNoiseScale(double used, double requested, const char* what) {
 }
 
 int128 ToGrid(double x, int exponent) {
-  const double limit = std::ldexp(1.0, kGridIndexBits);
-  double v = std::ldexp(x, -exponent);  // exact (power-of-two scaling) unless it over/underflows
-  if (!(v < limit)) v = limit;
-  if (!(v > -limit)) v = -limit;
-  double r = std::floor(v);
-  if (v - r >= 0.5) r += 1;  // v - floor(v) is exact for doubles
-  return static_cast<int128>(r);
+  // x = mantissa 2^(e_x - 1075) from its bits, so x / 2^e = mantissa 2^shift; then integer
+  // shifts and masks only (random/ct.h): no branch or FP operation whose time depends on x
+  // (subnormals, zero and huge values take the same instructions).
+  uint64_t bits;
+  std::memcpy(&bits, &x, sizeof(bits));
+  const uint64_t negative = random::ct::Barrier(0 - (bits >> 63));
+  const uint64_t biased = (bits >> 52) & 0x7FF;
+  const uint64_t normal = ~random::ct::EqualMask(biased, 0);
+  const uint64_t mantissa = (bits & ((uint64_t{1} << 52) - 1)) | (normal & (uint64_t{1} << 52));
+  const int64_t shift =
+      static_cast<int64_t>(biased | (~normal & 1)) - 1075 - static_cast<int64_t>(exponent);
+  const uint128 limit = uint128{1} << kGridIndexBits;
+  // shift >= 0: exact; beyond 2^120 (mantissa < 2^53, so certainly when shift > 67) clamped.
+  const uint64_t left = static_cast<uint64_t>(shift) & 127;
+  const uint128 scaled = random::ct::ShiftLeft(mantissa, left);
+  const uint64_t too_big = random::ct::LessMask(67, static_cast<uint64_t>(shift)) |
+                           ~random::ct::LessMask(scaled, limit + 1);
+  const uint128 up = random::ct::Select(too_big, limit, scaled);
+  // shift < 0: round half up, i.e. (m + 2^(k-1)) >> k for x >= 0 and -((m + 2^(k-1) - 1) >> k)
+  // for x < 0, k = -shift (0 once k >= 128).
+  const uint64_t k = static_cast<uint64_t>(-shift);
+  const uint64_t k_small = random::ct::LessMask(k, 128);
+  const uint128 half = random::ct::ShiftLeft(1, (k - 1) & 127) - (negative & 1);
+  const uint128 down =
+      random::ct::Select(k_small, random::ct::ShiftRight(mantissa + half, k & 127), 0);
+  const uint64_t is_left = ~random::ct::LessMask(static_cast<uint64_t>(shift) ^ (uint64_t{1} << 63),
+                                                 uint64_t{1} << 63);  // shift >= 0
+  const uint128 magnitude = random::ct::Select(is_left, up, down);
+  // Negate by mask: (m ^ -1) + 1 = -m.
+  const uint128 sign = random::ct::Select(negative, ~uint128{0}, 0);
+  return static_cast<int128>((magnitude ^ sign) - sign);
 }
 
-
 int128 AddClamped(int128 a, int64_t b) {
-  const int128 limit = static_cast<int128>(1) << 126;
-  int128 s = a + b;  // |a| <= 2^126, |b| < 2^63: no overflow
-  if (s > limit) return limit;
-  if (s < -limit) return -limit;
-  return s;
+  // |a| <= 2^126, |b| < 2^63: a + b does not overflow; clamped by comparisons in the unsigned
+  // order of (value + 2^127).
+  constexpr uint128 kBias = uint128{1} << 127;
+  constexpr uint128 kLimit = uint128{1} << 126;
+  const uint128 s = static_cast<uint128>(a + b) + kBias;
+  const uint128 hi = kBias + kLimit, lo = kBias - kLimit;
+  uint128 r = random::ct::Select(random::ct::LessMask(hi, s), hi, s);
+  r = random::ct::Select(random::ct::LessMask(r, lo), lo, r);
+  return static_cast<int128>(r - kBias);
 }
 
 double ReleaseOnGrid(double x, int exponent, int64_t noise) {
   // |x| >= 2^(e + 117): x is a multiple of 2^e whose ulp, 2^(ilogb(x) - 52) >= 2^(e + 65),
   // exceeds 4 |noise| 2^e (|noise| < 2^63), so the nearest double to x + noise 2^e is x itself
-  // (also next to a power of two, where the spacing below x is half its ulp).
-  if (x != 0 && std::ilogb(x) - exponent >= 117) return x;
-  // Otherwise |x / 2^e| < 2^118: exact in int128 with the noise added. The conversion to
-  // double rounds to nearest; ldexp by e is exact (2^-940 <= 2^e, |result| < 2^1020).
-  const double v = std::ldexp(x, -exponent);
-  double r = std::floor(v);
-  if (v - r >= 0.5) r += 1;  // v - floor(v) is exact for doubles
-  const int128 idx = static_cast<int128>(r) + noise;
+  // (also next to a power of two, where the spacing below x is half its ulp). The test reads
+  // the exponent bits (zero and subnormals have tiny ones) and its outcome is visible in the
+  // output, so the branch reveals nothing more.
+  uint64_t bits;
+  std::memcpy(&bits, &x, sizeof(bits));
+  const int64_t x_exponent = static_cast<int64_t>((bits >> 52) & 0x7FF) - 1023;
+  if (x_exponent - exponent >= 117) return x;
+  // Otherwise |x / 2^e| < 2^118: exact in int128 with the noise added (ToGrid does not clamp
+  // it). The conversion to double rounds to nearest and depends only on the released value;
+  // ldexp by e is exact (2^-940 <= 2^e, |result| < 2^1020).
+  const int128 idx = ToGrid(x, exponent) + noise;
   return std::ldexp(static_cast<double>(idx), exponent);
 }
 

@@ -9,6 +9,8 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/random/samplers.h"
+#include "random/bit_pool.h"
+#include "random/timing_safe.h"
 
 namespace dpkit::mechanisms {
 namespace {
@@ -17,6 +19,8 @@ constexpr double kExponentGrid = 1099511627776.0;        // 2^40
 constexpr double kEpsilonSlack = 1.0 / 274877906944.0;   // 2^-38
 constexpr size_t kBatch = 8;
 
+constexpr int kExponentGridBits = 40;
+
 // Numerator of x rounded UP to the 2^-40 grid (x clamped to [0, 1e12]; exp(-1e12) is 0 in any
 // sense).
 random::uint128 GridNumerator(double x) {
@@ -24,9 +28,14 @@ random::uint128 GridNumerator(double x) {
   return static_cast<random::uint128>(std::ceil(x * kExponentGrid));
 }
 
-bool AcceptWithExp(random::BitGenerator& gen, double x) {
+// Exact Bernoulli(exp(-x)) in time independent of x: x = num / 2^40 exactly as an integer part
+// and a 128-bit fraction, then the samplers' fixed-point test (random/timing_safe.h).
+bool AcceptWithExp(random::internal::BitPool& pool, double x) {
   const random::uint128 num = GridNumerator(x);
-  return num == 0 || random::BernoulliExp(gen, num, static_cast<random::uint128>(kExponentGrid));
+  const uint64_t whole = static_cast<uint64_t>(num >> kExponentGridBits);
+  const random::uint128 fraction = num << (128 - kExponentGridBits);
+  return random::internal::BernoulliExpNeg(pool, whole, fraction, 0, num,
+                                           random::uint128{1} << kExponentGridBits);
 }
 
 }  // namespace
@@ -82,16 +91,18 @@ absl::StatusOr<int> LazyExponentialMechanism::Select(const std::vector<double>& 
   }
   if (deterministic_) return best_index;
   const double c = epsilon() / (2.0 * options_.sensitivity);
+  const random::internal::UniformBelow propose(static_cast<uint64_t>(n));
+  random::internal::BitPool pool(gen);
   while (true) {
-    const int i = static_cast<int>(random::UniformUint64(gen, n));
+    const int i = static_cast<int>(propose(pool));
     // Unvisited candidates have upper[i] <= best; visited ones use best as their bound.
     const double b = std::isnan(exact[i]) ? std::min(upper[i], best) : best;
-    if (!AcceptWithExp(gen, c * (best - b))) continue;
+    if (!AcceptWithExp(pool, c * (best - b))) continue;
     if (std::isnan(exact[i])) {
       DPKIT_ASSIGN_OR_RETURN(exact[i], score(i));
       if (exact[i] > b) return exceeded();
     }
-    if (AcceptWithExp(gen, c * (b - exact[i]))) return i;
+    if (AcceptWithExp(pool, c * (b - exact[i]))) return i;
   }
 }
 

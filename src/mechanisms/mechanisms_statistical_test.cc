@@ -28,7 +28,8 @@
 #include "dpkit/random/seeded_rng.h"
 #include "gtest/gtest.h"
 #include "lib/stats.h"
-#include "mechanisms/exact_exp.h"
+#include "random/bit_pool.h"
+#include "random/exp_weights.h"
 
 namespace dpkit::mechanisms {
 namespace {
@@ -248,24 +249,26 @@ TEST(SelectionStatisticalTest, PermuteAndFlipAndRnmExponentialMatchExactProbabil
   }
 }
 
-// The exact samplers' refinement path (normally taken with probability ~2^-120) is exercised
-// by lowering the initial precision to 64 bits and the uniforms to 2 bits, so that most
-// decisions need refining; the output distributions must still be exact.
-TEST(SelectionStatisticalTest, RefinementPathIsExact) {
-  using internal::ExpArg;
+// The selection kernels' exact path (normally taken with probability < 2^-95 per decision) is
+// exercised by widening the fast path's error bound so that almost every decision falls to it;
+// the output distributions must still be exact.
+TEST(SelectionStatisticalTest, ExactPathIsExact) {
+  using random::internal::ExpArg;
   const std::vector<ExpArg> args = {{1, 0}, {0, uint64_t{1} << 63}, {0, 0}, {3, 12345}};
   std::vector<double> w;
   for (const auto& a : args) w.push_back(std::exp(-(a.k + std::ldexp(double(a.frac), -64))));
-  internal::ExactSamplingPrecision low{.limbs = 2, .u_bits = 2};
+  int64_t exact = 0;
+  const random::internal::ExactPathProbe probe{.extra_error_ulps = ~random::uint128{0} - 1024,
+                                               .exact_decisions = &exact};
   random::testing::SeededRng rng(209);
-  int64_t refinements = 0;
+  random::internal::BitPool pool(rng);
   std::vector<int64_t> em(4, 0), first(5, 0);
-  const int n = 60'000;  // the refinement path is slow by design; 4 categories need fewer
+  const int n = 20'000;  // the exact path is slow by design; 4 categories need few samples
   for (int i = 0; i < n; ++i) {
-    ++em[internal::SampleExpWeights(args, rng, low, &refinements)];
-    ++first[internal::FirstBernoulliExpSuccess(args, rng, low, &refinements)];
+    ++em[random::internal::SampleExpWeights(args, pool, probe)];
+    ++first[random::internal::FirstBernoulliExpSuccess(args, pool, probe)];
   }
-  EXPECT_GT(refinements, n / 2);
+  EXPECT_EQ(exact, 5 * n);  // every decision: one for EM, four for permute-and-flip
   auto r = test::ChiSquareCounts(em, Normalise(w));
   EXPECT_GT(r.p_value, kAlpha) << r.ToString();
   // First success in order: w_i prod_{j<i} (1 - w_j); index 4 = none (impossible: w_2 = 1).
@@ -351,10 +354,10 @@ TEST(SelectionTimingStatisticalTest, WorkDoesNotDependOnScores) {
       EXPECT_GT(p, kAlpha) << SelectionKindName(kind) << " score set " << s;
     }
     if (kind == SelectionKind::kExponential) {
-      // One 128-bit uniform, always.
+      // One 128-bit uniform, always (fetched with the pool's first eight words).
       for (const auto& h : hists) {
         ASSERT_EQ(h.size(), 1u);
-        EXPECT_EQ(h.begin()->first, 2);
+        EXPECT_EQ(h.begin()->first, 8);
       }
     }
   }

@@ -8,14 +8,15 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/random/samplers.h"
-#include "mechanisms/exact_exp.h"
 #include "mechanisms/grid.h"
 #include "mechanisms/noise_core.h"
+#include "random/bit_pool.h"
+#include "random/ct.h"
+#include "random/exp_weights.h"
 
 namespace dpkit::mechanisms {
 namespace {
 
-using internal::int128;
 using random::uint128;
 
 constexpr int kScoreGridBits = 20;
@@ -127,21 +128,25 @@ absl::StatusOr<size_t> SelectionMechanism::Select(absl::Span<const double> score
   const int k = 63 - __builtin_clzll(coef_den_);
   // Largest gap (grid units) with exponent coef * gap <= 2^20 (the documented cap).
   const uint128 max_gap = (static_cast<uint128>(kMaxExponent) << k) / coef_num_;
-  std::vector<int128> idx(n);
-  int128 best = internal::ToGrid(scores[0], grid_exponent_);
+  // Grid indices as unsigned numbers in the same order (sign bit flipped), so that the maximum
+  // and the capped gaps are computed with the branch-free comparisons of random/ct.h.
+  constexpr uint128 kSignBit = uint128{1} << 127;
+  std::vector<uint128> idx(n);
+  uint128 best = 0;
   for (size_t i = 0; i < n; ++i) {
-    idx[i] = internal::ToGrid(scores[i], grid_exponent_);
-    best = idx[i] > best ? idx[i] : best;
+    idx[i] = static_cast<uint128>(internal::ToGrid(scores[i], grid_exponent_)) ^ kSignBit;
+    best = random::ct::Select(random::ct::LessMask(best, idx[i]), idx[i], best);
   }
-  std::vector<internal::ExpArg> args(n);
+  std::vector<random::internal::ExpArg> args(n);
   for (size_t i = 0; i < n; ++i) {
-    const int128 gap = best - idx[i];  // in [0, 2^121]
-    const uint128 g = gap > static_cast<int128>(max_gap) ? max_gap : static_cast<uint128>(gap);
+    const uint128 gap = best - idx[i];  // in [0, 2^121]
+    const uint128 g = random::ct::Select(random::ct::LessMask(max_gap, gap), max_gap, gap);
     const uint128 prod = static_cast<uint128>(coef_num_) * g;  // x * 2^k <= 2^(20 + k)
     args[i].k = static_cast<uint64_t>(prod >> k);
     const uint64_t frac = static_cast<uint64_t>(prod) & (coef_den_ - 1);
     args[i].frac = k == 0 ? 0 : frac << (64 - k);
   }
+  random::internal::BitPool pool(gen);
   if (implementation() == SelectionKind::kPermuteAndFlip) {
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), size_t{0});
@@ -149,13 +154,13 @@ absl::StatusOr<size_t> SelectionMechanism::Select(absl::Span<const double> score
       size_t j = static_cast<size_t>(random::UniformUint64(gen, i + 1));
       std::swap(order[i], order[j]);
     }
-    std::vector<internal::ExpArg> permuted(n);
+    std::vector<random::internal::ExpArg> permuted(n);
     for (size_t r = 0; r < n; ++r) permuted[r] = args[order[r]];
     // The best candidate has weight exactly 1 and always succeeds, so first < n.
-    const size_t first = internal::FirstBernoulliExpSuccess(permuted, gen);
+    const size_t first = random::internal::FirstBernoulliExpSuccess(permuted, pool);
     return order[first];
   }
-  return internal::SampleExpWeights(args, gen);
+  return random::internal::SampleExpWeights(args, pool);
 }
 
 }  // namespace dpkit::mechanisms

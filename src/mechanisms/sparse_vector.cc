@@ -8,6 +8,7 @@
 #include "dpkit/base/validation.h"
 #include "mechanisms/grid.h"
 #include "mechanisms/noise_core.h"
+#include "random/ct.h"
 
 namespace dpkit::mechanisms {
 namespace {
@@ -69,8 +70,12 @@ absl::StatusOr<bool> SparseVector::Next(double query_value, random::BitGenerator
   }
   const internal::int128 q =
       internal::AddClamped(internal::ToGrid(query_value, exponent_), query_noise_.Sample(gen));
-  const bool above = q >= *noisy_threshold_;
-  above_count_ += above ? 1 : 0;
+  // q >= T in the unsigned order of (value + 2^127), by the branch-free comparison of ct.h.
+  constexpr random::uint128 kBias = random::uint128{1} << 127;
+  const uint64_t below = random::ct::LessMask(static_cast<random::uint128>(q) + kBias,
+                                              static_cast<random::uint128>(*noisy_threshold_) + kBias);
+  const bool above = (~below & 1) != 0;
+  above_count_ += static_cast<int64_t>(~below & 1);
   ++answered_;
   return above;
 }

@@ -114,6 +114,12 @@ inline uint128 ShiftRight(uint128 x, uint64_t s) {
   return Select(in_range, shifted, 0);
 }
 
+// x << s for s in [0, 127], without a branch on s.
+inline uint128 ShiftLeft(uint128 x, uint64_t s) {
+  const uint64_t s7 = Barrier(s & 127);
+  return (x << (s7 >> 1)) << (s7 - (s7 >> 1));
+}
+
 }  // namespace dpkit::random::ct
 
 #endif  // DPKIT_SRC_RANDOM_CT_H_

@@ -1,8 +1,8 @@
 // Internal: exact comparison of a uniform real with e^-x, for rational x, in multiprecision.
 //
-// The constant-time samplers compare 128 random bits with a 128-bit approximation of a
+// The constant-time samplers compare 96 or 128 random bits with a 128-bit approximation of a
 // probability and can decide almost always; when the random bits fall within the
-// approximation's error (probability < 2^-110 per comparison), they call this to finish the
+// approximation's error (probability < 2^-95 per comparison), they call this to finish the
 // comparison exactly: the probability is enclosed in an interval of 256, 512, 1024, ... bits
 // (fixed-point interval arithmetic on the Taylor series of e^-x, every rounding directed
 // outwards), and further random bits of the same uniform are drawn until they fall outside
@@ -16,14 +16,9 @@
 #include <vector>
 
 #include "random/bit_pool.h"
+#include "random/fixed_words.h"
 
 namespace dpkit::random::internal {
-
-using uint128 = unsigned __int128;
-
-// Fixed-point number with `words` 64-bit fraction words and one integer word, little endian:
-// value = sum_i w[i] * 2^(64 (i - words)).
-using FixedWords = std::vector<uint64_t>;
 
 struct ExpNegInterval {
   FixedWords lo, hi;  // lo <= e^-x <= hi
@@ -38,6 +33,8 @@ class LazyUniform {
   LazyUniform(BitPool& pool, uint128 prefix);
   // Word i of U's binary expansion (i = 0 is the most significant).
   uint64_t Word(size_t i);
+  // U rounded down to `words` fraction words (U lies in [Fixed(words), Fixed(words) + 1 ulp)).
+  FixedWords Fixed(int words);
 
  private:
   BitPool& pool_;

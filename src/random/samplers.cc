@@ -8,6 +8,7 @@
 #include "dpkit/base/validation.h"
 #include "random/bit_pool.h"
 #include "random/discrete_kernels.h"
+#include "random/timing_safe.h"
 
 namespace dpkit::random {
 namespace {
@@ -110,29 +111,6 @@ bool BernoulliExpPool(BitPool& pool, uint128 num, uint128 den) {
     if (!BernoulliExpUnit(pool, 1, 1)) return false;
   }
   return BernoulliExpUnit(pool, frac, den);
-}
-
-// Same distribution; always runs kFixedIterations inner steps (see header).
-constexpr uint64_t kFixedIterations = 24;
-bool BernoulliExpUnitFixedWork(BitPool& pool, uint128 a, uint128 b) {
-  uint64_t first_failure = 0;  // K at which the loop would have stopped; 0 = not yet
-  for (uint64_t k = 1; k <= kFixedIterations; ++k) {
-    // Always draw both variables so the work does not depend on a (a uniform draw below the
-    // public b, compared with a; a >= b gives true as required).
-    bool x = PoolUniform128(pool, b) < a;
-    bool y = (k == 1) ? true : PoolUniform(pool, k) == 0;
-    bool success = x && y;
-    // Branch-free update: record k the first time a failure happens.
-    uint64_t is_first = static_cast<uint64_t>(!success) & static_cast<uint64_t>(first_failure == 0);
-    first_failure |= (0 - is_first) & k;
-  }
-  if (first_failure == 0) {
-    // Probability < 1/24!; continue exactly (variable time) to keep the distribution exact.
-    uint64_t k = kFixedIterations + 1;
-    while (PoolRational(pool, a, b) && PoolUniform(pool, k) == 0) ++k;
-    first_failure = k;
-  }
-  return (first_failure & 1) == 1;
 }
 
 // Smallest num / 2^k >= x with num of about `precision_bits` bits and k <= max_k.
@@ -241,22 +219,17 @@ bool BernoulliExp(BitGenerator& gen, uint128 num, uint128 den) {
 
 bool BernoulliExpFixedWork(BitGenerator& gen, uint128 num, uint128 den,
                            uint32_t max_integer_part) {
-  uint128 whole = num / den;
-  uint128 frac = num % den;
-  if (whole > max_integer_part) {  // clamp: exp(-(max+1)) >= true probability
-    whole = max_integer_part;
-    frac = den;
+  if (num / den > max_integer_part) {  // clamp: exp(-(max + 1)) >= the true probability
+    num = (static_cast<uint128>(max_integer_part) + 1) * den;
   }
+  // x = num / den in 128-bit fixed point (work fixed by den), then 96 random bits against the
+  // fixed-point e^-x (timing_safe.h).
+  uint64_t q;
+  uint128 frac;
+  const internal::QuotientOf quotient(den);
+  quotient(num, &q, &frac);
   BitPool pool(gen);
-  bool result = true;
-  for (uint32_t i = 0; i < max_integer_part; ++i) {
-    // Trials beyond `whole` are drawn and discarded so the work is the same for every num.
-    bool trial = BernoulliExpUnitFixedWork(pool, 1, 1);
-    bool counts = i < whole;
-    result &= (trial | !counts);
-  }
-  result &= BernoulliExpUnitFixedWork(pool, frac, den);
-  return result;
+  return internal::BernoulliExpNeg(pool, q, frac, internal::kQuotientErrorUlps, num, den);
 }
 
 absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const char* name) {

@@ -17,6 +17,8 @@
 #include "dpkit/random/secure_rng.h"
 #include "gtest/gtest.h"
 #include "lib/timing.h"
+#include "random/bit_pool.h"
+#include "random/timing_safe.h"
 
 namespace dpkit::random {
 namespace {
@@ -52,6 +54,37 @@ TEST(SamplerTimingTest, DiscreteGaussianTimeDoesNotDependOnValue) {
     ExpectTimeIndependentOfValue("discrete Gaussian sigma " + std::to_string(sigma), sigma,
                                  *sampler);
   }
+}
+
+// The Bernoulli(exp(-x)) test behind the selection mechanisms, randomized response and the lazy
+// exponential mechanism, with x = num / 2^40 as the lazy mechanism passes it: its time must not
+// depend on the (secret) exponent nor on its outcome. random::BernoulliExp, which it replaced
+// there, returns at once for x = 0 (the lazy mechanism's first-stage exponent for every
+// candidate already scored) and fails the first comparison (its median is half the others).
+TEST(SamplerTimingTest, BernoulliExpNegTimeDoesNotDependOnExponentOrOutcome) {
+  SecureRng rng;
+  constexpr int kCalls = 200'000;
+  constexpr uint128 kDen = uint128{1} << 40;
+  std::vector<uint128> num(kCalls);
+  std::vector<char> out(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    // i mod 3 = 0: x = 0; 1: x in [0, 1); 2: x in [20, 60).
+    const uint128 whole = i % 3 == 2 ? 20 + rng.NextU64() % 40 : 0;
+    num[i] = i % 3 == 0 ? 0 : (whole << 40) | (rng.NextU64() >> 24);
+  }
+  auto run = [&](int i) {
+    internal::BitPool pool(rng);
+    out[i] = internal::BernoulliExpNeg(pool, static_cast<uint64_t>(num[i] >> 40), num[i] << 88,
+                                       0, num[i], kDen);
+  };
+  auto r = test::CompareTimingOfClasses("Bernoulli(exp(-x))", "x = 0", "x >= 20", run,
+                                        [&](int i) { return i % 3 == 0 ? 0 : (i % 3 == 2 ? 1 : -1); },
+                                        {.calls = kCalls});
+  EXPECT_TRUE(r.independent) << r.report;
+  r = test::CompareTimingOfClasses("Bernoulli(exp(-x)), 0 < x < 1", "true", "false", run,
+                                   [&](int i) { return i % 3 == 1 ? (out[i] ? 0 : 1) : -1; },
+                                   {.calls = kCalls});
+  EXPECT_TRUE(r.independent) << r.report;
 }
 
 }  // namespace

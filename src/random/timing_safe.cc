@@ -74,14 +74,14 @@ uint128 Divider::operator()(uint128 x) const {
   return q;
 }
 
-bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint64_t input_error_ulps,
-                     uint128 num, uint128 den) {
+bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint128 input_error_ulps,
+                     uint128 num, uint128 den, int64_t* exact_count) {
   return BernoulliBelow(pool, ExpNegFixed(q, frac), kExpNegFixedErrorUlps + input_error_ulps,
-                        num, den);
+                        num, den, exact_count);
 }
 
-bool BernoulliBelow(BitPool& pool, uint128 e, uint64_t error_ulps, uint128 num, uint128 den) {
-  const uint128 tolerance = error_ulps;
+bool BernoulliBelow(BitPool& pool, uint128 e, uint128 tolerance, uint128 num, uint128 den,
+                    int64_t* exact_count) {
   // The uniform U lies in [r, r + 2^32) 2^-128 (96 random bits), e^-x 2^128 in
   // [e - tolerance, e + tolerance]. U is certainly below if r + 2^32 <= e - tolerance,
   // certainly not if r >= e + tolerance; otherwise (probability < 2^-95) the exact comparison
@@ -94,6 +94,7 @@ bool BernoulliBelow(BitPool& pool, uint128 e, uint64_t error_ulps, uint128 num, 
   const uint64_t high_fits = ~ct::LessMask(high, e);  // no overflow past 2^128
   const uint64_t above = high_fits & ~ct::LessMask(r, high);
   if ((below | above) == 0) [[unlikely]] {
+    if (exact_count != nullptr) ++*exact_count;
     return UniformBelowExpNeg(pool, r | pool.Bits(32), num, den);
   }
   return (below & 1) != 0;

@@ -37,13 +37,13 @@ struct Divider {
 // q + frac / 2^128 approximates x within `input_error_ulps` units of 2^-128: 96 random bits are
 // compared with the fixed-point e^-x. Constant time except with probability
 // < (2^32 + 2 (kExpNegFixedErrorUlps + input_error_ulps)) 2^-128 < 2^-95, when the exact
-// fallback (exp_exact.h) decides with further bits.
-bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint64_t input_error_ulps,
-                     uint128 num, uint128 den);
+// fallback (exp_exact.h) decides with further bits; `exact_count`, if given, counts those.
+bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint128 input_error_ulps,
+                     uint128 num, uint128 den, int64_t* exact_count = nullptr);
 // The same decision given `approx`, an approximation of e^-(num/den) 2^128 within
 // `error_ulps` units.
-bool BernoulliBelow(BitPool& pool, uint128 approx, uint64_t error_ulps, uint128 num,
-                    uint128 den);
+bool BernoulliBelow(BitPool& pool, uint128 approx, uint128 error_ulps, uint128 num, uint128 den,
+                    int64_t* exact_count = nullptr);
 
 // Exact geometric V with P(V >= k) = e^-k: V mod 8 and floor(V / 8) (independent) by comparing
 // 96 random bits each with all entries of the tables e^-1..e^-8 and e^-8, e^-16, ..., e^-88

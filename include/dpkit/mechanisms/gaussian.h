@@ -30,6 +30,15 @@
 // HOW (integers). DiscreteGaussianMechanism adds N ~ N_Z(0, sigma^2) directly (integer
 // sensitivity, sigma in [2^-10, 2^24]); saturates at the int64 range.
 //
+// TIMING. AddNoise's running time depends only on public parameters and on the released value:
+// the sampler's time is independent of the noise (random/samplers.h: up to an event eta of
+// probability <= 2^-90 per sample), the input is put on the grid by integer shifts and masks
+// (no branch on its magnitude, sign or zero-ness; src/mechanisms/grid.h), and the branches
+// left -- the huge-value shortcut, the conversion of the integer release to a double, integer
+// saturation -- are functions of the released value. Counting time as an output, n releases
+// are (eps, n eta (1 + e^eps))-DP for releases that are eps-DP in their values (for an
+// (eps, delta) release add the same term to delta).
+//
 // PRIVACY MAP. PrivacyMapKind::kDiscreteGaussian with noise_multiplier = sigma_g / D_g (grid
 // units for the real mechanism). Accountants must treat it as a discrete Gaussian (zCDP / RDP,
 // which are <= the continuous Gaussian's), not with the continuous Gaussian's exact (eps, delta)

@@ -37,6 +37,15 @@
 // exact sampler CKS20 Algorithm 2). Integer overflow saturates at the int64 range
 // (post-processing).
 //
+// TIMING. AddNoise's running time depends only on public parameters and on the released value:
+// the sampler's time is independent of the noise (random/samplers.h: up to an event eta of
+// probability <= 2^-90 per sample), the input is put on the grid by integer shifts and masks
+// (no branch on its magnitude, sign or zero-ness; src/mechanisms/grid.h), and the branches
+// left -- the huge-value shortcut, the conversion of the integer release to a double, integer
+// saturation -- are functions of the released value. Counting time as an output, n releases
+// are (eps, n eta (1 + e^eps))-DP for releases that are eps-DP in their values (for an
+// (eps, delta) release add the same term to delta).
+//
 // PRIVACY MAP. PrivacyMapKind::kDiscreteLaplace with noise_multiplier = t / D_g (grid units; for
 // the real-valued mechanism the noise is a discrete Laplace on lambda*Z), so an accountant gets
 // epsilon = 1 / noise_multiplier. Neighbouring: whatever relation the sensitivity was computed

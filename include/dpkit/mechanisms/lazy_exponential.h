@@ -15,12 +15,20 @@
 // known); then rejection sampling proposes a candidate uniformly and accepts in two exact stages,
 // Bernoulli(exp(-c (u* - bound_i))) and Bernoulli(exp(-c (bound_i - u_i))), c = eps'/(2 Delta),
 // whose product is the EM acceptance probability; only candidates passing the first stage need
-// their exact score. Bernoulli(exp(-x)) is exact (CKS20 Algorithm 1, random/samplers.h) on
-// exponents rounded up to the 2^-40 grid.
+// their exact score. Each Bernoulli(exp(-x)) is exact, on exponents rounded up to the 2^-40
+// grid, and takes the same time for every x (random/timing_safe.h: x as a 128-bit fixed-point
+// number, e^-x by the samplers' branch-free fixed-point exponential, 96 random bits compared
+// with it; only when they fall within its error, probability < 2^-95 per trial, is the trial
+// finished exactly in variable time).
 //
-// TIMING. Unlike SelectionMechanism (selection.h), the work done depends on the scores (which
-// candidates get scored, how many proposals are rejected): use it only where the running time
-// of the whole computation is not treated as a protected channel (docs/privacy-model.md).
+// TIMING. Unlike SelectionMechanism (selection.h), the work done depends on the scores BY
+// DESIGN: which candidates get scored (in decreasing order of their bounds, until the maximum is
+// known, then those whose first-stage trial succeeds) and how many proposals are made (on
+// average n / sum_i exp(-c (u* - u_i)), a function of the scores). What no longer leaks is
+// each trial's exponent: a trial costs the same whatever its x and its outcome (it used to run
+// CKS20's loop, whose length grows with x), so a timer learns the number of trials, not their
+// gaps. Use it only where the running time of the whole computation is not treated as a
+// protected channel (docs/privacy-model.md).
 //
 // Thread safety: immutable; Select is thread-safe if `score`/`prefetch` are.
 #ifndef DPKIT_MECHANISMS_LAZY_EXPONENTIAL_H_

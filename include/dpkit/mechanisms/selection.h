@@ -35,27 +35,32 @@
 //      max(u_i, u* - 2^20 * 2 Delta / eps), which have the same sensitivity (a max of
 //      sensitivity-Delta functions), so the claim stays exact; the capped weights are below
 //      exp(-2^20) and no realistic run can tell the difference.
-//   4. Weights are enclosed in rigorous intervals ~2^-110 wide on 128-bit fixed-point numbers
-//      (Horner series for exp(-f) with exact constants floor(2^128 / j!), exp(-2^b) by squaring,
-//      every rounding counted in a public error bound; see src/mechanisms/exact_exp.h). The
-//      exponential mechanism inverts the CDF at one uniform U, permute-and-flip compares one
-//      uniform per candidate with its weight; a decision is taken only when the enclosures decide
-//      it for every possible value, otherwise (probability ~ n 2^-109) U gets 64 more random bits
-//      and the precision 128 more, and the decision is retried. The result is an exact sample.
+//   4. Weights are computed in 128-bit fixed point by the samplers' branch-free exponential
+//      (random/exp_fixed.h: x log2 e split into a shift and a fraction, two 16-entry tables read
+//      by full scans, a fixed-degree polynomial) with a proven error bound of 128 units of
+//      2^-128. The exponential mechanism inverts the cumulative weights at one 128-bit uniform
+//      U; permute-and-flip compares 96 random bits per candidate with its weight. A decision is
+//      taken only when the error bounds decide it for every value the uniform's known bits
+//      allow; otherwise (probability < n 2^-100 for the exponential mechanism, < 2^-95 per
+//      candidate for permute-and-flip) it is finished exactly with multiprecision enclosures of
+//      the weights (random/exp_exact.h) and further random bits. The result is an exact sample
+//      (random/exp_weights.h).
 //   Scores must be finite; scores beyond +-2^120 gamma are clamped (1-Lipschitz, so privacy is
 //   unaffected).
 //
-// TIMING. The scores are secret, so the work done does not depend on them: every candidate's
-// weight is computed with the same fixed-size, branch-free arithmetic (a fixed number of Horner
-// steps and multiplications; comparisons and selections by masks), permute-and-flip draws a
-// uniformly random permutation (work depends only on n) and one 128-bit uniform per candidate and
-// flips every candidate (the first success is recorded without branching), and the exponential
-// mechanism draws one 128-bit uniform. Only the refinement step above (probability ~ n 2^-109)
-// takes time that depends on the scores. The random-word count is therefore a function of n
-// alone (tested in mechanisms_statistical_test.cc). Cost: O(n) for both mechanisms (see
-// docs/benchmarks.md). This replaces rejection sampling with random::BernoulliExpFixedWork,
-// which is exact too but needs ~24 (C + 1) Bernoulli(1/k) draws per trial for an exponent bound
-// C, and 40 n trials for a fixed-work exponential mechanism (measured 1.6 s for n = 1000).
+// TIMING. The scores are secret, so the work done does not depend on them: scores are rounded
+// to the grid and converted to integers without branches (grid.h), the maximum and the capped
+// gaps are taken with branch-free comparisons, every candidate's weight is computed by the same
+// straight-line code, permute-and-flip draws a uniformly random permutation (work depends only
+// on n) and a Bernoulli trial for EVERY candidate (the first success is recorded with masks),
+// and the exponential mechanism draws one 128-bit uniform and scans all n cumulative weights.
+// Only the exact path of step 4 (the probabilities above) takes time that depends on the
+// scores: counting time as an output, a selection is (eps, eta (1 + e^eps))-DP with
+// eta < n 2^-95. The random-word count is a function of n alone (tested in
+// mechanisms_statistical_test.cc). Not covered: a cache-timing observer who recovers the
+// random permutation of permute-and-flip from its memory accesses (it learns which candidates
+// were visited before the winner). Cost: O(n), about one exponential (~20 ns) per candidate
+// (see docs/benchmarks.md).
 //
 // PRIVACY MAP: PrivacyMap::PureDp(epsilon()).
 // Thread safety: immutable after Create; Select is thread-safe given a thread-safe generator.

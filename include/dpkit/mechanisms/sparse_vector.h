@@ -22,8 +22,14 @@
 // the claim holds exactly. Comparisons are exact integer comparisons (no floating point).
 // Queries beyond +-2^120 gamma are clamped (1-Lipschitz).
 //
-// TIMING. Noise draws depend only on public scales; the comparison is a constant-time integer
-// comparison. (Which queries are answered, and when the stream stops, is the output itself.)
+// TIMING. A call's running time depends only on public parameters and on its answer (which is
+// released): the noise samplers run in time independent of the noise (samplers.h, up to their
+// eta <= 2^-90 per sample), the query value is put on the grid by integer shifts and masks
+// (no branch on its magnitude, sign or zero-ness; grid.h), and the noisy comparison and the
+// saturation at +-2^126 are branch-free 128-bit comparisons (random/ct.h). The threshold noise
+// is drawn on the first call (a public event). Which queries are answered, and when the stream
+// stops, is the output itself. Counting time as an output, a session is
+// (eps, m eta (1 + e^eps))-DP for m noise samples drawn.
 //
 // PRIVACY MAP: PrivacyMap::PureDp(epsilon()).
 // Thread safety: a SparseVector is a stateful session: thread-compatible (one thread at a time).

@@ -78,12 +78,13 @@ bool BernoulliDouble(BitGenerator& gen, double p);
 // Exact Bernoulli(exp(-num/den)), den >= 1 (CKS20 Algorithm 1, with the integer part handled
 // by repeated Bernoulli(exp(-1))). Running time is random and depends on num/den.
 bool BernoulliExp(BitGenerator& gen, uint128 num, uint128 den);
-// As BernoulliExp, but the amount of work does not depend on `num` (a secret): it always runs
-// `max_integer_part` Bernoulli(exp(-1)) trials and one trial for the fractional part, and each
-// of those always runs a fixed 24 inner iterations (continuing beyond only with probability
-// < 1/24! ~ 1.6e-24, to stay exact). Requires num/den <= max_integer_part + 1 (checked: larger
-// exponents are clamped to that bound's value, which only makes acceptance less likely;
-// callers must pass a bound that holds). `den` is assumed public.
+// As BernoulliExp, but in time independent of `num` (a secret; `den` < 2^127 is public): x =
+// num/den is computed in 128-bit fixed point by multiplication with a reciprocal of den, e^-x by
+// the branch-free fixed-point exponential, and 96 random bits are compared with it; only when
+// they fall within its error (probability < 2^-95) is the comparison finished exactly with more
+// bits, in variable time. Exponents above max_integer_part + 1 are clamped to it (which only
+// makes acceptance more likely than exp(-num/den); callers pass a bound that holds). Costs
+// about one exponential (~20 ns) plus a reciprocal of den (~0.5 us) per call.
 bool BernoulliExpFixedWork(BitGenerator& gen, uint128 num, uint128 den, uint32_t max_integer_part);
 
 // An exact non-negative rational num/den.
