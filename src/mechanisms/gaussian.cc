@@ -120,13 +120,7 @@ absl::StatusOr<Interval> GaussianMechanism::ConfidenceInterval(double noisy_valu
   DPKIT_RETURN_IF_ERROR(ValidateFinite("noisy value", noisy_value));
   DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("confidence level", level));
   internal::DiscreteGaussianCore core(sampler_, grid_sensitivity_);
-  const internal::Bounds b =
-      internal::ReleaseInterval(noisy_value, core.TailQuantile(level), exponent_);
-  Interval ci;
-  ci.lower = b.lower;
-  ci.upper = b.upper;
-  ci.level = level;
-  return ci;
+  return internal::GridInterval(noisy_value, core.TailQuantile(level), exponent_, level);
 }
 
 PrivacyMap GaussianMechanism::privacy_map() const {
@@ -173,12 +167,7 @@ absl::StatusOr<DiscreteGaussianMechanism> DiscreteGaussianMechanism::Create(
 }
 
 int64_t DiscreteGaussianMechanism::AddNoise(int64_t value, random::BitGenerator& gen) const {
-  int64_t noise = sampler_.Sample(gen);
-  int64_t out;
-  if (__builtin_add_overflow(value, noise, &out)) {
-    out = noise > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
-  }
-  return out;
+  return internal::AddSaturating(value, sampler_.Sample(gen));
 }
 
 absl::StatusOr<Interval> DiscreteGaussianMechanism::ConfidenceInterval(int64_t noisy_value,
@@ -186,11 +175,7 @@ absl::StatusOr<Interval> DiscreteGaussianMechanism::ConfidenceInterval(int64_t n
   DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("confidence level", level));
   const int64_t m =
       internal::DiscreteGaussianCore(sampler_, options_.l2_sensitivity).TailQuantile(level);
-  Interval ci;
-  ci.lower = static_cast<double>(noisy_value) - static_cast<double>(m);
-  ci.upper = static_cast<double>(noisy_value) + static_cast<double>(m);
-  ci.level = level;
-  return ci;
+  return internal::IntegerInterval(noisy_value, m, level);
 }
 
 PrivacyMap DiscreteGaussianMechanism::privacy_map() const {

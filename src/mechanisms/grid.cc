@@ -68,6 +68,14 @@ int128 ToGrid(double x, int exponent) {
   return static_cast<int128>((magnitude ^ sign) - sign);
 }
 
+int64_t AddSaturating(int64_t value, int64_t noise) {
+  int64_t out;
+  if (__builtin_add_overflow(value, noise, &out)) {
+    out = noise > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return out;
+}
+
 int128 AddClamped(int128 a, int64_t b) {
   // |a| <= 2^126, |b| < 2^63: a + b does not overflow; clamped by comparisons in the unsigned
   // order of (value + 2^127).
@@ -104,6 +112,18 @@ Bounds ReleaseInterval(double y, int64_t m, int exponent) {
   const double half_ulp = 0.5 * (std::nextafter(ay, kInf) - ay);
   const double r = std::nextafter(half + half_ulp, kInf);
   return {std::nextafter(y - r, -kInf), std::nextafter(y + r, kInf)};
+}
+
+Interval GridInterval(double y, int64_t m, int exponent, double level) {
+  const Bounds b = ReleaseInterval(y, m, exponent);
+  return {.lower = b.lower, .upper = b.upper, .level = level, .exact = true};
+}
+
+Interval IntegerInterval(int64_t y, int64_t m, double level) {
+  return {.lower = static_cast<double>(y) - static_cast<double>(m),
+          .upper = static_cast<double>(y) + static_cast<double>(m),
+          .level = level,
+          .exact = true};
 }
 
 absl::StatusOr<int64_t> CeilToGrid(double x, int exponent, const char* name) {

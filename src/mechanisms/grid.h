@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "dpkit/mechanisms/interval.h"
 #include "dpkit/random/samplers.h"
 
 namespace dpkit::mechanisms::internal {
@@ -56,6 +57,9 @@ int GridExponent(double sensitivity, double scale, int bits, double max_scale_st
 // 2^e) keeps sensitivity D after rounding, and in general gets sensitivity
 // ceil(D / 2^e) * 2^e.
 int128 ToGrid(double x, int exponent);
+// value + noise, saturating at the int64 range (the integer mechanisms' release; saturation is
+// post-processing and shows in the output).
+int64_t AddSaturating(int64_t value, int64_t noise);
 // Saturating int128 + int64 within +-2^126.
 int128 AddClamped(int128 a, int64_t b);
 
@@ -72,6 +76,12 @@ struct Bounds {
   double upper;
 };
 Bounds ReleaseInterval(double y, int64_t m, int exponent);
+
+// The exact confidence intervals of the additive mechanisms, given the smallest m with
+// P(|noise| <= m) >= level: ReleaseInterval for a grid release y, [y - m, y + m] for an integer
+// release.
+Interval GridInterval(double y, int64_t m, int exponent, double level);
+Interval IntegerInterval(int64_t y, int64_t m, double level);
 
 // ceil(x / 2^e) for finite x > 0; InvalidArgument naming `name` if it exceeds 2^52.
 absl::StatusOr<int64_t> CeilToGrid(double x, int exponent, const char* name);

@@ -52,14 +52,7 @@ absl::StatusOr<Interval> LaplaceMechanism::ConfidenceInterval(double noisy_value
   DPKIT_RETURN_IF_ERROR(ValidateFinite("noisy value", noisy_value));
   DPKIT_RETURN_IF_ERROR(ValidateLevel(level));
   internal::DiscreteLaplaceCore core(sampler_, grid_sensitivity_);
-  const internal::Bounds b =
-      internal::ReleaseInterval(noisy_value, core.TailQuantile(level), exponent_);
-  Interval ci;
-  ci.lower = b.lower;
-  ci.upper = b.upper;
-  ci.level = level;
-  ci.exact = true;
-  return ci;
+  return internal::GridInterval(noisy_value, core.TailQuantile(level), exponent_, level);
 }
 
 PrivacyMap LaplaceMechanism::privacy_map() const {
@@ -93,25 +86,14 @@ absl::StatusOr<DiscreteLaplaceMechanism> DiscreteLaplaceMechanism::Create(
 }
 
 int64_t DiscreteLaplaceMechanism::AddNoise(int64_t value, random::BitGenerator& gen) const {
-  int64_t noise = sampler_.Sample(gen);
-  int64_t out;
-  if (__builtin_add_overflow(value, noise, &out)) {
-    out = noise > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
-  }
-  return out;
+  return internal::AddSaturating(value, sampler_.Sample(gen));
 }
 
 absl::StatusOr<Interval> DiscreteLaplaceMechanism::ConfidenceInterval(int64_t noisy_value,
                                                                       double level) const {
   DPKIT_RETURN_IF_ERROR(ValidateLevel(level));
   internal::DiscreteLaplaceCore core(sampler_, options_.l1_sensitivity);
-  const int64_t m = core.TailQuantile(level);
-  Interval ci;
-  ci.lower = static_cast<double>(noisy_value) - static_cast<double>(m);
-  ci.upper = static_cast<double>(noisy_value) + static_cast<double>(m);
-  ci.level = level;
-  ci.exact = true;
-  return ci;
+  return internal::IntegerInterval(noisy_value, core.TailQuantile(level), level);
 }
 
 PrivacyMap DiscreteLaplaceMechanism::privacy_map() const {

@@ -27,6 +27,7 @@
 #include "dpkit/random/samplers.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gtest/gtest.h"
+#include "lib/counting_generator.h"
 #include "lib/stats.h"
 #include "random/bit_pool.h"
 #include "random/exp_weights.h"
@@ -284,26 +285,7 @@ TEST(SelectionStatisticalTest, ExactPathIsExact) {
   EXPECT_GT(r.p_value, kAlpha) << r.ToString();
 }
 
-// Counts 64-bit words drawn from the wrapped generator: a deterministic measure of work.
-class CountingGenerator : public random::BitGenerator {
- public:
-  explicit CountingGenerator(random::BitGenerator& base) : base_(base) {}
-  uint64_t NextU64() override {
-    ++count_;
-    return base_.NextU64();
-  }
-  void Fill(void* out, size_t n) override {
-    count_ += (n + 7) / 8;
-    base_.Fill(out, n);
-  }
-  bool IsSecure() const override { return base_.IsSecure(); }
-  int64_t count() const { return count_; }
-  void Reset() { count_ = 0; }
-
- private:
-  random::BitGenerator& base_;
-  int64_t count_ = 0;
-};
+using test::CountingGenerator;
 
 // Two-sample chi^2 homogeneity p-value of two histograms (bins with expected count < 5 are
 // dropped; 1 if fewer than two bins remain, i.e. the histograms are (nearly) point masses).

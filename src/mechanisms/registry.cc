@@ -46,7 +46,7 @@ std::vector<MechanismInfo>* MakeRegistry() {
                 "Canonne, Kamath, Steinke 2020 (NeurIPS)", "docs/mechanisms/discrete_gaussian.md"});
   r->push_back({"exponential", "candidate scores",
                 "epsilon-DP (pure) for score sensitivity Delta (epsilon/Delta if monotonic)",
-                "exact Bernoulli(exp(-x)) rejection sampling, fixed work independent of scores",
+                "exact CDF inversion on fixed-point weights, work independent of the scores",
                 "McSherry & Talwar 2007 (FOCS)", "docs/mechanisms/exponential.md"});
   r->push_back({"report_noisy_max_gumbel", "candidate scores",
                 "epsilon-DP (pure); identical in distribution to the exponential mechanism",

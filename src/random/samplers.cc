@@ -24,8 +24,35 @@ inline int BitLength128(uint128 x) {
 
 using internal::BitPool;
 
+// Lemire's multiply-and-reject: uniform in [0, n), 1 <= n < 2^64, from 64-bit words next().
+// Variable time (the rejection threshold is computed on demand).
+template <typename NextWord>
+uint64_t Lemire64(uint64_t n, NextWord next) {
+  uint128 m = static_cast<uint128>(next()) * n;
+  uint64_t low = static_cast<uint64_t>(m);
+  if (low < n) {
+    const uint64_t threshold = (0 - n) % n;  // 2^64 mod n
+    while (low < threshold) {
+      m = static_cast<uint128>(next()) * n;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<uint64_t>(m >> 64);
+}
+
+// Uniform in [0, n) for n > 2^64 by masked rejection on 128-bit words next128().
+template <typename Next128>
+uint128 MaskedBelow128(uint128 n, Next128 next128) {
+  const int bits = BitLength128(n - 1);
+  const uint128 mask = bits >= 128 ? ~uint128{0} : ((uint128{1} << bits) - 1);
+  while (true) {
+    const uint128 r = next128() & mask;
+    if (r < n) return r;
+  }
+}
+
 // Uniform in [0, n) from a pool: Lemire's method on 32-bit draws for n < 2^32, 64-bit otherwise.
-// Variable time (the rejection threshold is computed on demand): for the legacy BernoulliExp.
+// Variable time: for the legacy BernoulliExp.
 uint64_t PoolUniform(BitPool& pool, uint64_t n) {
   if (n <= 0xFFFFFFFFu) {
     const uint32_t n32 = static_cast<uint32_t>(n);
@@ -40,27 +67,12 @@ uint64_t PoolUniform(BitPool& pool, uint64_t n) {
     }
     return m >> 32;
   }
-  uint64_t x = pool.Next64();
-  uint128 m = static_cast<uint128>(x) * n;
-  uint64_t low = static_cast<uint64_t>(m);
-  if (low < n) {
-    uint64_t threshold = (0 - n) % n;
-    while (low < threshold) {
-      m = static_cast<uint128>(pool.Next64()) * n;
-      low = static_cast<uint64_t>(m);
-    }
-  }
-  return static_cast<uint64_t>(m >> 64);
+  return Lemire64(n, [&] { return pool.Next64(); });
 }
 
 uint128 PoolUniform128(BitPool& pool, uint128 n) {
   if (n <= kU64Max) return PoolUniform(pool, static_cast<uint64_t>(n));
-  int bits = BitLength128(n - 1);
-  uint128 mask = bits >= 128 ? ~uint128{0} : ((uint128{1} << bits) - 1);
-  while (true) {
-    uint128 r = pool.Next128() & mask;
-    if (r < n) return r;
-  }
+  return MaskedBelow128(n, [&] { return pool.Next128(); });
 }
 
 bool PoolRational(BitPool& pool, uint128 num, uint128 den) {
@@ -144,29 +156,15 @@ absl::StatusOr<Rational> RationalAtLeastImpl(double x, int precision_bits, int m
 
 uint64_t UniformUint64(BitGenerator& gen, uint64_t n) {
   if (n == 0) return gen.NextU64();  // n == 2^64
-  uint64_t x = gen.NextU64();
-  uint128 m = static_cast<uint128>(x) * n;
-  uint64_t low = static_cast<uint64_t>(m);
-  if (low < n) {
-    uint64_t threshold = (0 - n) % n;  // 2^64 mod n
-    while (low < threshold) {
-      x = gen.NextU64();
-      m = static_cast<uint128>(x) * n;
-      low = static_cast<uint64_t>(m);
-    }
-  }
-  return static_cast<uint64_t>(m >> 64);
+  return Lemire64(n, [&] { return gen.NextU64(); });
 }
 
 uint128 UniformUint128(BitGenerator& gen, uint128 n) {
   if (n <= kU64Max) return UniformUint64(gen, static_cast<uint64_t>(n));
-  int bits = BitLength128(n - 1);
-  uint128 mask = bits >= 128 ? ~uint128{0} : ((uint128{1} << bits) - 1);
-  while (true) {
-    uint128 hi = gen.NextU64();
-    uint128 r = ((hi << 64) | gen.NextU64()) & mask;
-    if (r < n) return r;
-  }
+  return MaskedBelow128(n, [&] {
+    const uint128 hi = gen.NextU64();
+    return (hi << 64) | gen.NextU64();
+  });
 }
 
 int64_t UniformInt(BitGenerator& gen, int64_t lo, int64_t hi) {

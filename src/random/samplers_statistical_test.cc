@@ -16,6 +16,7 @@
 #include "dpkit/random/samplers.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gtest/gtest.h"
+#include "lib/counting_generator.h"
 #include "lib/stats.h"
 
 namespace dpkit::random {
@@ -24,26 +25,7 @@ namespace {
 constexpr double kAlpha = 1e-6;
 constexpr int kN = 1'000'000;
 
-// Counts calls to the wrapped generator: a deterministic measure of a sampler's work.
-class CountingGenerator : public BitGenerator {
- public:
-  explicit CountingGenerator(BitGenerator& base) : base_(base) {}
-  uint64_t NextU64() override {
-    ++count_;
-    return base_.NextU64();
-  }
-  void Fill(void* out, size_t n) override {
-    count_ += (n + 7) / 8;
-    base_.Fill(out, n);
-  }
-  bool IsSecure() const override { return base_.IsSecure(); }
-  int64_t count() const { return count_; }
-  void Reset() { count_ = 0; }
-
- private:
-  BitGenerator& base_;
-  int64_t count_ = 0;
-};
+using test::CountingGenerator;
 
 TEST(UniformStatisticalTest, NoModuloBias) {
   testing::SeededRng rng(101);
