@@ -105,7 +105,7 @@ def serve_main(argv: list[str]) -> int:
     server = Server((a.host, a.port), service, int(a.max_upload_mb * 1e6))
     runner.start()
     _announce(a.host, server.server_address[1], a.login, token, dpkit_cli)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -114,6 +114,10 @@ def serve_main(argv: list[str]) -> int:
         runner.stop()
         server.server_close()
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _announce(host: str, port: int, user: str | None, token: str | None, cli: str | None) -> None:

@@ -304,6 +304,8 @@ class Service:
             frame = ledger.history(req.dataset["id"], unit=b["unit"])
             for row in frame.drop(columns=["maps"]).to_dict("records"):
                 row["time"] = row["time"].isoformat()
+                row["operation"] = ds.hide_paths(row["operation"], self.data_dir)
+                row["note"] = ds.hide_paths(row["note"], self.data_dir)
                 history.append(row)
         return {"budgets": budgets, "history": history}
 

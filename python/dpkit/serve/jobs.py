@@ -32,6 +32,9 @@ class JobRunner:
         self.ledger = ledger
         self.dpkit_cli = dpkit_cli
         self._queue: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._running: set = set()
+        self._stopping = False
         self._threads = [threading.Thread(target=self._work, name=f"job-worker-{i}", daemon=True)
                          for i in range(workers)]
 
@@ -46,10 +49,14 @@ class JobRunner:
             t.start()
 
     def stop(self) -> None:
+        """Stops taking jobs and ends running worker processes: their jobs stay 'running' in
+        the store and are marked interrupted at the next start (queued jobs stay queued)."""
         for _ in self._threads:
             self._queue.put(None)
-        for t in self._threads:
-            t.join(timeout=60)
+        with self._lock:
+            self._stopping = True
+            for proc in self._running:
+                proc.terminate()
 
     def submit(self, dataset: str, user: str, kind: str, params: dict) -> str:
         job_id = self.store.add_job(dataset, user, kind, params)
@@ -90,19 +97,9 @@ class JobRunner:
             json.dump(self._spec(job, out), f)
         self.store.start_job(job_id)
         log.info("job %s (%s on %s) started", job_id, job["kind"], job["dataset"])
-        # The worker's stderr may carry library warnings about the data: kept in the job folder
-        # (private, like the data), never logged or served.
-        with open(os.path.join(out, "worker.stderr"), "w", encoding="utf-8") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "dpkit.serve.worker", spec_path],
-                                    stdout=subprocess.PIPE, stderr=err, text=True)
-            final = None
-            for line in proc.stdout:
-                message = json.loads(line)
-                if "progress" in message:
-                    self.store.add_progress(job_id, message["progress"])
-                else:
-                    final = message
-            code = proc.wait()
+        final, code = self._launch(job_id, spec_path, out)
+        if code < 0 and self._stopping:  # ended by stop(): marked interrupted at the next start
+            return
         if final and "done" in final:
             self.store.finish_job(job_id, "done", result=final["done"])
         elif final:
@@ -112,6 +109,33 @@ class JobRunner:
             self.store.finish_job(job_id, "failed", error="the job's process ended unexpectedly",
                                   owner_error=f"worker exit code {code}")
         log.info("job %s finished: %s", job_id, self.store.job(job_id)["state"])
+
+    def _launch(self, job_id: str, spec_path: str, out: str) -> tuple[dict | None, int]:
+        """Runs the worker process; returns its final message and exit code. Its stderr may
+        carry library warnings about the data: kept in the job folder (private, like the data),
+        never logged or served."""
+        with open(os.path.join(out, "worker.stderr"), "w", encoding="utf-8") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "dpkit.serve.worker", spec_path],
+                                    stdout=subprocess.PIPE, stderr=err, text=True)
+            with self._lock:
+                self._running.add(proc)
+            try:
+                final = self._follow(job_id, proc)
+            finally:
+                with self._lock:
+                    self._running.discard(proc)
+            return final, proc.wait()
+
+    def _follow(self, job_id: str, proc) -> dict | None:
+        """Records the worker's progress lines; returns its final message."""
+        final = None
+        for line in proc.stdout:
+            message = json.loads(line)
+            if "progress" in message:
+                self.store.add_progress(job_id, message["progress"])
+            else:
+                final = message
+        return final
 
     def output(self, job: dict, name: str) -> tuple[str, str] | None:
         """(path, audience) of an output file of ``job`` by its public name, or None."""
