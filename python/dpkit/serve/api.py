@@ -26,6 +26,7 @@ from dpkit import errors, pii
 from dpkit.serve import datasets as ds
 from dpkit.serve.jobs import JobRunner
 from dpkit.serve.store import Store
+from dpkit.serve.worker import OUTPUTS
 
 
 class HttpError(Exception):
@@ -337,8 +338,6 @@ class Service:
         return self._job_view(req.job, req.is_owner)
 
     def _job_view(self, job: dict, owner: bool) -> dict:
-        from dpkit.serve.worker import OUTPUTS
-
         view = {k: job[k] for k in ("id", "dataset", "user", "kind", "params", "state", "progress",
                                     "result", "error", "created", "started", "finished")}
         outputs = OUTPUTS.get(job["kind"], {}) if job["state"] == "done" else {}

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import dpkit_cli
+from .harness import dpkit_cli
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import REPO, Server, dpkit_cli
+from .harness import REPO, Server, dpkit_cli
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = pathlib.Path(os.environ.get("DPKIT_UI_ARTIFACTS", REPO / "build/test-artifacts/ui"))
@@ -72,12 +72,15 @@ def click(driver, element_id: str) -> None:
 
 
 def run_job(driver, button: str) -> None:
+    """Starts a job and waits for it to finish and its downloads to be listed."""
+    before = driver.find_element(By.ID, "job-id").text
     click(driver, button)
-    wait(driver, EC.visibility_of_element_located((By.ID, "step-result")))
-    wait(driver, lambda d: d.find_element(By.ID, "job-state").text not in ("", "queued", "running"),
+    wait(driver, lambda d: d.find_element(By.ID, "job-id").text not in ("", before))
+    wait(driver, lambda d: d.find_element(By.ID, "job-state").text not in ("queued", "running"),
          timeout=120)
     state = driver.find_element(By.ID, "job-state").text
     assert state == "done", driver.find_element(By.ID, "job-error").text
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "#downloads li")))
 
 
 def test_whole_tutorial_in_chromium(browser, site):

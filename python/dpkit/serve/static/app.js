@@ -19,7 +19,8 @@ function h(tag, attrs = {}, ...children) {
 function fmt(x, digits = 4) {
   if (x === null || x === undefined) return "";
   if (typeof x !== "number") return String(x);
-  return Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toFixed(digits));
+  if (Math.abs(x) >= 1e5 && Math.abs(x) < 1e15) return x.toFixed(0);
+  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : String(+x.toFixed(digits));
 }
 
 // ---- API ------------------------------------------------------------------------------------
@@ -206,7 +207,15 @@ function renderScan(s) {
       h("td", { class: "hint" }, (c.reasons || []).join("; ")), h("td", {}, select));
   });
   $("pii-table").tBodies[0].replaceChildren(...rows);
+  markUnit();
   $("pii-legend").replaceChildren(...Object.entries(s.actions).map(([a, text]) => h("li", {}, h("b", {}, a), ": ", text)));
+}
+
+function markUnit() {
+  // The privacy unit column is not synthesised (it gets fresh ids): no action to choose.
+  document.querySelectorAll("select.pii-action").forEach((s) => {
+    s.disabled = s.dataset.column === $("pii-unit").value;
+  });
 }
 
 const savePii = guard("pii-error", async () => {
@@ -292,6 +301,7 @@ async function loadJobs() {
 async function showJob(id) {
   clearTimeout(state.poll);
   state.job = id;
+  renderJob({ id, kind: "", state: "queued", progress: [], error: null });
   $("step-result").hidden = false;
   $("report-box").hidden = true;
   $("report-frame").removeAttribute("src");
@@ -408,6 +418,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("grant-btn").addEventListener("click", grant);
   $("scan-btn").addEventListener("click", scan);
   $("pii-save").addEventListener("click", savePii);
+  $("pii-unit").addEventListener("change", markUnit);
   $("budget-open").addEventListener("click", openBudget);
   $("tab-synth").addEventListener("click", () => selectTab(false));
   $("tab-train").addEventListener("click", () => selectTab(true));

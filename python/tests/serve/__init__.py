@@ -1,0 +1,1 @@
+"""Tests of dpkit serve (python -m dpkit.serve): API, security, load, browser."""
