@@ -221,11 +221,16 @@ class Service:
         self.store.set_dataset_data(dataset_id, ds.header(files.data), os.path.getsize(files.data))
         return self.store.dataset(dataset_id)
 
-    def upload(self, req: Request):
+    def check_upload(self, req: Request) -> tuple[str, str]:
+        """The dataset id and file name of an upload, checked before its body is read."""
         dataset_id = self._new_dataset_id(req.query.get("name"))
         filename = os.path.basename(req.query.get("filename") or "upload.csv")[:200]
         if not filename.lower().endswith(".csv"):
             raise HttpError(415, f"{filename}: only .csv files are accepted")
+        return dataset_id, filename
+
+    def upload(self, req: Request):
+        dataset_id, filename = self.check_upload(req)
         try:
             ds.check_csv(req.body, filename)
         except ds.UploadError as e:

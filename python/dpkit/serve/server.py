@@ -150,6 +150,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if route.body == "json":
             req.body = self._json_body()
         elif route.body == "csv":
+            service.check_upload(req)
             req.body = self._csv_body(service.data_dir)
         try:
             result = getattr(service, route.handler)(req)

@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 from dpkit import errors
 from dpkit.serve.datasets import hide_paths
@@ -87,12 +88,14 @@ def train_command(spec: dict) -> list[str]:
 
 
 def train(spec: dict) -> dict:
-    proc = subprocess.Popen(train_command(spec), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    for line in proc.stdout:
-        emit(progress=line.rstrip("\n"))
-    stderr = proc.stderr.read().strip()
-    code = proc.wait()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        proc = subprocess.Popen(train_command(spec), stdout=subprocess.PIPE, stderr=err,
+                                text=True)
+        for line in proc.stdout:
+            emit(progress=line.rstrip("\n"))
+        code = proc.wait()
+        err.seek(0)
+        stderr = err.read().strip()
     if code != 0:
         # dpkit's stderr is a release by design (one line naming the argument or column).
         message = stderr.splitlines()[-1] if stderr else f"dpkit train exited with code {code}"

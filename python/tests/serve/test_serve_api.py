@@ -143,6 +143,10 @@ def test_dp_sgd_training_job(alice, budgeted):
     assert {f["name"] for f in job["files"]} == {"model.pt", "model.report.json"}
     assert all(f["dp"] for f in job["files"])
     assert any("epoch 1/1" in line for line in job["progress"])
+    bad = alice.wait_job(alice.ok("POST", "/api/datasets/customers/jobs",
+                                  {"kind": "train", "target": "churned", "rows": 5000,
+                                   "epsilon": 0.5, "features": ["first_name"]})["id"])
+    assert bad["state"] == "failed" and "first_name" in bad["error"]  # dpkit train's own message
 
 
 def test_upload_flow(bob):
