@@ -151,17 +151,22 @@ class Service:
     def authorize(self, route: Route, req: Request) -> None:
         if "job" in req.params:
             req.job = self.store.job(req.params["job"])
-            if req.job is None:
+            req.dataset = self._readable(req.job["dataset"] if req.job else None, req.user)
+            if req.dataset is None:
                 raise HttpError(404, "no such job")
-            req.params["dataset"] = req.job["dataset"]
-        if "dataset" in req.params:
-            d = self.store.dataset(req.params["dataset"])
-            if d is None or not (d["owner"] == req.user
-                                 or self.store.has_grant(d["id"], req.user)):
+        elif "dataset" in req.params:
+            req.dataset = self._readable(req.params["dataset"], req.user)
+            if req.dataset is None:
                 raise HttpError(404, f"no dataset '{req.params['dataset']}' that you may read")
-            req.dataset, req.is_owner = d, d["owner"] == req.user
+        req.is_owner = req.dataset is not None and req.dataset["owner"] == req.user
         if route.access == "owner" and not req.is_owner:
             raise HttpError(403, "only the dataset's owner may do this")
+
+    def _readable(self, dataset_id: str | None, user: str) -> dict | None:
+        d = self.store.dataset(dataset_id) if dataset_id else None
+        if d is None or not (d["owner"] == user or self.store.has_grant(d["id"], user)):
+            return None
+        return d
 
     def openapi(self, req: Request):
         from dpkit.serve.openapi import document
@@ -216,8 +221,13 @@ class Service:
         if not self.store.add_dataset(dataset_id, owner, filename, [], 0, sample):
             raise HttpError(409, f"dataset '{dataset_id}' exists; choose another name")
         files = ds.DatasetFiles(self.data_dir, dataset_id)
-        files.create()
-        fill(files)
+        try:
+            files.create()
+            fill(files)
+        except BaseException:  # leave nothing half-made behind
+            shutil.rmtree(files.dir, ignore_errors=True)
+            self.store.delete_dataset(dataset_id)
+            raise
         self.store.set_dataset_data(dataset_id, ds.header(files.data), os.path.getsize(files.data))
         return self.store.dataset(dataset_id)
 

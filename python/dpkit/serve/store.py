@@ -101,6 +101,11 @@ class Store:
             return False
         return True
 
+    def delete_dataset(self, id: str) -> None:
+        """Only for a dataset whose creation failed (ids of real datasets are never reused)."""
+        with self._db() as db:
+            db.execute("DELETE FROM datasets WHERE id = ?", (id,))
+
     def set_dataset_data(self, id: str, columns: list, size: int) -> None:
         with self._db() as db:
             db.execute("UPDATE datasets SET columns = ?, bytes = ? WHERE id = ?",
