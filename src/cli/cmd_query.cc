@@ -16,6 +16,7 @@
 #include "dpkit/analytics/sql_tables.h"
 #include "dpkit/base/status.h"
 #include "dpkit/io/csv.h"
+#include "dpkit/io/dataset_name.h"
 #include "dpkit/io/schema.h"
 #include "nlohmann/json.hpp"
 
@@ -40,18 +41,6 @@ struct QueryArgs {
   std::vector<std::string> null_tokens;
   std::string delimiter = ",";
 };
-
-std::string Stem(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  for (const char* ext : {".csv.gz", ".csv", ".tsv", ".gz"}) {
-    std::string e = ext;
-    if (base.size() > e.size() && base.compare(base.size() - e.size(), e.size(), e) == 0) {
-      return base.substr(0, base.size() - e.size());
-    }
-  }
-  return base;
-}
 
 absl::Status ReadSql(QueryArgs& a) {
   if (!a.sql_file.empty()) {
@@ -115,7 +104,7 @@ absl::StatusOr<std::vector<analytics::CsvTableSource>> Sources(const QueryArgs& 
       s.name = spec.substr(0, eq);
       s.path = spec.substr(eq + 1);
     } else {
-      s.name = Stem(spec);
+      s.name = io::DatasetNameFromPath(spec);
       s.path = spec;
     }
     if (!a.datasets.empty()) s.dataset = a.datasets[i];

@@ -15,6 +15,7 @@
 #include "dpkit/base/env.h"
 #include "dpkit/base/status.h"
 #include "dpkit/io/csv.h"
+#include "dpkit/io/dataset_name.h"
 #include "dpkit/io/encoded.h"
 #include "dpkit/io/schema.h"
 #include "dpkit/mechanisms/noise_factory.h"
@@ -103,14 +104,6 @@ io::CsvReadOptions ReadOptions(const Args& a, const io::Schema& schema) {
   return ro;
 }
 
-std::string Stem(const std::string& path) {
-  std::string base = path.substr(path.find_last_of('/') + 1);
-  for (const std::string ext : {".csv.gz", ".csv", ".gz"}) {
-    if (base.size() > ext.size() && base.ends_with(ext)) return base.substr(0, base.size() - ext.size());
-  }
-  return base;
-}
-
 void PrintSummary(Context& ctx, const Args& a, const synth::SynthRelease& r, int64_t rows,
                   const std::string& report_path) {
   const synth::SynthReport& rep = r.model.report();
@@ -150,7 +143,7 @@ absl::Status WriteOutputs(Context& ctx, const Args& a, const synth::SynthRelease
 absl::Status Run(Context& ctx, const Args& a) {
   DPKIT_RETURN_IF_ERROR(CheckArgs(a));
   DPKIT_ASSIGN_OR_RETURN(synth::SynthOptions o, Options(a, ctx));
-  const std::string dataset = a.dataset.empty() ? Stem(a.data) : a.dataset;
+  const std::string dataset = a.dataset.empty() ? io::DatasetNameFromPath(a.data) : a.dataset;
   const std::string operation =
       absl::StrCat("dpkit synth --method ", a.method, " --epsilon ", FormatNumber(a.epsilon),
                    " --delta ", FormatNumber(a.delta), " (", a.out, ")");

@@ -17,6 +17,7 @@
 #include "cli/train_command.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
+#include "dpkit/io/dataset_name.h"
 #include "dpkit/io/schema.h"
 #include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/train/tabular_release.h"
@@ -46,12 +47,6 @@ std::string Sibling(const std::string& out, const std::string& suffix) {
   return base + suffix;
 }
 
-// The data file's name without folders and extensions: the default dataset of a new ledger.
-std::string FileStem(const std::string& path) {
-  std::string name = path.substr(path.find_last_of('/') + 1);
-  return name.substr(0, name.find('.'));
-}
-
 absl::StatusOr<train::TabularTrainingSpec> SpecFromArgs(const TrainArgs& a, bool insecure) {
   train::TabularTrainingSpec s;
   DPKIT_ASSIGN_OR_RETURN(s.schema, io::LoadSchema(a.schema));
@@ -68,7 +63,7 @@ absl::StatusOr<train::TabularTrainingSpec> SpecFromArgs(const TrainArgs& a, bool
   s.features = a.features;
   s.unit = a.unit;
   s.model = a.model;
-  s.dataset = a.dataset.empty() ? FileStem(a.data) : a.dataset;
+  s.dataset = a.dataset.empty() ? io::DatasetNameFromPath(a.data) : a.dataset;
   s.training = {.epsilon = a.epsilon, .delta = a.delta, .rows = a.rows, .epochs = a.epochs,
                 .batch_size = a.batch_size, .max_grad_norm = a.clip,
                 .clipping_mode = a.per_layer ? train::ClippingMode::kPerLayer

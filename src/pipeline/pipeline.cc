@@ -10,6 +10,7 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/io/csv.h"
+#include "dpkit/io/dataset_name.h"
 #include "dpkit/io/schema.h"
 #include "dpkit/ledger/ledger.h"
 #include "dpkit/pii/operators.h"
@@ -24,16 +25,6 @@ namespace {
 using internal::ColumnRoles;
 using internal::ReleaseParts;
 using internal::Role;
-
-std::string Stem(const std::string& path) {
-  std::string base = path.substr(path.find_last_of('/') + 1);
-  for (const std::string ext : {".csv.gz", ".csv", ".gz"}) {
-    if (base.size() > ext.size() && base.ends_with(ext)) {
-      return base.substr(0, base.size() - ext.size());
-    }
-  }
-  return base;
-}
 
 // Everything decided before touching the data (public inputs and the ledger's records).
 struct Planned {
@@ -76,7 +67,7 @@ absl::StatusOr<Planned> Plan(const PipelineOptions& o, Env* env) {
     DPKIT_ASSIGN_OR_RETURN(p.policy, pii::Policy::Load(o.policy, env));
   }
   DPKIT_ASSIGN_OR_RETURN(p.header, ReadHeader(o.data, env));
-  p.dataset = o.dataset.empty() ? Stem(o.data) : o.dataset;
+  p.dataset = o.dataset.empty() ? io::DatasetNameFromPath(o.data) : o.dataset;
   if (!o.ledger.empty()) {
     DPKIT_ASSIGN_OR_RETURN(p.named_ledger, release::LedgerCharger::OpenExisting(
                                                o.ledger, {.insecure_seed = o.insecure_seed}));
