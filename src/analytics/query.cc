@@ -446,10 +446,7 @@ absl::StatusOr<Planned> MakePlan(const io::Table& table, const io::Schema& schem
   QueryPlan& qp = p.plan;
   qp.table_name = spec.table_name;
   qp.privacy_unit = has_unit ? schema.privacy_unit : "";
-  qp.neighbouring = has_unit
-                        ? absl::StrCat("tables differing in all rows of one '", schema.privacy_unit,
-                                       "' (add/remove one unit)")
-                        : "tables differing in one row (add/remove one row; no privacy unit)";
+  qp.neighbouring = release::NeighbouringRelation(qp.privacy_unit);
   qp.group_by = spec.group_by;
   qp.public_keys = !spec.group_by.empty() && !select_partitions;
   qp.max_groups_per_unit = p.l0;
