@@ -23,8 +23,8 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
   constexpr int kMin = -10, kMax = 62, kSide = kMax - kMin + 1;
   std::vector<int64_t> hist(2 * kSide + 1, 0);
   const io::Column& col = table.column(column_index);
-  for (int64_t r : bounded.row) {
-    if (col.IsNull(r)) continue;
+  bounded.ForEachKept(0, bounded.words(), [&](int64_t r, int32_t) {
+    if (col.IsNull(r)) return;
     double x = col.NumericAt(r);
     int bin;
     double ax = std::fabs(x);
@@ -35,7 +35,7 @@ absl::StatusOr<std::pair<double, double>> PrivateBounds(const io::Table& table,
       bin = x > 0 ? kSide + 1 + (k - kMin) : kSide - 1 - (k - kMin);
     }
     ++hist[bin];
-  }
+  });
   noise.Add(absl::MakeSpan(hist), gen);
   // A bin is significant if its noisy count exceeds what noise alone reaches with prob 1e-3
   // over all bins.

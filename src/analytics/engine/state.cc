@@ -3,35 +3,31 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <memory>
-#include <thread>
 #include <type_traits>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analytics/engine/parallel.h"
+#include "analytics/engine/unit_bounding.h"
 
-// Performance notes (measured by bench/analytics_bench.cc; figures in docs/benchmarks.md):
+// Performance notes (measured by bench/analytics_bench.cc and bench/analytics_groupby_peer.sh;
+// figures in docs/benchmarks.md):
 //  - Keying: when every GROUP BY column is a string (dictionary codes) or an integer column with
 //    a small value range, a row's key is a mixed-radix code looked up in a dense table instead
-//    of a hash map of 8-word keys.
-//  - Bounding: instead of one std::sort of all (unit, group, row) entries, the entries are
-//    radix-partitioned by the top bits of the unit hash into cache-sized buckets (stable, in
-//    both threads), and each bucket is sorted and bounded on its own. A unit never spans two
-//    buckets, so the kept set is exactly the one a global sort gives. Kept rows are marked in a
-//    per-row mask and listed in table order, so accumulation reads the value columns
-//    sequentially.
-//  - Accumulation: flat per-thread arrays, dense quantile-tree leaf counts, and an exact inline
+//    of a hash map of 8-word keys; one such column without nulls or filter has its own loop.
+//  - Bounding: analytics/engine/unit_bounding.h (radix partitioning by unit hash, per-unit
+//    selection in cache). Kept rows are a bit mask over the table, so accumulation reads the
+//    value columns in table order.
+//  - Accumulation: flat per-thread arrays, one pass per value column specialised on its shape
+//    (nulls, count only, quantile tree), dense quantile-tree leaf counts, an exact inline
 //    replacement of std::llround.
+//  - Scratch arrays (scratch.h) are uninitialised and recycled across queries.
 // None of this changes which rows are kept or any accumulated integer.
 
 namespace dpkit::analytics::engine {
@@ -71,18 +67,6 @@ std::string KeyText(const io::Column& c, int64_t row) {
   return c.IsNull(row) ? std::string("NULL") : c.FormatValue(row);
 }
 
-// Runs fn(t) for t = 0..threads-1, t >= 1 on new threads.
-void ParallelFor(int threads, const std::function<void(int)>& fn) {
-  if (threads <= 1) {
-    fn(0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(fn, t);
-  fn(0);
-  for (auto& th : pool) th.join();
-}
-
 // std::llround(y) (round half away from zero), exactly, without the library call: for
 // |y| < 2^62 the truncation t is exact and y - t is exact (Sterbenz), so comparing the
 // remainder with 1/2 decides the rounding exactly as llround does. Other inputs (including NaN)
@@ -95,55 +79,6 @@ inline int64_t RoundHalfAway(double y) {
   if (rem <= -0.5) --t;
   return t;
 }
-
-// A large scratch array of trivially copyable T, uninitialised. On Linux it is mapped directly and
-// marked for transparent huge pages, which cuts the page faults of first touch (costly on virtual
-// machines) by up to 512x.
-template <typename T>
-class ScratchArray {
- public:
-  explicit ScratchArray(size_t n) : n_(n) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    if (n == 0) return;
-#if defined(__linux__)
-    bytes_ = n * sizeof(T);
-    if (bytes_ >= (size_t{8} << 20)) {
-      void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p != MAP_FAILED) {
-        ::madvise(p, bytes_, MADV_HUGEPAGE);  // advice only: failure is harmless
-        data_ = static_cast<T*>(p);
-        mapped_ = true;
-        return;
-      }
-    }
-#endif
-    data_ = new T[n];
-  }
-  ~ScratchArray() { Reset(); }
-  ScratchArray(const ScratchArray&) = delete;
-  ScratchArray& operator=(const ScratchArray&) = delete;
-  void Reset() {
-    if (data_ == nullptr) return;
-#if defined(__linux__)
-    if (mapped_) {
-      ::munmap(data_, bytes_);
-      data_ = nullptr;
-      return;
-    }
-#endif
-    delete[] data_;
-    data_ = nullptr;
-  }
-  T* data() const { return data_; }
-  T& operator[](size_t i) const { return data_[i]; }
-  size_t size() const { return n_; }
-
- private:
-  T* data_ = nullptr;
-  size_t n_ = 0;
-  size_t bytes_ = 0;
-  bool mapped_ = false;
-};
 
 // ---- keying ----
 
@@ -194,299 +129,6 @@ uint64_t PlanDenseKeys(const std::vector<const io::Column*>& gcols, int64_t n,
   return domain;
 }
 
-// ---- unit hashing ----
-
-// The per-row unit hash, identical to hashing RawValue (per string code once).
-struct UnitHasher {
-  const uint64_t* code_hash = nullptr;
-  const int32_t* codes = nullptr;
-  const int64_t* ints = nullptr;
-  const double* doubles = nullptr;
-  uint64_t operator()(int64_t r) const {
-    if (code_hash) return code_hash[codes[r]];
-    uint64_t bits;
-    if (ints) {
-      bits = static_cast<uint64_t>(ints[r]);
-    } else {
-      double d = doubles[r];
-      if (d == 0) d = 0;
-      std::memcpy(&bits, &d, sizeof(bits));
-    }
-    return Mix64(bits ^ 0x5bd1e995u);
-  }
-};
-
-// ---- bounding ----
-
-// (unit hash, group id, row) sorted by all three. Packed into 16 bytes when rows < 2^32.
-struct PackedEntry {
-  uint64_t unit;
-  uint64_t lo;  // gid << 32 | row
-  static PackedEntry Make(uint64_t u, int32_t g, int64_t r) {
-    return {u, (static_cast<uint64_t>(static_cast<uint32_t>(g)) << 32) | static_cast<uint64_t>(r)};
-  }
-  int32_t gid() const { return static_cast<int32_t>(lo >> 32); }
-  int64_t row() const { return static_cast<int64_t>(lo & 0xffffffffu); }
-  bool operator<(const PackedEntry& o) const { return unit != o.unit ? unit < o.unit : lo < o.lo; }
-};
-
-struct WideEntry {
-  uint64_t unit;
-  int32_t g;
-  int64_t r;
-  static WideEntry Make(uint64_t u, int32_t g, int64_t r) { return {u, g, r}; }
-  int32_t gid() const { return g; }
-  int64_t row() const { return r; }
-  bool operator<(const WideEntry& o) const {
-    if (unit != o.unit) return unit < o.unit;
-    if (g != o.g) return g < o.g;
-    return r < o.r;
-  }
-};
-
-template <typename E>
-void InsertionSort(E* b, E* e) {
-  for (E* i = b + 1; i < e; ++i) {
-    E x = *i;
-    E* j = i;
-    while (j > b && x < *(j - 1)) {
-      *j = *(j - 1);
-      --j;
-    }
-    *j = x;
-  }
-}
-
-// Sorts bucket [b, e) into `out` (same size). All units of a bucket share the top `used_bits`
-// bits of their hash; a counting sort on the next bits makes sub-buckets of ~8-16 entries (about
-// one unit each), which insertion sort finishes (std::sort for a large one, e.g. one unit with
-// many rows). Keys (unit, gid, row) are unique, so the order is exactly std::sort's.
-template <typename E>
-void SortBucket(const E* b, const E* e, int used_bits, E* out, std::vector<uint32_t>* counts) {
-  const size_t m = static_cast<size_t>(e - b);
-  if (m <= 32) {
-    std::copy(b, e, out);
-    InsertionSort(out, out + m);
-    return;
-  }
-  int sbits = 0;
-  while (sbits < 16 && (m >> (sbits + 1)) >= 8) ++sbits;
-  const int shift = 64 - used_bits - sbits;
-  const uint64_t mask = (uint64_t{1} << sbits) - 1;
-  std::vector<uint32_t>& c = *counts;
-  c.assign((size_t{1} << sbits) + 1, 0);
-  for (const E* p = b; p < e; ++p) ++c[((p->unit >> shift) & mask) + 1];
-  for (size_t k = 1; k < c.size(); ++k) c[k] += c[k - 1];
-  for (const E* p = b; p < e; ++p) out[c[(p->unit >> shift) & mask]++] = *p;
-  // Now c[k] is the end of sub-bucket k (and the start of k + 1).
-  uint32_t start = 0;
-  for (size_t k = 0; k + 1 < c.size(); ++k) {
-    const uint32_t end = c[k];
-    if (end - start > 48) {
-      std::sort(out + start, out + end);
-    } else if (end - start > 1) {
-      InsertionSort(out + start, out + end);
-    }
-    start = end;
-  }
-}
-
-// Per-thread output of bounding.
-struct BoundOutput {
-  std::vector<int64_t> units_per_group;
-  int64_t kept = 0;
-};
-
-// Processes sorted entries [begin, end) (whole units only): keeps <= l0 groups per unit and
-// <= linf rows per (unit, group), marking kept rows in `keep`.
-// Marks `row` kept in a bit mask shared by the bounding threads.
-inline void MarkKept(uint64_t* keep, int64_t row, bool shared) {
-  const uint64_t bit = uint64_t{1} << (row & 63);
-  if (shared) {
-    std::atomic_ref<uint64_t>(keep[row >> 6]).fetch_or(bit, std::memory_order_relaxed);
-  } else {
-    keep[row >> 6] |= bit;
-  }
-}
-
-template <typename E>
-void BoundSorted(const E* begin, const E* end, const std::vector<uint64_t>& group_hash, int64_t l0,
-                 int64_t linf, uint64_t salt, uint64_t* keep, bool shared, BoundOutput* out) {
-  struct Run {
-    int32_t gid;
-    const E* b;
-    const E* e;
-    uint64_t priority;
-  };
-  std::vector<Run> runs;
-  std::vector<std::pair<uint64_t, const E*>> rows;
-  int64_t* units_per_group = out->units_per_group.data();
-  const E* p = begin;
-  while (p < end) {
-    const uint64_t unit = p->unit;
-    runs.clear();
-    while (p < end && p->unit == unit) {
-      const E* q = p;
-      const int32_t g = p->gid();
-      while (q < end && q->unit == unit && q->gid() == g) ++q;
-      runs.push_back({g, p, q, 0});
-      p = q;
-    }
-    if (static_cast<int64_t>(runs.size()) > l0) {
-      for (auto& r : runs) r.priority = Mix64(salt ^ Mix64(unit ^ group_hash[r.gid]));
-      std::nth_element(runs.begin(), runs.begin() + l0, runs.end(),
-                       [](const Run& a, const Run& b) { return a.priority < b.priority; });
-      runs.resize(static_cast<size_t>(l0));
-    }
-    for (const auto& r : runs) {
-      units_per_group[r.gid] += 1;
-      const int64_t c = r.e - r.b;
-      if (c <= linf) {
-        for (const E* x = r.b; x < r.e; ++x) MarkKept(keep, x->row(), shared);
-        out->kept += c;
-        continue;
-      }
-      // Keep the linf occurrences with the smallest priority; an occurrence is identified by its
-      // rank k among this unit's rows in this group (table order), which other units' rows
-      // cannot change.
-      rows.clear();
-      const uint64_t base = Mix64(unit ^ Mix64(group_hash[r.gid] ^ salt));
-      for (int64_t k = 0; k < c; ++k) {
-        rows.push_back({Mix64(base + static_cast<uint64_t>(k) * 0x9E3779B97F4A7C15ull), r.b + k});
-      }
-      std::nth_element(rows.begin(), rows.begin() + linf, rows.end());
-      for (int64_t k = 0; k < linf; ++k) MarkKept(keep, rows[k].second->row(), shared);
-      out->kept += linf;
-    }
-  }
-}
-
-// Bounds the rows with row_gid >= 0 and an allowed group: radix-partitions (unit hash, group,
-// row) entries by the top bits of the unit hash into buckets of a few thousand entries (stable
-// scatter, parallel), sorts and bounds each bucket (parallel), and lists the kept rows in table
-// order.
-template <typename E>
-void BoundByUnit(int64_t n, const std::vector<int32_t>& row_gid,
-                 const std::vector<uint8_t>& gid_allowed, const UnitHasher& unit_hash,
-                 const std::vector<uint64_t>& group_hash, int64_t l0, int64_t linf,
-                 uint64_t salt, int threads, int64_t candidates, BoundedRows* out) {
-  const size_t num_gids = group_hash.size();
-  // Buckets of ~4k-8k entries (64-128 KiB of packed entries: L2-resident while sorted).
-  constexpr int64_t kBucketTarget = 4096;
-  int bits = 0;
-  while (bits < 16 && (candidates >> (bits + 1)) >= kBucketTarget) ++bits;
-  const int64_t nb = int64_t{1} << bits;
-  auto bucket_of = [bits](uint64_t u) -> int64_t {
-    return bits == 0 ? 0 : static_cast<int64_t>(u >> (64 - bits));
-  };
-  auto range = [&](int t) {
-    return std::pair<int64_t, int64_t>(n * t / threads, n * (t + 1) / threads);
-  };
-  // Pass 1: per-thread bucket histograms (and dropped rows of undeclared public keys).
-  std::vector<std::vector<int64_t>> hist(threads, std::vector<int64_t>(nb, 0));
-  std::vector<int64_t> dropped(threads, 0);
-  ParallelFor(threads, [&](int t) {
-    auto [b, e] = range(t);
-    int64_t* h = hist[t].data();
-    for (int64_t r = b; r < e; ++r) {
-      const int32_t g = row_gid[r];
-      if (g < 0) continue;
-      if (!gid_allowed[g]) {
-        ++dropped[t];
-        continue;
-      }
-      ++h[bucket_of(unit_hash(r))];
-    }
-  });
-  for (int64_t d : dropped) out->dropped_rows += d;
-  // Offsets: bucket-major, then thread (earlier rows first: the scatter is stable).
-  std::vector<int64_t> bucket_begin(nb + 1, 0);
-  std::vector<std::vector<int64_t>> pos(threads, std::vector<int64_t>(nb, 0));
-  int64_t total = 0;
-  for (int64_t k = 0; k < nb; ++k) {
-    bucket_begin[k] = total;
-    for (int t = 0; t < threads; ++t) {
-      pos[t][k] = total;
-      total += hist[t][k];
-    }
-  }
-  bucket_begin[nb] = total;
-  ScratchArray<E> entries(static_cast<size_t>(total));
-  // Pass 2: scatter.
-  ParallelFor(threads, [&](int t) {
-    auto [b, e] = range(t);
-    int64_t* ps = pos[t].data();
-    E* dst = entries.data();
-    for (int64_t r = b; r < e; ++r) {
-      const int32_t g = row_gid[r];
-      if (g < 0 || !gid_allowed[g]) continue;
-      const uint64_t u = unit_hash(r);
-      dst[ps[bucket_of(u)]++] = E::Make(u, g, r);
-    }
-  });
-  // Pass 3: sort and bound each bucket; threads take chunks of buckets as they finish.
-  const size_t words = static_cast<size_t>((n + 63) / 64);
-  ScratchArray<uint64_t> keep(words);
-  std::fill(keep.data(), keep.data() + words, uint64_t{0});
-  std::vector<BoundOutput> res(threads);
-  std::atomic<int64_t> next{0};
-  const int64_t chunk = std::max<int64_t>(1, nb / (16 * threads));
-  const bool shared = threads > 1;
-  ParallelFor(threads, [&](int t) {
-    res[t].units_per_group.assign(num_gids, 0);
-    std::vector<E> sorted;
-    std::vector<uint32_t> counts;
-    for (;;) {
-      const int64_t k0 = next.fetch_add(chunk);
-      if (k0 >= nb) break;
-      const int64_t k1 = std::min(nb, k0 + chunk);
-      for (int64_t k = k0; k < k1; ++k) {
-        const E* b = entries.data() + bucket_begin[k];
-        const E* e = entries.data() + bucket_begin[k + 1];
-        sorted.resize(static_cast<size_t>(e - b));
-        SortBucket(b, e, bits, sorted.data(), &counts);
-        BoundSorted(sorted.data(), sorted.data() + sorted.size(), group_hash, l0, linf, salt,
-                    keep.data(), shared, &res[t]);
-      }
-    }
-  });
-  entries.Reset();
-  int64_t kept = 0;
-  for (const auto& r : res) {
-    kept += r.kept;
-    for (size_t g = 0; g < num_gids; ++g) out->units_per_group[g] += r.units_per_group[g];
-  }
-  // Pass 4: kept rows in table order.
-  out->gid.resize(static_cast<size_t>(kept));
-  out->row.resize(static_cast<size_t>(kept));
-  // Threads split the mask at word boundaries.
-  auto word_range = [&](int t) {
-    return std::pair<size_t, size_t>(words * t / threads, words * (t + 1) / threads);
-  };
-  std::vector<int64_t> first(threads + 1, 0);
-  ParallelFor(threads, [&](int t) {
-    auto [b, e] = word_range(t);
-    int64_t c = 0;
-    for (size_t w = b; w < e; ++w) c += std::popcount(keep[w]);
-    first[t + 1] = c;
-  });
-  for (int t = 0; t < threads; ++t) first[t + 1] += first[t];
-  ParallelFor(threads, [&](int t) {
-    auto [b, e] = word_range(t);
-    int64_t o = first[t];
-    int32_t* gid = out->gid.data();
-    int64_t* row = out->row.data();
-    for (size_t w = b; w < e; ++w) {
-      for (uint64_t bitsw = keep[w]; bitsw != 0; bitsw &= bitsw - 1) {
-        const int64_t r = static_cast<int64_t>(w * 64) + std::countr_zero(bitsw);
-        gid[o] = row_gid[r];
-        row[o] = r;
-        ++o;
-      }
-    }
-  });
-}
-
 }  // namespace
 
 bool ResolvedQuery::all_keys_public() const {
@@ -497,22 +139,29 @@ bool ResolvedQuery::all_keys_public() const {
   return true;
 }
 
-uint64_t Mix64(uint64_t x) {  // SplitMix64 finaliser (Steele, Lea, Flood 2014)
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
+namespace {
+
+// row_gid[r] = the dense id of key_of(r) (ids in order of first appearance; first_row per id),
+// or -1 where key_of(r) < 0.
+template <typename KeyOf>
+void KeyDenseRows(int64_t n, KeyOf key_of, int32_t* lut, int32_t* row_gid,
+                  std::vector<int64_t>* first_row) {
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t k = key_of(r);
+    if (k < 0) {
+      row_gid[r] = -1;
+      continue;
+    }
+    int32_t& id = lut[k];
+    if (id < 0) {
+      id = static_cast<int32_t>(first_row->size());
+      first_row->push_back(r);
+    }
+    row_gid[r] = id;
+  }
 }
 
-uint64_t HashBytes(const void* data, size_t n, uint64_t seed) {  // FNV-1a 64 + final mix
-  const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return Mix64(h);
-}
+}  // namespace
 
 absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const QuerySpec& spec,
                                                const ResolvedQuery& rq, uint64_t salt,
@@ -538,8 +187,10 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   std::vector<const io::Column*> gcols;
   for (int gi : rq.group_indices) gcols.push_back(&table.column(gi));
 
-  // 1. Key every kept row: dense group ids in order of first appearance.
-  std::vector<int32_t> row_gid(static_cast<size_t>(n), -1);
+  // 1. Key every candidate row: dense group ids in order of first appearance (-1: not a
+  // candidate).
+  out.row_gid = ScratchArray<int32_t>(static_cast<size_t>(n));
+  int32_t* row_gid = out.row_gid.data();
   std::vector<int64_t> first_row;  // per gid
   const uint8_t* filter = spec.row_filter.empty() ? nullptr : spec.row_filter.data();
   const io::Column* unit_col = rq.unit_index >= 0 ? &table.column(rq.unit_index) : nullptr;
@@ -549,32 +200,41 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   const uint64_t domain = PlanDenseKeys(gcols, n, &dims);
   if (domain > 0) {
     std::vector<int32_t> lut(domain, -1);
-    for (int64_t r = 0; r < n; ++r) {
-      if (filter && !filter[r]) continue;
-      ++out.input_rows;
-      if (unit_valid && !unit_valid[r]) {
-        ++out.dropped_rows;  // a row without a privacy unit cannot be attributed: dropped
-        continue;
+    if (!filter && !unit_valid && dims.size() == 1 && !dims[0].valid) {  // the common case
+      const DenseDim& d = dims[0];
+      out.input_rows = n;
+      if (d.codes) {
+        KeyDenseRows(n, [&](int64_t r) { return static_cast<int64_t>(d.codes[r]) + 1; }, lut.data(),
+                     row_gid, &first_row);
+      } else {
+        KeyDenseRows(n, [&](int64_t r) { return d.ints[r] - d.min + 1; }, lut.data(), row_gid,
+                     &first_row);
       }
-      uint64_t k = 0;
-      for (const DenseDim& d : dims) {
-        uint64_t code = 0;
-        if (!d.valid || d.valid[r]) {
-          code = d.codes ? static_cast<uint64_t>(d.codes[r]) + 1
-                         : static_cast<uint64_t>(d.ints[r] - d.min) + 1;
+    } else {
+      auto key_of = [&](int64_t r) -> int64_t {
+        if (filter && !filter[r]) return -1;
+        ++out.input_rows;
+        if (unit_valid && !unit_valid[r]) {
+          ++out.dropped_rows;  // a row without a privacy unit cannot be attributed: dropped
+          return -1;
         }
-        k = k * d.card + code;
-      }
-      int32_t& id = lut[k];
-      if (id < 0) {
-        id = static_cast<int32_t>(first_row.size());
-        first_row.push_back(r);
-      }
-      row_gid[r] = id;
+        uint64_t k = 0;
+        for (const DenseDim& d : dims) {
+          uint64_t code = 0;
+          if (!d.valid || d.valid[r]) {
+            code = d.codes ? static_cast<uint64_t>(d.codes[r]) + 1
+                           : static_cast<uint64_t>(d.ints[r] - d.min) + 1;
+          }
+          k = k * d.card + code;
+        }
+        return static_cast<int64_t>(k);
+      };
+      KeyDenseRows(n, key_of, lut.data(), row_gid, &first_row);
     }
   } else {
     absl::flat_hash_map<RawKey, int32_t> key_ids;
     for (int64_t r = 0; r < n; ++r) {
+      row_gid[r] = -1;
       if (filter && !filter[r]) continue;
       ++out.input_rows;
       if (unit_valid && !unit_valid[r]) {
@@ -609,23 +269,26 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
     group_hash[g] = HashBytes(joined.data(), joined.size());
     out.group_keys[g] = std::move(keys);
   }
-  out.units_per_group.assign(num_gids, 0);
-
   threads = std::max(1, threads);
   if (!unit_col) {
-    // Rows are units: every row counts once, in its own group.
-    out.gid.reserve(static_cast<size_t>(out.input_rows));
-    out.row.reserve(static_cast<size_t>(out.input_rows));
-    for (int64_t r = 0; r < n; ++r) {
-      int32_t g = row_gid[r];
-      if (g < 0) continue;
-      if (!gid_allowed[g]) {
-        ++out.dropped_rows;
-        continue;
+    // Rows are units: every candidate row of an allowed group is kept, once.
+    out.units_per_group.assign(num_gids, 0);
+    const size_t words = static_cast<size_t>((n + 63) / 64);
+    out.keep = ScratchArray<uint64_t>(words);
+    for (size_t w = 0; w < words; ++w) {
+      uint64_t bits = 0;
+      for (int64_t r = static_cast<int64_t>(w * 64); r < std::min<int64_t>(n, (w + 1) * 64); ++r) {
+        const int32_t g = row_gid[r];
+        if (g < 0) continue;
+        if (!gid_allowed[g]) {
+          ++out.dropped_rows;
+          continue;
+        }
+        bits |= uint64_t{1} << (r & 63);
+        ++out.units_per_group[g];
+        ++out.kept;
       }
-      out.gid.push_back(g);
-      out.row.push_back(r);
-      ++out.units_per_group[g];
+      out.keep[w] = bits;
     }
     return out;
   }
@@ -644,16 +307,24 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   } else {
     uh.ints = unit_col->int64_values().data();
   }
-  // 3. Bound: both threads only when the input is large enough to pay for them.
-  const int parts = (threads >= 2 && out.input_rows >= 50000) ? std::min(threads, 8) : 1;
-  const int64_t candidates = out.input_rows - out.dropped_rows;
-  if (n <= int64_t{0xffffffff} && num_gids <= size_t{0x7fffffff}) {
-    BoundByUnit<PackedEntry>(n, row_gid, gid_allowed, uh, group_hash, spec.max_groups_per_unit,
-                             spec.max_rows_per_group, salt, parts, candidates, &out);
-  } else {
-    BoundByUnit<WideEntry>(n, row_gid, gid_allowed, uh, group_hash, spec.max_groups_per_unit,
-                           spec.max_rows_per_group, salt, parts, candidates, &out);
-  }
+  // 3. Bound: several threads only when the input is large enough to pay for them.
+  UnitBoundingInput in;
+  in.rows = n;
+  in.row_gid = row_gid;
+  in.gid_allowed = gid_allowed.data();
+  in.group_hash = group_hash.data();
+  in.num_gids = num_gids;
+  in.unit_hash = uh;
+  in.l0 = spec.max_groups_per_unit;
+  in.linf = spec.max_rows_per_group;
+  in.salt = salt;
+  in.threads = (threads >= 2 && out.input_rows >= 50000) ? std::min(threads, 8) : 1;
+  in.candidates = out.input_rows - out.dropped_rows;
+  UnitBoundingOutput bounded = BoundByUnit(in);
+  out.keep = std::move(bounded.keep);
+  out.units_per_group = std::move(bounded.units_per_group);
+  out.kept = bounded.kept;
+  out.dropped_rows += bounded.dropped;
   return out;
 }
 
@@ -678,20 +349,85 @@ struct ThreadAccumulator {
   std::vector<std::map<uint32_t, int64_t>> leaf_maps;  // sparse: per gid * n_tree + tree index
 };
 
+// How Accumulate reads one value column.
+struct Reader {
+  const uint8_t* valid = nullptr;  // nullptr: no nulls
+  const double* d = nullptr;
+  const int64_t* i = nullptr;
+  bool count_only = false;
+  int tree = -1;  // index among tree columns, or -1
+  double mid, scale, raw_scale, lower, upper, leaf_scale;
+};
+
+// Adds value column v's kept rows in mask words [w0, w1) to a thread's per-group sums (and
+// quantile-tree leaves), specialised on the column's shape.
+template <bool kNulls, bool kCountOnly, bool kTree, typename T>
+void AddColumn(const BoundedRows& bounded, size_t w0, size_t w1, const Reader& rd,
+               const T* values, size_t v, size_t nv, size_t n_tree, bool dense_leaves,
+               ThreadAccumulator* a) {
+  FlatSums* sums = a->sums.data();
+  bounded.ForEachKept(w0, w1, [&](int64_t r, int32_t g) {
+    if (kNulls && !rd.valid[r]) return;
+    FlatSums& va = sums[static_cast<size_t>(g) * nv + v];
+    ++va.n;
+    if constexpr (!kCountOnly) {
+      const double x = std::clamp(static_cast<double>(values[r]), rd.lower, rd.upper);
+      const int64_t q = RoundHalfAway((x - rd.mid) * rd.scale);
+      va.sum += q;
+      va.sum_sq += static_cast<int128>(q) * q;
+      va.raw_sum += RoundHalfAway(x * rd.raw_scale);
+      if constexpr (kTree) {
+        int64_t leaf = static_cast<int64_t>((x - rd.lower) * rd.leaf_scale);
+        leaf = std::clamp<int64_t>(leaf, 0, kTreeLeaves - 1);
+        const size_t slot = static_cast<size_t>(g) * n_tree + static_cast<size_t>(rd.tree);
+        if (dense_leaves) {
+          ++a->leaves[slot * kTreeLeaves + static_cast<size_t>(leaf)];
+        } else {
+          ++a->leaf_maps[slot][static_cast<uint32_t>(leaf)];
+        }
+      }
+    }
+  });
+}
+
+template <bool kNulls, bool kCountOnly, bool kTree>
+void AddColumnOfType(const BoundedRows& bounded, size_t w0, size_t w1, const Reader& rd, size_t v,
+                     size_t nv, size_t n_tree, bool dense_leaves, ThreadAccumulator* a) {
+  if (rd.d != nullptr || kCountOnly) {
+    AddColumn<kNulls, kCountOnly, kTree>(bounded, w0, w1, rd, rd.d, v, nv, n_tree, dense_leaves, a);
+  } else {
+    AddColumn<kNulls, kCountOnly, kTree>(bounded, w0, w1, rd, rd.i, v, nv, n_tree, dense_leaves, a);
+  }
+}
+
+void AddColumnTo(const BoundedRows& bounded, size_t w0, size_t w1, const Reader& rd, size_t v,
+                 size_t nv, size_t n_tree, bool dense_leaves, ThreadAccumulator* a) {
+  const bool nulls = rd.valid != nullptr;
+  if (rd.count_only) {
+    if (nulls) {
+      AddColumnOfType<true, true, false>(bounded, w0, w1, rd, v, nv, n_tree, dense_leaves, a);
+    } else {
+      AddColumnOfType<false, true, false>(bounded, w0, w1, rd, v, nv, n_tree, dense_leaves, a);
+    }
+  } else if (rd.tree >= 0) {
+    if (nulls) {
+      AddColumnOfType<true, false, true>(bounded, w0, w1, rd, v, nv, n_tree, dense_leaves, a);
+    } else {
+      AddColumnOfType<false, false, true>(bounded, w0, w1, rd, v, nv, n_tree, dense_leaves, a);
+    }
+  } else if (nulls) {
+    AddColumnOfType<true, false, false>(bounded, w0, w1, rd, v, nv, n_tree, dense_leaves, a);
+  } else {
+    AddColumnOfType<false, false, false>(bounded, w0, w1, rd, v, nv, n_tree, dense_leaves, a);
+  }
+}
+
 }  // namespace
 
 void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRows& bounded,
                 int threads, PartialAggregates::State* state) {
   const size_t num_gids = bounded.group_keys.size();
   const size_t nv = rq.value_columns.size();
-  struct Reader {
-    const uint8_t* valid = nullptr;  // nullptr: no nulls
-    const double* d = nullptr;
-    const int64_t* i = nullptr;
-    bool count_only = false;
-    int tree = -1;  // index among tree columns, or -1
-    double mid, scale, raw_scale, lower, upper, leaf_scale;
-  };
   std::vector<Reader> readers;
   size_t n_tree = 0;
   for (const auto& vc : rq.value_columns) {
@@ -714,8 +450,8 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
     readers.push_back(rd);
   }
   threads = std::max(1, std::min<int>(threads, 8));
-  const size_t total = bounded.row.size();
-  if (total < 100000) threads = 1;
+  if (bounded.kept < 100000) threads = 1;
+  const size_t words = bounded.words();
   const bool dense_leaves =
       n_tree > 0 && num_gids * n_tree * kTreeLeaves * static_cast<size_t>(threads) <= kMaxDenseLeafWords;
   std::vector<ThreadAccumulator> acc(static_cast<size_t>(threads));
@@ -728,37 +464,9 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
     } else if (n_tree > 0) {
       a.leaf_maps.resize(num_gids * n_tree);
     }
-    const size_t begin = total * t / threads, end = total * (t + 1) / threads;
-    const int32_t* gids = bounded.gid.data();
-    const int64_t* rows = bounded.row.data();
-    for (size_t i = begin; i < end; ++i) {
-      const int32_t g = gids[i];
-      const int64_t r = rows[i];
-      ++a.rows[g];
-      FlatSums* sums = a.sums.data() + static_cast<size_t>(g) * nv;
-      for (size_t v = 0; v < nv; ++v) {
-        const Reader& rd = readers[v];
-        if (rd.valid && !rd.valid[r]) continue;
-        FlatSums& va = sums[v];
-        ++va.n;
-        if (rd.count_only) continue;
-        const double x = std::clamp(rd.d ? rd.d[r] : static_cast<double>(rd.i[r]), rd.lower, rd.upper);
-        const int64_t q = RoundHalfAway((x - rd.mid) * rd.scale);
-        va.sum += q;
-        va.sum_sq += static_cast<int128>(q) * q;
-        va.raw_sum += RoundHalfAway(x * rd.raw_scale);
-        if (rd.tree >= 0) {
-          int64_t leaf = static_cast<int64_t>((x - rd.lower) * rd.leaf_scale);
-          leaf = std::clamp<int64_t>(leaf, 0, kTreeLeaves - 1);
-          const size_t slot = static_cast<size_t>(g) * n_tree + static_cast<size_t>(rd.tree);
-          if (dense_leaves) {
-            ++a.leaves[slot * kTreeLeaves + static_cast<size_t>(leaf)];
-          } else {
-            ++a.leaf_maps[slot][static_cast<uint32_t>(leaf)];
-          }
-        }
-      }
-    }
+    const size_t w0 = words * t / threads, w1 = words * (t + 1) / threads;
+    bounded.ForEachKept(w0, w1, [&](int64_t, int32_t g) { ++a.rows[g]; });
+    for (size_t v = 0; v < nv; ++v) AddColumnTo(bounded, w0, w1, readers[v], v, nv, n_tree, dense_leaves, &a);
   });
   state->input_rows += bounded.input_rows;
   state->dropped_rows += bounded.dropped_rows;

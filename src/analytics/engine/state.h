@@ -4,6 +4,7 @@
 #define DPKIT_SRC_ANALYTICS_ENGINE_STATE_H_
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "analytics/engine/scratch.h"
 #include "dpkit/analytics/query.h"
 #include "dpkit/io/table.h"
 
@@ -92,29 +94,39 @@ struct ResolvedQuery {
   bool all_keys_public() const;
 };
 
-// Stable (process-independent) 64-bit hashing used for the random-but-reproducible choice of
-// kept groups and rows. Not cryptographic: the choice only has to depend on the unit's own data
-// (which makes bounding stable under adding/removing other units), not be secret.
-uint64_t Mix64(uint64_t x);
-uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
-
-// Bounds contributions and accumulates. `bounds_ready` must be true for every non-count_only
-// value column (auto bounds are resolved by the caller first, see BoundedRows below).
+// The rows a query aggregates, after filtering, keying and contribution bounding.
 struct BoundedRows {
-  std::vector<int32_t> gid;   // per kept row: dense group id
-  std::vector<int64_t> row;   // per kept row: table row
+  ScratchArray<int32_t> row_gid;  // per table row: dense group id, or -1 (not a candidate)
+  ScratchArray<uint64_t> keep;    // bit r % 64 of word r / 64: row r is kept
+  int64_t kept = 0;               // rows kept
   std::vector<int64_t> units_per_group;
   std::vector<std::vector<std::string>> group_keys;  // per gid
   int64_t input_rows = 0;
   int64_t dropped_rows = 0;
+
+  size_t words() const { return keep.size(); }
+  // fn(row, gid) for every kept row in words [w0, w1) of the mask, in table order.
+  template <typename Fn>
+  void ForEachKept(size_t w0, size_t w1, Fn&& fn) const {
+    const uint64_t* mask = keep.data();
+    const int32_t* gid = row_gid.data();
+    for (size_t w = w0; w < w1; ++w) {
+      for (uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
+        const int64_t r = static_cast<int64_t>(w * 64) + std::countr_zero(bits);
+        fn(r, gid[r]);
+      }
+    }
+  }
 };
 
-// Filters, keys and bounds the rows (L0 groups per unit, Linf rows per group).
+// Filters, keys and bounds the rows (L0 groups per unit, Linf rows per group; the rule is in
+// analytics/engine/unit_bounding.h).
 absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const QuerySpec& spec,
                                                const ResolvedQuery& rq, uint64_t salt,
                                                int threads);
 
-// Accumulates the kept rows into per-group state (exact fixed point), multi-threaded.
+// Accumulates the kept rows into per-group state (exact fixed point), multi-threaded. Every
+// non-count_only value column must have its bounds (auto bounds are resolved first).
 void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRows& bounded,
                 int threads, PartialAggregates::State* state);
 

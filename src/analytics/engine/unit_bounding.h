@@ -1,0 +1,86 @@
+// Internal: per-unit contribution bounding, the engine's hot path (see dpkit/analytics/query.h
+// for the privacy semantics).
+//
+// The rule. Every candidate row has a privacy unit u (identified by a 64-bit hash, UnitHasher)
+// and a group g. A unit keeps at most `l0` of its groups: those with the smallest group priority
+// Mix64(salt ^ Mix64(u ^ group_hash[g])). In a kept group it keeps at most `linf` of its rows:
+// its k-th row there (k = 0, 1, ... in table order) has row priority Mix64(base + k * phi),
+// base = Mix64(u ^ Mix64(group_hash[g] ^ salt)), phi = 0x9E3779B97F4A7C15, and the `linf`
+// smallest are kept. With a fresh secret salt these are uniformly random choices; they depend
+// only on the unit's own rows (never on another unit's), and on nothing about row positions
+// except the order of the unit's own rows, so slices of a table split by unit bound exactly as
+// the whole table does.
+//
+// How (measured in docs/benchmarks.md, "Analytics"; every step parallel over threads):
+//  1. one scatter pass: each candidate row becomes a 16-byte entry (unit hash, group, row)
+//     appended to one of 2^b buckets by the top b bits of its unit hash (buckets of ~16-32k
+//     entries, L2-sized), as a chain of 4 KiB blocks in the thread's arena; no histogram pass;
+//  2. per bucket, a stable counting sort on the next bits of the unit hash into sub-buckets of
+//     ~2-4 entries on average, so that most non-empty ones hold exactly one unit;
+//  3. per sub-bucket, the unit's (group, row) keys are sorted (rank counting up to 24 keys,
+//     no data-dependent branches), its groups are the runs of equal group, the l0 runs of
+//     smallest priority and in each the linf rows of smallest priority are picked by repeated
+//     minimum over bit sets (a few units in a sub-bucket are sorted by unit first; more than
+//     64 groups or rows fall back to std::nth_element); a bucket's kept rows are listed, then
+//     set in the thread's bit mask in one prefetching loop; the threads' masks are OR-ed.
+// A unit never spans two buckets or sub-buckets, and ranks follow table order (every step is
+// stable), so the result is exactly the rule's. Limits: a unit has fewer than 2^32 rows.
+#ifndef DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
+#define DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "analytics/engine/scratch.h"
+
+namespace dpkit::analytics::engine {
+
+// SplitMix64's finaliser (Steele, Lea, Flood 2014): a bijection of 64-bit words.
+inline uint64_t Mix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Stable (process-independent) FNV-1a 64 of bytes plus Mix64. Not cryptographic.
+uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
+
+// Where the per-row unit hash comes from (exactly one source set). A string unit hashes its text
+// (HashBytes(text, 1), per dictionary code once), so the hash does not depend on the
+// dictionary's order; a numeric unit hashes its value bits, Mix64(bits ^ 0x5bd1e995) (-0.0 and
+// 0.0 are one unit), which is one-to-one.
+struct UnitHasher {
+  const uint64_t* code_hash = nullptr;  // string units: per dictionary code
+  const int32_t* codes = nullptr;
+  const int64_t* ints = nullptr;
+  const double* doubles = nullptr;
+};
+
+struct UnitBoundingInput {
+  int64_t rows = 0;                      // table rows
+  const int32_t* row_gid = nullptr;      // per row: dense group id, or -1 (not a candidate)
+  const uint8_t* gid_allowed = nullptr;  // per group: 0 = its rows are dropped
+  const uint64_t* group_hash = nullptr;  // per group: stable hash of its key texts
+  size_t num_gids = 0;
+  UnitHasher unit_hash;
+  int64_t l0 = 1;    // max groups per unit, >= 1
+  int64_t linf = 1;  // max rows per (unit, group), >= 1
+  uint64_t salt = 0;
+  int threads = 1;
+  int64_t candidates = 0;  // rows with row_gid >= 0 (sizes the buckets)
+};
+
+struct UnitBoundingOutput {
+  ScratchArray<uint64_t> keep;           // bit r % 64 of word r / 64: row r kept
+  std::vector<int64_t> units_per_group;  // units keeping the group
+  int64_t kept = 0;                      // rows kept
+  int64_t dropped = 0;                   // candidate rows of groups not allowed
+};
+
+// Applies the rule to the candidate rows of allowed groups.
+UnitBoundingOutput BoundByUnit(const UnitBoundingInput& in);
+
+}  // namespace dpkit::analytics::engine
+
+#endif  // DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_

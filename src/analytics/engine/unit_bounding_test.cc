@@ -1,0 +1,199 @@
+// BoundContributions keeps exactly the rows the rule of unit_bounding.h names, checked against a
+// direct implementation of the rule (per unit: sort its groups by priority, keep l0; per kept
+// group: sort its rows' priorities, keep linf) on tables that reach every path of the fast one:
+// string / int64 / double units, null units, filters, undeclared public keys, units with more
+// than 64 rows in a group and more than 64 groups, one and several threads.
+#include "analytics/engine/unit_bounding.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "analytics/engine/scratch.h"
+#include "analytics/engine/state.h"
+#include "dpkit/random/samplers.h"
+#include "dpkit/random/seeded_rng.h"
+#include "gtest/gtest.h"
+
+namespace dpkit::analytics::engine {
+namespace {
+
+constexpr uint64_t kPhi = 0x9E3779B97F4A7C15ull;
+
+// The rule's unit hash (unit_bounding.h, UnitHasher).
+uint64_t UnitHash(const io::Column& c, int64_t r) {
+  if (c.type() == io::DataType::kString) {
+    const std::string& s = c.dictionary()[c.codes()[r]];
+    return HashBytes(s.data(), s.size(), 1);
+  }
+  uint64_t bits;
+  if (c.type() == io::DataType::kDouble) {
+    double d = c.double_values()[r];
+    if (d == 0) d = 0;
+    std::memcpy(&bits, &d, sizeof(bits));
+  } else {
+    bits = static_cast<uint64_t>(c.int64_values()[r]);
+  }
+  return Mix64(bits ^ 0x5bd1e995u);
+}
+
+struct Expected {
+  std::vector<uint8_t> kept;             // per row
+  std::vector<int64_t> units_per_group;  // per gid
+};
+
+// The rule, applied directly to the candidate rows of `bounded` (row_gid, group_keys).
+Expected ApplyRule(const io::Table& t, const BoundedRows& bounded, const std::vector<bool>& allowed,
+                   int unit_index, int64_t l0, int64_t linf, uint64_t salt) {
+  const size_t num_gids = bounded.group_keys.size();
+  std::vector<uint64_t> group_hash(num_gids);
+  for (size_t g = 0; g < num_gids; ++g) {
+    const std::string joined = absl::StrJoin(bounded.group_keys[g], "\x1f");
+    group_hash[g] = HashBytes(joined.data(), joined.size());
+  }
+  std::map<uint64_t, std::map<int32_t, std::vector<int64_t>>> units;  // unit -> gid -> rows
+  for (int64_t r = 0; r < t.num_rows(); ++r) {
+    const int32_t g = bounded.row_gid[r];
+    if (g >= 0 && allowed[g]) units[UnitHash(t.column(unit_index), r)][g].push_back(r);
+  }
+  Expected out{std::vector<uint8_t>(t.num_rows(), 0), std::vector<int64_t>(num_gids, 0)};
+  for (auto& [u, groups] : units) {
+    std::vector<std::pair<uint64_t, int32_t>> order;  // (group priority, gid)
+    for (auto& [g, rows] : groups) order.push_back({Mix64(salt ^ Mix64(u ^ group_hash[g])), g});
+    std::sort(order.begin(), order.end());
+    if (static_cast<int64_t>(order.size()) > l0) order.resize(l0);
+    for (auto& [priority, g] : order) {
+      ++out.units_per_group[g];
+      const std::vector<int64_t>& rows = groups[g];
+      const uint64_t base = Mix64(u ^ Mix64(group_hash[g] ^ salt));
+      std::vector<std::pair<uint64_t, int64_t>> ranked;  // (row priority, row)
+      for (size_t k = 0; k < rows.size(); ++k) ranked.push_back({Mix64(base + k * kPhi), rows[k]});
+      std::sort(ranked.begin(), ranked.end());
+      for (size_t k = 0; k < ranked.size() && static_cast<int64_t>(k) < linf; ++k) {
+        out.kept[ranked[k].second] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+enum class UnitType { kString, kInt64, kDouble };
+
+struct Case {
+  int64_t rows;
+  int64_t units;
+  int groups;
+  UnitType unit_type;
+  int64_t l0, linf;
+  int threads;
+  bool nulls_and_filter;
+  bool huge_unit;  // one unit with ~5% of the rows, over all groups
+};
+
+io::Table MakeTable(const Case& c, random::BitGenerator& rng) {
+  std::vector<int64_t> uid(c.rows);
+  std::vector<int32_t> ucode(c.rows), gcode(c.rows);
+  std::vector<double> udouble(c.rows);
+  std::vector<uint8_t> uvalid(c.rows, 1);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    int64_t u = static_cast<int64_t>(random::UniformUint64(rng, c.units));
+    if (c.huge_unit && random::UniformUint64(rng, 20) == 0) u = 3;
+    uid[r] = 17 * u - 1000;
+    ucode[r] = static_cast<int32_t>(u);
+    udouble[r] = 0.5 * static_cast<double>(u) - 10;
+    gcode[r] = static_cast<int32_t>(random::UniformUint64(rng, c.groups));
+    if (c.nulls_and_filter && random::UniformUint64(rng, 40) == 0) uvalid[r] = 0;
+  }
+  std::vector<std::string> unames, gnames;
+  for (int64_t u = 0; u < c.units; ++u) unames.push_back(absl::StrCat("user", u));
+  for (int g = 0; g < c.groups; ++g) gnames.push_back(absl::StrCat("g", g));
+  std::vector<uint8_t> valid = c.nulls_and_filter ? uvalid : std::vector<uint8_t>{};
+  std::vector<io::Column> cols;
+  switch (c.unit_type) {
+    case UnitType::kString:
+      cols.push_back(*io::Column::StringFromCodes("uid", ucode, unames, valid));
+      break;
+    case UnitType::kInt64:
+      cols.push_back(io::Column::Int64("uid", uid, valid));
+      break;
+    case UnitType::kDouble:
+      cols.push_back(io::Column::Double("uid", udouble, valid));
+      break;
+  }
+  cols.push_back(*io::Column::StringFromCodes("grp", gcode, gnames));
+  return *io::Table::Make(std::move(cols));
+}
+
+void CheckCase(const Case& c, uint64_t seed) {
+  random::testing::SeededRng rng(seed);
+  const io::Table t = MakeTable(c, rng);
+  QuerySpec spec;
+  spec.max_groups_per_unit = c.l0;
+  spec.max_rows_per_group = c.linf;
+  ResolvedQuery rq;
+  rq.group_indices = {1};
+  rq.unit_index = 0;
+  rq.public_keys = {{}};
+  if (c.nulls_and_filter) {
+    spec.row_filter.assign(c.rows, 1);
+    for (int64_t r = 0; r < c.rows; r += 7) spec.row_filter[r] = 0;
+    for (int g = 0; g + 1 < c.groups; ++g) rq.public_keys[0].push_back(absl::StrCat("g", g));
+  }
+  const uint64_t salt = rng.NextU64();
+  auto bounded = BoundContributions(t, spec, rq, salt, c.threads);
+  ASSERT_TRUE(bounded.ok()) << bounded.status();
+  std::vector<bool> allowed;
+  for (const auto& keys : bounded->group_keys) {
+    allowed.push_back(!c.nulls_and_filter || keys[0] != absl::StrCat("g", c.groups - 1));
+  }
+  const Expected want = ApplyRule(t, *bounded, allowed, 0, c.l0, c.linf, salt);
+  int64_t kept = 0, mismatches = 0;
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const bool got = (bounded->keep[r >> 6] >> (r & 63)) & 1;
+    kept += got;
+    mismatches += got != (want.kept[r] != 0);
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(kept, bounded->kept);
+  EXPECT_EQ(bounded->units_per_group, want.units_per_group);
+  EXPECT_GT(kept, 0);
+  EXPECT_LT(kept, c.rows);
+}
+
+TEST(UnitBoundingTest, KeepsExactlyTheRulesRows) {
+  const std::vector<Case> cases = {
+      {3000, 300, 5, UnitType::kInt64, 2, 3, 1, false, false},
+      {3000, 40, 90, UnitType::kString, 70, 2, 1, false, true},  // > 64 groups in a unit
+      {20000, 50, 3, UnitType::kDouble, 1, 100, 1, true, true},  // > 64 rows in a group
+      {60000, 20000, 30, UnitType::kInt64, 3, 5, 2, false, false},
+      {60000, 8000, 12, UnitType::kString, 2, 4, 2, true, true},
+      {60000, 60000, 200, UnitType::kDouble, 1, 1, 2, true, false},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    CheckCase(cases[i], 11 + i);
+  }
+}
+
+TEST(ScratchArrayTest, ReusesReleasedMappings) {
+  const size_t n = size_t{3} << 20;  // 24 MiB of uint64_t: mapped
+  uint64_t* first;
+  {
+    ScratchArray<uint64_t> a(n);
+    first = a.data();
+    a[n - 1] = 7;
+  }
+  ScratchArray<uint64_t> b(n);
+  EXPECT_EQ(b.data(), first);
+  b[0] = 1;  // writable again
+  ScratchArray<uint64_t> small(10);  // heap
+  small[9] = 3;
+  EXPECT_EQ(small[9], 3u);
+}
+
+}  // namespace
+}  // namespace dpkit::analytics::engine
