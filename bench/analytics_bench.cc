@@ -2,13 +2,13 @@
 // data, timed pair by pair in the same process, plus quantile accuracy.
 //
 //  - Synthetic10M_*: a generated 10M-row table (uid int64 with ~1M users and ~10 rows each, grp
-//    string with 30 values, value double in [0, 1000] with 2 decimals), built in memory once.
+//    string with 100 values, value double in [0, 1000] with 2 decimals), built in memory once.
 //    Each user has a "home" group that gets ~70% of their rows, so MAX_GROUPS/MAX_ROWS bounding
 //    (L0 = 3, Linf = 5) really drops rows. The DP side is analytics::RunQuery (COUNT(*), SUM,
 //    AVG grouped by grp, privacy unit uid), with public keys or with private partition
 //    selection; the plain side is PlainScan below: a tight, dictionary-code-indexed grouped
 //    count/sum/mean (what a good columnar engine does), with the same thread count.
-//  - Csv10M_EndToEnd: the same table written once to /tmp/dpkit_analytics_bench_10m_v1.csv
+//  - Csv10M_EndToEnd: the same table written once to /tmp/dpkit_analytics_bench_10m_v2.csv
 //    (never committed); io::ReadCsv + query vs io::ReadCsv + plain scan, MB/s of CSV.
 //  - Msnbc_*: msnbc.csv.gz (990k rows x 16 integer codes, no privacy unit: rows are units),
 //    grouped count over one column and a 2-column contingency table, public keys from
@@ -54,8 +54,8 @@ namespace {
 
 constexpr int64_t kRows = 10'000'000;
 constexpr int64_t kUsers = 1'000'000;
-constexpr int kGroups = 30;
-constexpr char kCsvPath[] = "/tmp/dpkit_analytics_bench_10m_v1.csv";
+constexpr int kGroups = 100;
+constexpr char kCsvPath[] = "/tmp/dpkit_analytics_bench_10m_v2.csv";
 constexpr int kAccuracyRuns = 200;
 
 double ProcessCpuSeconds() {
@@ -558,7 +558,83 @@ BENCHMARK(BM_QuantileAccuracy_Adult)
     ->Args({0, 50})->Args({0, 90})->Args({1, 50})->Args({1, 90})
     ->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// ---- server for bench/analytics_groupby_peer.py ----
+
+// Writes the synthetic table's columns as raw little-endian arrays (uid int64, grp int32
+// dictionary codes, value float64) and the dictionary (one name per line) under `prefix`.
+bool DumpSynthetic(const std::string& prefix) {
+  const io::Table& t = SyntheticData().table;
+  auto dump = [&](const std::string& suffix, const void* data, size_t bytes) {
+    return Env::Default()->WriteFileAtomically(
+        prefix + suffix, std::string(static_cast<const char*>(data), bytes)).ok();
+  };
+  const io::Column& uid = t.column(0);
+  const io::Column& grp = t.column(1);
+  const io::Column& value = t.column(2);
+  std::string names;
+  for (const auto& g : grp.dictionary()) names += g + "\n";
+  return dump(".uid.i64", uid.int64_values().data(), uid.int64_values().size() * 8) &&
+         dump(".grp.i32", grp.codes().data(), grp.codes().size() * 4) &&
+         dump(".value.f64", value.double_values().data(), value.double_values().size() * 8) &&
+         dump(".grp.names", names.data(), names.size());
+}
+
+// One timed run: "<wall seconds> <process CPU seconds> <check>" on stdout.
+void Timed(const std::function<double()>& run) {
+  const double w0 = WallSeconds(), c0 = ProcessCpuSeconds();
+  const double check = run();
+  const double c1 = ProcessCpuSeconds(), w1 = WallSeconds();
+  std::printf("%.6f %.6f %.17g\n", w1 - w0, c1 - c0, check);
+}
+
+// Serves timed runs on the in-memory synthetic table, one command per stdin line:
+//   dump <prefix>     write the table for the peers (DumpSynthetic), reply "ok"
+//   dp <threads>      the DP query's compute (ExecuteQuery: bound, aggregate, noise, release;
+//                     the ledger charge is not timed), check = released groups
+//   plain <threads>   PlainScan, check = total count
+//   quit
+int Serve() {
+  const Synthetic& s = SyntheticData();
+  const QuerySpec spec = CountSumMean("grp", "value");
+  random::testing::SeededRng rng(8);
+  char line[4096];
+  while (std::fgets(line, sizeof(line), stdin) != nullptr) {
+    char cmd[64] = {0}, arg[4000] = {0};
+    if (std::sscanf(line, "%63s %3999s", cmd, arg) < 1) continue;
+    const std::string c = cmd;
+    if (c == "quit") break;
+    if (c == "dump") {
+      std::printf("%s\n", DumpSynthetic(arg) ? "ok" : "error");
+    } else if (c == "dp" || c == "plain") {
+      const int threads = std::max(1, std::atoi(arg));
+      Timed([&]() -> double {
+        if (c == "plain") {
+          double total = 0;
+          for (const auto& g : PlainScan(s.table, {1}, 2, threads)) total += g.count;
+          return total;
+        }
+        ExecutionOptions o;
+        o.rng = &rng;
+        o.threads = threads;
+        auto r = ExecuteQuery(s.table, s.schema, spec, ledger::Receipt(), o);
+        return r.ok() ? static_cast<double>(r->rows.size()) : -1.0;
+      });
+    } else {
+      std::printf("error unknown command\n");
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace dpkit::analytics
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--serve") return dpkit::analytics::Serve();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
