@@ -90,5 +90,29 @@ TEST(ZcdpTest, EdgeCasesAndErrors) {
   EXPECT_TRUE(std::isfinite(*huge));
 }
 
+TEST(ZcdpTest, RhoForEpsilonIsTheLargestFittingRho) {
+  for (double eps : {0.01, 0.5, 1.0, 8.0, 100.0}) {
+    for (double delta : {1e-12, 1e-6, 1e-3}) {
+      auto rho = ZcdpRhoForEpsilon(eps, delta);
+      ASSERT_TRUE(rho.ok()) << rho.status();
+      EXPECT_LE(*ZcdpEpsilon(*rho, delta), eps);           // never overspends
+      EXPECT_GT(*ZcdpEpsilon(*rho * (1 + 1e-6), delta), eps);  // and leaves nothing on the table
+      const double l = std::log(1 / delta), classic_root = std::sqrt(l + eps) - std::sqrt(l);
+      EXPECT_GE(*rho, classic_root * classic_root * (1 - 1e-8));  // at least the classic rho
+    }
+  }
+  // Known value: rho = 0.5 gives eps(CKS20, delta=1e-6) ~ 5.12; the inverse returns ~0.5.
+  auto rho = ZcdpRhoForEpsilon(*ZcdpEpsilon(0.5, 1e-6), 1e-6);
+  ASSERT_TRUE(rho.ok());
+  EXPECT_NEAR(*rho, 0.5, 1e-8);
+}
+
+TEST(ZcdpTest, RhoForEpsilonRejectsBadInputs) {
+  EXPECT_THAT(ZcdpRhoForEpsilon(0, 1e-6).status().message(), HasSubstr("epsilon"));
+  EXPECT_THAT(ZcdpRhoForEpsilon(std::nan(""), 1e-6).status().message(), HasSubstr("epsilon"));
+  EXPECT_THAT(ZcdpRhoForEpsilon(1, 0).status().message(), HasSubstr("delta"));
+  EXPECT_THAT(ZcdpRhoForEpsilon(1, 1).status().message(), HasSubstr("delta"));
+}
+
 }  // namespace
 }  // namespace dpkit::accounting

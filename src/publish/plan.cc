@@ -158,20 +158,6 @@ std::vector<std::string> Steps(const PublicationPlan& plan) {
 
 }  // namespace
 
-absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta) {
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", epsilon));
-  DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("delta", delta));
-  // ZcdpEpsilon(rho) >= rho, so the answer is in (0, epsilon); bisection keeps lo feasible.
-  double lo = 0, hi = epsilon;
-  for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; ++i) {
-    const double mid = (lo + hi) / 2;
-    DPKIT_ASSIGN_OR_RETURN(double eps, accounting::ZcdpEpsilon(mid, delta));
-    (eps <= epsilon ? lo : hi) = mid;
-  }
-  if (lo <= 0) return absl::InvalidArgumentError("epsilon is too small for this delta");
-  return lo;
-}
-
 absl::StatusOr<PublicationPlan> PlanPublication(const PublicationSpec& spec,
                                                 const std::string& dataset,
                                                 const mechanisms::NoiseFactory& noise) {
@@ -185,7 +171,8 @@ absl::StatusOr<PublicationPlan> PlanPublication(const PublicationSpec& spec,
   if (spec.budget.rho.has_value()) {
     plan.rho = *spec.budget.rho;
   } else {
-    DPKIT_ASSIGN_OR_RETURN(plan.rho, RhoForEpsilonDelta(spec.budget.epsilon, spec.budget.delta));
+    DPKIT_ASSIGN_OR_RETURN(plan.rho,
+                           accounting::ZcdpRhoForEpsilon(spec.budget.epsilon, spec.budget.delta));
   }
   DPKIT_ASSIGN_OR_RETURN(plan.measurements, BuildMeasurements(spec, plan.tables, plan.rho, noise));
   plan.release.operation = Operation(spec, plan.rho);

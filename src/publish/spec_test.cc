@@ -144,12 +144,5 @@ TEST(PlanTest, SplitsTheBudgetAndReportsEveryMap) {
   EXPECT_THAT(plan->ToJson(), HasSubstr("\"agrees_with\""));
 }
 
-TEST(PlanTest, ConvertsEpsilonDeltaToTheLargestRho) {
-  absl::StatusOr<double> rho = RhoForEpsilonDelta(1.0, 1e-6);
-  ASSERT_TRUE(rho.ok());
-  EXPECT_LE(*accounting::ZcdpEpsilon(*rho, 1e-6), 1.0);
-  EXPECT_GT(*accounting::ZcdpEpsilon(*rho * (1 + 1e-9), 1e-6), 1.0 - 1e-9);
-}
-
 }  // namespace
 }  // namespace dpkit::publish

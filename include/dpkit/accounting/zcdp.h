@@ -41,6 +41,12 @@ absl::StatusOr<double> ZcdpEpsilon(double rho, double delta,
 absl::StatusOr<double> ZcdpDelta(double rho, double epsilon,
                                  ZcdpConversion conversion = ZcdpConversion::kCks20);
 
+// The budget split from (epsilon, delta)-DP to zCDP: the largest rho (shrunk by a relative 1e-9,
+// so rounding never overspends) whose CKS20 conversion ZcdpEpsilon(rho, delta) is at most
+// epsilon. epsilon > 0 finite, delta in (0, 1); InvalidArgument naming the bad value otherwise.
+// Every workload that plans in zCDP (analytics, synth, publish) converts its budget here.
+absl::StatusOr<double> ZcdpRhoForEpsilon(double epsilon, double delta);
+
 }  // namespace dpkit::accounting
 
 #endif  // DPKIT_ACCOUNTING_ZCDP_H_

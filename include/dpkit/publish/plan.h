@@ -84,9 +84,6 @@ struct PublicationPlan {
   std::string ToJson() const;
 };
 
-// Largest rho whose zCDP -> (epsilon, delta) conversion is <= epsilon.
-absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta);
-
 // Validates the spec and plans every measurement through `noise` (mechanisms::SecureNoise() to
 // release; mechanisms::testing::ZeroNoise() in tests). `dataset` names the ledger budget.
 absl::StatusOr<PublicationPlan> PlanPublication(const PublicationSpec& spec,
