@@ -1,6 +1,7 @@
 #include "synth/factor.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -89,6 +90,39 @@ void SumInto(const std::vector<double>& in, const std::vector<uint32_t>& map, in
   for (size_t i = 0; i < n; ++i) o[map[i]] += in[i];
 }
 
+void ExpShifted(const double* in, double shift, double* out, size_t n) {
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238;      // high bits of ln 2 (exact products)
+  constexpr double kLn2Lo = 1.9082149292705877e-10;  // ln 2 - kLn2Hi
+  constexpr double kRound = 0x1.8p52;                // adding it rounds to an integer
+  constexpr double kMin = -708.0;                    // exp(-708) is the smallest normal range
+  const int64_t round_bits = std::bit_cast<int64_t>(kRound);
+  for (size_t i = 0; i < n; ++i) {
+    const double x = in[i] - shift;
+    const double keep = static_cast<double>(x >= kMin);  // 0 below range (and for -inf)
+    const double xc = std::max(x, kMin);
+    const double k = xc * kLog2e + kRound;
+    const double kd = k - kRound;  // nearest integer to x / ln 2
+    const double r = (xc - kd * kLn2Hi) - kd * kLn2Lo;
+    double p = 1.0 / 479001600.0;  // 1/12!
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    const int64_t e = std::bit_cast<int64_t>(k) - round_bits;  // the integer, exactly
+    const double scale = std::bit_cast<double>((e + 1023) << 52);
+    out[i] = keep * (p * scale);
+  }
+}
+
 void LogSumExpInto(const std::vector<double>& in, const std::vector<uint32_t>& map,
                    int64_t out_size, std::vector<double>* out) {
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
@@ -97,10 +131,14 @@ void LogSumExpInto(const std::vector<double>& in, const std::vector<uint32_t>& m
   for (size_t i = 0; i < n; ++i) mx[map[i]] = std::max(mx[map[i]], in[i]);
   out->assign(out_size, 0.0);
   double* o = out->data();
+  thread_local std::vector<double> shifted;
+  shifted.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const double m = mx[map[i]];
-    if (m != kNegInf) o[map[i]] += std::exp(in[i] - m);
+    shifted[i] = m == kNegInf ? kNegInf : in[i] - m;
   }
+  ExpShifted(shifted.data(), 0.0, shifted.data(), n);
+  for (size_t i = 0; i < n; ++i) o[map[i]] += shifted[i];
   for (int64_t j = 0; j < out_size; ++j) {
     o[j] = mx[j] == kNegInf ? kNegInf : std::log(o[j]) + mx[j];
   }

@@ -7,6 +7,7 @@
 #ifndef DPKIT_SRC_SYNTH_FACTOR_H_
 #define DPKIT_SRC_SYNTH_FACTOR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct Factor {
 // out[map[i]] += in[i], out resized to out_size and zeroed first.
 void SumInto(const std::vector<double>& in, const std::vector<uint32_t>& map, int64_t out_size,
              std::vector<double>* out);
+// out[i] = exp(in[i] - shift) for in[i] - shift <= 0 (values below -708 give 0; -inf gives 0),
+// accurate to about 2 ulp. A plain loop the compiler vectorises (inference spends most of its
+// time in exp): Cody-Waite reduction by ln 2 and a degree-12 Taylor polynomial on |r| <= ln2/2,
+// whose truncation error (ln2/2)^13/13! < 2e-16 is below double rounding.
+void ExpShifted(const double* in, double shift, double* out, size_t n);
 // out = log(sum exp(in)) grouped by map (stable; -inf where the group is all -inf).
 void LogSumExpInto(const std::vector<double>& in, const std::vector<uint32_t>& map,
                    int64_t out_size, std::vector<double>* out);

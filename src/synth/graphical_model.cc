@@ -13,6 +13,7 @@
 #include "dpkit/random/samplers.h"
 #include "synth/factor.h"
 #include "synth/junction_tree.h"
+#include "synth/parallel.h"
 
 namespace dpkit::synth {
 
@@ -56,11 +57,14 @@ absl::Status ValidateClique(const std::vector<int>& domain, const Attrs& c, cons
 class Engine {
  public:
   Engine(const std::vector<int>& domain, internal::JunctionTree jt,
-         const std::vector<Measurement>& ms, double total)
-      : domain_(domain), jt_(std::move(jt)), ms_(ms), total_(total) {
+         const std::vector<Measurement>& ms, double total, int threads)
+      : domain_(domain), jt_(std::move(jt)), ms_(ms), total_(total), threads_(threads) {
     const int m = static_cast<int>(jt_.cliques.size());
     size_.resize(m);
-    for (int i = 0; i < m; ++i) size_[i] = TableSize(domain_, jt_.cliques[i]);
+    for (int i = 0; i < m; ++i) {
+      size_[i] = TableSize(domain_, jt_.cliques[i]);
+      cells_ += size_[i];
+    }
     for (const Measurement& meas : ms_) {
       if (!clique_index_.count(meas.clique)) {
         const int u = static_cast<int>(cliques_.size());
@@ -69,6 +73,7 @@ class Engine {
         const int host = jt_.FindContaining(domain_, meas.clique);
         host_.push_back(host);
         host_map_.push_back(IndexMap(domain_, jt_.cliques[host], meas.clique));
+        host_cells_ += size_[host];
       }
     }
     sep_map_.resize(m);
@@ -85,7 +90,9 @@ class Engine {
   const std::vector<Attrs>& cliques() const { return cliques_; }
   internal::JunctionTree& jt() { return jt_; }
 
-  // theta (per distinct clique) -> calibrated marginals mu (counts).
+  // theta (per distinct clique) -> calibrated marginals mu (counts). Log-space messages on the
+  // way up; on the way down each clique's belief is exponentiated once (shifted by its maximum)
+  // and serves both its children's messages and its marginal.
   void Propagate(const std::vector<std::vector<double>>& theta,
                  std::vector<std::vector<double>>* mu) {
     const int m = static_cast<int>(jt_.cliques.size());
@@ -101,26 +108,39 @@ class Engine {
       internal::LogSumExpInto(acc_[i], sep_map_[i], sep_size_[i], &up_[i]);
       internal::AddBroadcast(up_[i], parent_sep_map_[i], 1.0, &acc_[jt_.parent[i]]);
     }
-    // Downward pass: acc_[parent] already holds the parent's full belief.
-    for (int k = 1; k < m; ++k) {
-      const int i = jt_.order[k];
-      const int p = jt_.parent[i];
-      internal::LogSumExpInto(acc_[p], parent_sep_map_[i], sep_size_[i], &down_);
-      for (int64_t s = 0; s < sep_size_[i]; ++s) down_[s] -= up_[i][s];
-      internal::AddBroadcast(down_, sep_map_[i], 1.0, &acc_[i]);
-    }
+    // Downward pass: a parent's belief is final (and exponentiated into mu) before its children.
     mu->resize(m);
-    for (int i = 0; i < m; ++i) {
+    shift_.assign(m, 0.0);
+    for (int k = 0; k < m; ++k) {
+      const int i = jt_.order[k];
+      if (k > 0) {
+        const int p = jt_.parent[i];
+        internal::SumInto((*mu)[p], parent_sep_map_[i], sep_size_[i], &down_);
+        for (int64_t s = 0; s < sep_size_[i]; ++s) {
+          down_[s] = std::log(down_[s]) + shift_[p] - up_[i][s];
+        }
+        internal::AddBroadcast(down_, sep_map_[i], 1.0, &acc_[i]);
+      }
       const std::vector<double>& b = acc_[i];
       double mx = -std::numeric_limits<double>::infinity();
       for (double v : b) mx = std::max(mx, v);
-      double z = 0;
-      for (double v : b) z += std::exp(v - mx);
-      const double scale = total_ / z;
-      std::vector<double>& out = (*mu)[i];
-      out.resize(b.size());
-      for (size_t c = 0; c < b.size(); ++c) out[c] = std::exp(b[c] - mx) * scale;
+      shift_[i] = mx;
+      (*mu)[i].resize(b.size());
+      const int64_t n = static_cast<int64_t>(b.size());
+      const int parts = ThreadsFor(n);
+      internal::ParallelFor(parts, parts, [&](int64_t t) {
+        const int64_t lo = n * t / parts, hi = n * (t + 1) / parts;
+        internal::ExpShifted(b.data() + lo, mx, (*mu)[i].data() + lo, hi - lo);
+      });
     }
+    // Unnormalised beliefs -> counts summing to total.
+    internal::ParallelFor(m, ThreadsFor(cells_), [&](int64_t i) {
+      std::vector<double>& out = (*mu)[i];
+      double z = 0;
+      for (double v : out) z += v;
+      const double scale = total_ / z;
+      for (double& v : out) v *= scale;
+    });
   }
 
   // Loss and gradient (per distinct clique) at marginals mu.
@@ -129,11 +149,11 @@ class Engine {
                      std::vector<std::vector<double>>* clique_mu) {
     grad->resize(cliques_.size());
     clique_mu->resize(cliques_.size());
-    for (size_t u = 0; u < cliques_.size(); ++u) {
+    internal::ParallelFor(cliques_.size(), ThreadsFor(host_cells_), [&](int64_t u) {
       internal::SumInto(mu[host_[u]], host_map_[u], TableSize(domain_, cliques_[u]),
                         &(*clique_mu)[u]);
       (*grad)[u].assign((*clique_mu)[u].size(), 0.0);
-    }
+    });
     double loss = 0;
     for (const Measurement& meas : ms_) {
       const int u = clique_index_.at(meas.clique);
@@ -153,10 +173,16 @@ class Engine {
   }
 
  private:
+  // Threads for a step touching `cells` cells: one below 2^16 cells (thread start-up would
+  // cost more than it saves), else all.
+  int ThreadsFor(int64_t cells) const { return cells < (int64_t{1} << 16) ? 1 : threads_; }
+
   const std::vector<int>& domain_;
   internal::JunctionTree jt_;
   const std::vector<Measurement>& ms_;
   double total_;
+  int threads_;
+  int64_t cells_ = 0, host_cells_ = 0;
   std::vector<int64_t> size_;
   std::vector<Attrs> cliques_;
   std::map<Attrs, int> clique_index_;
@@ -165,7 +191,7 @@ class Engine {
   std::vector<std::vector<uint32_t>> sep_map_, parent_sep_map_;
   std::vector<int64_t> sep_size_;
   std::vector<std::vector<double>> acc_, up_;
-  std::vector<double> down_;
+  std::vector<double> down_, shift_;
 };
 
 }  // namespace
@@ -262,7 +288,7 @@ absl::StatusOr<GraphicalModel> GraphicalModel::Fit(const std::vector<int>& domai
   impl->domain = domain;
   impl->total = total;
   impl->max_cells = options.max_model_cells;
-  Engine engine(impl->domain, std::move(jt), measurements, total);
+  Engine engine(impl->domain, std::move(jt), measurements, total, std::max(1, options.threads));
   const std::vector<Attrs>& ucl = engine.cliques();
   std::vector<std::vector<double>> theta(ucl.size());
   for (size_t u = 0; u < ucl.size(); ++u) {

@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <numeric>
 #include <set>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -19,9 +17,12 @@
 #include "dpkit/random/samplers.h"
 #include "synth/factor.h"
 #include "synth/junction_tree.h"
+#include "synth/parallel.h"
 
 namespace dpkit::synth {
 namespace {
+
+using internal::ParallelFor;
 
 constexpr double kExcludedScore = -1e300;  // selection probability exp(-huge) = 0
 
@@ -35,24 +36,6 @@ double L1(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += std::abs(a[i] - b[i]);
   return s;
-}
-
-// Runs f(i) for i in [0, n) on up to `threads` threads.
-template <typename F>
-void ParallelFor(int64_t n, int threads, F f) {
-  const int t = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
-  if (t <= 1) {
-    for (int64_t i = 0; i < n; ++i) f(i);
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  std::vector<std::thread> pool;
-  for (int w = 0; w < t; ++w) {
-    pool.emplace_back([&] {
-      for (int64_t i; (i = next.fetch_add(1)) < n;) f(i);
-    });
-  }
-  for (auto& th : pool) th.join();
 }
 
 // Tracks and reports privacy spending.
@@ -107,6 +90,70 @@ std::set<Clique> DownwardClosure(const std::vector<Clique>& cliques) {
   return out;
 }
 
+// The data with rare values merged: for every attribute, the values whose noisy 1-way count
+// (oneway[a], the attribute's own measurement) is below 3 sigma become one value (the domain
+// compression of MST, McKenna et al. 2021, Sec. 4; post-processing of the DP 1-way
+// measurements). The measurements are rewritten over the compressed domain (the merged cell is
+// the sum of its noisy counts, with sigma * sqrt(k)); members[a][code] lists the original values
+// of each compressed code (empty for an attribute left as it is).
+struct Compressed {
+  EncodedData data;
+  std::vector<std::vector<std::vector<int32_t>>> members;
+  std::vector<std::vector<std::vector<double>>> weights;  // the members' noisy counts, >= 0
+};
+
+Compressed CompressRareValues(const EncodedData& data, std::vector<Measurement>* oneway) {
+  const int d = data.num_attrs();
+  Compressed out;
+  out.members.resize(d);
+  out.weights.resize(d);
+  std::vector<std::vector<int32_t>> recode(d);
+  out.data.names = data.names;
+  out.data.domain = data.domain;
+  for (int a = 0; a < d; ++a) {
+    const Measurement& m = (*oneway)[a];
+    const double thresh = 3.0 * m.sigma;
+    std::vector<int32_t> keep, rare;
+    for (int v = 0; v < data.domain[a]; ++v) (m.values[v] >= thresh ? keep : rare).push_back(v);
+    if (rare.size() < 2) continue;  // nothing to merge
+    std::vector<std::vector<int32_t>>& members = out.members[a];
+    recode[a].assign(data.domain[a], 0);
+    std::vector<std::vector<double>>& weights = out.weights[a];
+    for (int32_t v : keep) {
+      recode[a][v] = static_cast<int32_t>(members.size());
+      members.push_back({v});
+      weights.push_back({1.0});
+    }
+    for (int32_t v : rare) recode[a][v] = static_cast<int32_t>(members.size());
+    members.push_back(rare);
+    weights.emplace_back();
+    for (int32_t v : rare) weights.back().push_back(std::max(0.0, m.values[v]));
+    out.data.domain[a] = static_cast<int>(members.size());
+    Measurement cm;
+    cm.clique = {a};
+    cm.sigma = m.sigma;
+    double rare_sum = 0;
+    for (int32_t v : keep) cm.values.push_back(m.values[v]);
+    for (int32_t v : rare) rare_sum += m.values[v];
+    cm.values.push_back(rare_sum);
+    cm.cell_sigma.assign(cm.values.size(), m.sigma);
+    cm.cell_sigma.back() = m.sigma * std::sqrt(static_cast<double>(rare.size()));
+    (*oneway)[a] = std::move(cm);
+  }
+  out.data.columns.resize(d);
+  for (int a = 0; a < d; ++a) {
+    if (recode[a].empty()) {
+      out.data.columns[a] = data.columns[a];
+      continue;
+    }
+    out.data.columns[a].resize(data.num_rows());
+    for (int64_t r = 0; r < data.num_rows(); ++r) {
+      out.data.columns[a][r] = recode[a][data.columns[a][r]];
+    }
+  }
+  return out;
+}
+
 absl::Status ValidateData(const EncodedData& data) {
   DPKIT_RETURN_IF_ERROR(data.Validate());
   if (data.num_attrs() < 1) return absl::InvalidArgumentError("data has no attributes");
@@ -156,14 +203,29 @@ absl::Status SynthModel::Sample(int64_t rows, random::BitGenerator& gen,
         std::vector<std::vector<int32_t>> out = cols;
         for (size_t a = 0; a < out.size(); ++a) {
           if (members_[a].empty()) continue;
-          for (int64_t r = 0; r < n; ++r) {
-            const auto& m = members_[a][cols[a][r]];
-            out[a][r] = m.size() == 1 ? m[0] : m[random::UniformUint64(gen, m.size())];
-          }
+          for (int64_t r = 0; r < n; ++r) out[a][r] = Unmerge(a, cols[a][r], gen);
         }
         return sink(out, n);
       },
       chunk_rows);
+}
+
+int32_t SynthModel::Unmerge(int attr, int32_t code, random::BitGenerator& gen) const {
+  const std::vector<int32_t>& m = members_[attr][code];
+  if (m.size() == 1) return m[0];
+  const std::vector<double>* w =
+      weights_.empty() || weights_[attr].empty() ? nullptr : &weights_[attr][code];
+  double total = 0;
+  if (w != nullptr) {
+    for (double x : *w) total += x;
+  }
+  if (!(total > 0)) return m[random::UniformUint64(gen, m.size())];
+  double u = random::UniformDouble01(gen) * total;
+  for (size_t j = 0; j + 1 < m.size(); ++j) {
+    if (u < (*w)[j]) return m[j];
+    u -= (*w)[j];
+  }
+  return m.back();
 }
 
 absl::StatusOr<EncodedData> SynthModel::SampleData(int64_t rows, random::BitGenerator& gen,
@@ -214,54 +276,16 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
                                              d, ledger.spent(), options.rho));
 
   // 2. Domain compression: values with noisy count < 3 sigma are merged into one value.
-  std::vector<std::vector<std::vector<int32_t>>> members(d);
-  std::vector<std::vector<int32_t>> recode(d);
-  EncodedData comp;
-  comp.names = data.names;
-  comp.domain = data.domain;
-  for (int a = 0; a < d; ++a) {
-    const Measurement& m = oneway[a];
-    const double thresh = 3.0 * m.sigma;
-    std::vector<int32_t> keep, rare;
-    for (int v = 0; v < data.domain[a]; ++v) (m.values[v] >= thresh ? keep : rare).push_back(v);
-    if (rare.empty()) continue;
-    recode[a].assign(data.domain[a], 0);
-    members[a].clear();
-    for (int32_t v : keep) {
-      recode[a][v] = static_cast<int32_t>(members[a].size());
-      members[a].push_back({v});
-    }
-    for (int32_t v : rare) recode[a][v] = static_cast<int32_t>(members[a].size());
-    members[a].push_back(rare);
-    comp.domain[a] = static_cast<int>(members[a].size());
-    Measurement cm;
-    cm.clique = {a};
-    cm.sigma = m.sigma;
-    double rare_sum = 0;
-    for (int32_t v : keep) cm.values.push_back(m.values[v]);
-    for (int32_t v : rare) rare_sum += m.values[v];
-    cm.values.push_back(rare_sum);
-    cm.cell_sigma.assign(cm.values.size(), m.sigma);
-    cm.cell_sigma.back() = m.sigma * std::sqrt(static_cast<double>(rare.size()));
-    oneway[a] = std::move(cm);
-  }
-  comp.columns.resize(d);
-  for (int a = 0; a < d; ++a) {
-    if (recode[a].empty()) {
-      comp.columns[a] = data.columns[a];
-    } else {
-      comp.columns[a].resize(data.num_rows());
-      for (int64_t r = 0; r < data.num_rows(); ++r) {
-        comp.columns[a][r] = recode[a][data.columns[a][r]];
-      }
-    }
-  }
+  Compressed compressed = CompressRareValues(data, &oneway);
+  const EncodedData& comp = compressed.data;
+  std::vector<std::vector<std::vector<int32_t>>>& members = compressed.members;
 
   // 3. Select a maximum spanning tree with the exponential mechanism, rho/3 in total.
   std::vector<Clique> tree;
   if (d >= 2) {
     InferenceOptions io = options.inference;
     io.max_iters = std::min(io.max_iters, 1000);
+    io.threads = options.threads;
     DPKIT_ASSIGN_OR_RETURN(auto est, GraphicalModel::Fit(comp.domain, oneway, io));
     std::vector<Clique> pairs = AllKWay(d, 2);
     std::vector<double> weight(pairs.size());
@@ -321,7 +345,9 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
   Progress(options.progress, absl::StrFormat("mst: measured %d 2-way marginals (rho %.4g of %.4g)",
                                              static_cast<int>(tree.size()), ledger.spent(),
                                              options.rho));
-  DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(comp.domain, all, options.inference));
+  InferenceOptions final_opt = options.inference;
+  final_opt.threads = options.threads;
+  DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(comp.domain, all, final_opt));
   report.rounds = static_cast<int>(tree.size());
   report.estimated_rows = model.total();
   report.model_cells = model.cells();
@@ -329,7 +355,8 @@ absl::StatusOr<FitResult> FitMst(const EncodedData& data, const MstOptions& opti
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Progress(options.progress,
            absl::StrFormat("mst: model fitted (%d iterations)", model.iterations()));
-  return FitResult{SynthModel(std::move(model), data.domain, std::move(members)),
+  return FitResult{SynthModel(std::move(model), data.domain, std::move(members),
+                              std::move(compressed.weights)),
                    std::move(report)};
 }
 
@@ -399,10 +426,15 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
                                            &report));
     ms.push_back(std::move(m));
   }
+  // Rare values merged (post-processing of the 1-way measurements), as MST does: marginals over
+  // the smaller domain carry less noise; sampling spreads a merged value over its members.
+  Compressed compressed = CompressRareValues(data, &ms);
+  const EncodedData& work = compressed.data;
   InferenceOptions round_opt = options.inference;
   round_opt.max_iters = options.round_iters;
+  round_opt.threads = options.threads;
   round_opt.max_model_cells = std::max<int64_t>(round_opt.max_model_cells, cell_limit_total);
-  DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(data.domain, ms, round_opt));
+  DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(work.domain, ms, round_opt));
   Progress(options.progress,
            absl::StrFormat("aim: measured %d 1-way marginals, sigma=%.4g (rho %.4g of %.4g)", d,
                            sigma, ledger.spent(), rho));
@@ -431,17 +463,17 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
       }
       std::vector<Clique> hyp = measured;
       hyp.push_back(cand[k]);
-      if (static_cast<double>(internal::JunctionTreeCells(data.domain, hyp)) <= size_limit) {
+      if (static_cast<double>(internal::JunctionTreeCells(work.domain, hyp)) <= size_limit) {
         small.push_back(static_cast<int>(k));
       }
     }
     // Scores of the small candidates, computed lazily (see mechanisms/lazy_exponential.h). The
     // bound uses ||x - xh||_1 <= |D| + total(model); it only affects running time.
-    const double n_rows = static_cast<double>(data.num_rows());
+    const double n_rows = static_cast<double>(work.num_rows());
     std::vector<double> upper(small.size());
     for (size_t j = 0; j < small.size(); ++j) {
       const int k = small[j];
-      const double cells = static_cast<double>(internal::TableSize(data.domain, cand[k]));
+      const double cells = static_cast<double>(internal::TableSize(work.domain, cand[k]));
       const double l1_max = (n_rows + model.total()) * (1 + 1e-9) + 1;
       upper[j] = cand_w[k] * (l1_max - std::sqrt(2.0 / M_PI) * sigma * cells);
     }
@@ -456,7 +488,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
         use_cache = !answers[k].empty();
       }
       if (!use_cache) {
-        local = ComputeMarginal(data, c, 1);
+        local = ComputeMarginal(work, c, 1);
         std::lock_guard<std::mutex> l(answers_mu);
         if (cached_cells + static_cast<int64_t>(local.size()) <= kAnswerCacheCells) {
           cached_cells += local.size();
@@ -500,7 +532,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
     ledger.Charge(absl::StrFormat("select round %d (exponential mechanism, eps=%.4g)", round, eps),
                   eps * eps / 8.0);
     const Clique& chosen = cand[small[pick]];
-    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(data, chosen, sigma, *options.noise, gen, &ledger, options.threads,
+    DPKIT_ASSIGN_OR_RETURN(auto m, Measure(work, chosen, sigma, *options.noise, gen, &ledger, options.threads,
                                            &report));
     const int64_t n = static_cast<int64_t>(m.values.size());
     ms.push_back(std::move(m));
@@ -508,13 +540,14 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
       measured.push_back(chosen);
     }
     DPKIT_ASSIGN_OR_RETURN(auto before, model.Marginal(chosen));
-    DPKIT_ASSIGN_OR_RETURN(model, GraphicalModel::Fit(data.domain, ms, round_opt, &model));
+    DPKIT_ASSIGN_OR_RETURN(model, GraphicalModel::Fit(work.domain, ms, round_opt, &model));
     DPKIT_ASSIGN_OR_RETURN(auto after, model.Marginal(chosen));
     const double used_sigma = ms.back().sigma;
     Progress(options.progress,
-             absl::StrFormat("aim: round %d selected %s (%d cells) sigma=%.4g, budget left "
-                             "%.1f%% (rho %.4g of %.4g)",
+             absl::StrFormat("aim: round %d selected %s (%d cells) sigma=%.4g, model %d cells "
+                             "(%d iterations), budget left %.1f%% (rho %.4g of %.4g)",
                              round, Names(data, chosen), static_cast<int>(n), used_sigma,
+                             static_cast<int>(model.cells()), model.iterations(),
                              100.0 * std::max(0.0, 1.0 - ledger.spent() / rho), ledger.spent(),
                              rho));
     if (!terminate && L1(before, after) <= used_sigma * std::sqrt(2.0 / M_PI) * n) {
@@ -524,14 +557,19 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
   }
   InferenceOptions final_opt = options.inference;
   final_opt.max_model_cells = round_opt.max_model_cells;
-  DPKIT_ASSIGN_OR_RETURN(model, GraphicalModel::Fit(data.domain, ms, final_opt, &model));
+  final_opt.threads = options.threads;
+  DPKIT_ASSIGN_OR_RETURN(model, GraphicalModel::Fit(work.domain, ms, final_opt, &model));
   report.rounds = round;
   report.estimated_rows = model.total();
   report.model_cells = model.cells();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Progress(options.progress, absl::StrFormat("aim: %d rounds, model fitted", round));
-  return FitResult{SynthModel(std::move(model), data.domain, {}), std::move(report)};
+  Progress(options.progress,
+           absl::StrFormat("aim: %d rounds, model fitted (%d cells, %d iterations)", round,
+                           static_cast<int>(model.cells()), model.iterations()));
+  return FitResult{SynthModel(std::move(model), data.domain, std::move(compressed.members),
+                              std::move(compressed.weights)),
+                   std::move(report)};
 }
 
 }  // namespace dpkit::synth

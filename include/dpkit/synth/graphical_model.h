@@ -54,6 +54,8 @@ struct InferenceOptions {
   // consecutive iterations.
   double tolerance = 1e-8;
   int64_t max_model_cells = int64_t{1} << 25;
+  // Worker threads for large models (the result does not depend on it).
+  int threads = 1;
 };
 
 // Number of cells of the junction tree that a model over `cliques` would have (AIM's model-size

@@ -82,9 +82,17 @@ struct FitReport {
 // sampling).
 class SynthModel {
  public:
+  // members[attr][code]: the original codes merged into `code` (members[attr] empty: identity);
+  // weights (same shape as members, or empty): a merged code is drawn as member j with
+  // probability weights[attr][code][j] / their sum (equal chances without weights or when all
+  // are 0).
   SynthModel(GraphicalModel model, std::vector<int> domain,
-             std::vector<std::vector<std::vector<int32_t>>> members)
-      : model_(std::move(model)), domain_(std::move(domain)), members_(std::move(members)) {}
+             std::vector<std::vector<std::vector<int32_t>>> members,
+             std::vector<std::vector<std::vector<double>>> weights = {})
+      : model_(std::move(model)),
+        domain_(std::move(domain)),
+        members_(std::move(members)),
+        weights_(std::move(weights)) {}
 
   const GraphicalModel& graphical_model() const { return model_; }
   const std::vector<int>& domain() const { return domain_; }
@@ -98,8 +106,10 @@ class SynthModel {
  private:
   GraphicalModel model_;
   std::vector<int> domain_;
-  // members_[attr][code] = original codes merged into `code` (empty: identity mapping).
+  int32_t Unmerge(int attr, int32_t code, random::BitGenerator& gen) const;
+
   std::vector<std::vector<std::vector<int32_t>>> members_;
+  std::vector<std::vector<std::vector<double>>> weights_;
 };
 
 struct FitResult {
