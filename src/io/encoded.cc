@@ -336,9 +336,15 @@ Table EncodedTable::ToTable() const {
 
 absl::StatusOr<EncodedTable> ReadEncodedCsv(const std::string& csv_path, const Domain& domain,
                                             Env* env, int num_threads) {
-  CsvReadOptions opts;
+  CsvReadOptions layout;
+  layout.num_threads = num_threads;
+  return ReadEncodedCsv(csv_path, domain, layout, env);
+}
+
+absl::StatusOr<EncodedTable> ReadEncodedCsv(const std::string& csv_path, const Domain& domain,
+                                            const CsvReadOptions& layout, Env* env) {
+  CsvReadOptions opts = layout;
   opts.select_columns = domain.names();
-  opts.num_threads = num_threads;
   opts.private_data = true;  // a cell that is not an integer code drops its row; no cell text
   Schema schema;
   for (const std::string& n : domain.names()) {
@@ -617,8 +623,9 @@ absl::StatusOr<Table> Encoder::Decode(const EncodedTable& encoded, random::BitGe
         if (b < a) b = a;  // a bin without integers: its lower integer bound
         iv[r] = random::UniformInt(rng, a, b);
       } else {
-        double v = lo + (hi - lo) * random::UniformDouble01(rng);
-        dv[r] = std::min(v, hi);
+        // A bin one ulp wide is a single value (a heavy value's bin): decode it exactly.
+        const double v = lo + (hi - lo) * random::UniformDouble01(rng);
+        dv[r] = std::nextafter(lo, hi) >= hi ? lo : std::min(v, hi);
       }
     }
     if (!integral) {

@@ -9,6 +9,8 @@
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
+#include "dpkit/release/budget_split.h"
+#include "synth/dp_bins.h"
 
 namespace dpkit::synth {
 namespace {
@@ -26,15 +28,16 @@ absl::StatusOr<ColumnPlan> PlanColumn(const std::string& name, const io::ColumnS
   c.encoding.name = name;
   c.encoding.null_category = cs == nullptr || cs->nullable;
   if (cs != nullptr && !cs->categories.empty()) {
-    c.source = DomainSource::kDeclaredCategories;
+    c.source = DomainSource::kDeclaredCategories;  // complete: no "other" code
     c.encoding.categories = cs->categories;
-    c.encoding.other_category = true;
   } else if (c.type == io::DataType::kBool) {
     c.source = DomainSource::kDeclaredCategories;
     c.encoding.categories = {"false", "true"};
   } else if (IsNumeric(c.type) && !cs->bins.empty()) {
     c.source = DomainSource::kDeclaredBins;
     c.encoding.bin_edges = cs->bins;
+    c.lower = cs->bins.front();
+    c.upper = cs->bins.back();
   } else if (IsNumeric(c.type)) {
     if (!cs->has_bounds()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -53,9 +56,9 @@ absl::StatusOr<ColumnPlan> PlanColumn(const std::string& name, const io::ColumnS
     const bool integral = c.type != io::DataType::kDouble;
     if (integral && std::floor(c.upper) - std::ceil(c.lower) + 1 <= o.numeric_bins) {
       c.source = DomainSource::kIntegers;
-      for (double v = std::ceil(c.lower); v <= std::floor(c.upper) + 1; v += 1) {
-        c.encoding.bin_edges.push_back(v);
-      }
+      c.lower = std::ceil(c.lower);
+      c.upper = std::floor(c.upper);
+      c.encoding.bin_edges = internal::IntegerEdges(c.lower, c.upper);
     } else {
       c.source = DomainSource::kQuantiles;
     }
@@ -66,37 +69,53 @@ absl::StatusOr<ColumnPlan> PlanColumn(const std::string& name, const io::ColumnS
   return c;
 }
 
-// Splits the budget over the columns that need DP preprocessing (see plan.h).
+// Splits the budget over the columns that need DP preprocessing by their public shares, and
+// delta evenly over the partition-selection columns (see plan.h).
 absl::Status SplitBudget(SynthPlan& p) {
   const SynthOptions& o = p.options;
-  int need_rho = 0, need_delta = 0;
+  double total_shares = 0;
+  int need_delta = 0;
   for (const ColumnPlan& c : p.columns) {
-    need_rho += c.needs_preprocessing();
+    total_shares += c.budget_shares();
     need_delta += c.source == DomainSource::kPartition;
   }
   p.delta_preprocessing = need_delta > 0 ? o.partition_delta_fraction * o.delta : 0;
   DPKIT_ASSIGN_OR_RETURN(p.rho_total, RhoForEpsilonDelta(o.epsilon, o.delta - p.delta_preprocessing));
-  const double rho_col = need_rho > 0 ? o.preprocessing_fraction * p.rho_total / need_rho : 0.0;
+  p.rho_mechanism = p.rho_total;
+  if (total_shares == 0) return absl::OkStatus();
+  std::vector<double> weights;  // per preprocessed column, then the mechanism
+  for (const ColumnPlan& c : p.columns) {
+    if (c.needs_preprocessing()) {
+      weights.push_back(o.preprocessing_fraction * c.budget_shares() / total_shares);
+    }
+  }
+  weights.push_back(1 - o.preprocessing_fraction);
+  DPKIT_ASSIGN_OR_RETURN(std::vector<double> rho, release::SplitBudget(p.rho_total, weights));
   const double delta_col = need_delta > 0 ? p.delta_preprocessing / need_delta : 0.0;
+  size_t k = 0;
   for (ColumnPlan& c : p.columns) {
     if (!c.needs_preprocessing()) continue;
-    c.rho = rho_col;
+    c.rho = rho[k++];
     if (c.source == DomainSource::kPartition) c.delta = delta_col;
-    p.rho_preprocessing += rho_col;
+    p.rho_preprocessing += c.rho;
   }
-  p.rho_mechanism = p.rho_total - p.rho_preprocessing;
-  if (!(p.rho_mechanism > 0)) return absl::InternalError("no budget left after preprocessing");
+  p.rho_mechanism = rho.back();
   return absl::OkStatus();
 }
 
 }  // namespace
+
+double ColumnPlan::budget_shares() const {
+  if (source == DomainSource::kPartition) return kPartitionShares;
+  return source == DomainSource::kQuantiles ? 1.0 : 0.0;
+}
 
 const char* DomainSourceName(DomainSource s) {
   switch (s) {
     case DomainSource::kDeclaredCategories: return "declared categories";
     case DomainSource::kDeclaredBins: return "declared bins";
     case DomainSource::kIntegers: return "one bin per integer in the declared bounds";
-    case DomainSource::kQuantiles: return "DP quantile bins within the declared bounds";
+    case DomainSource::kQuantiles: return "DP bins within the declared bounds";
     case DomainSource::kPartition: return "private partition selection";
     case DomainSource::kDomainFile: return "domain file";
   }
@@ -129,6 +148,7 @@ absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
         " not declared in a schema: modelled as text categories with private partition "
         "selection (public default; declare their types, bounds or categories to change it)"));
   }
+  if (!schema.null_tokens.empty()) p.null_token = schema.null_tokens.front();
   DPKIT_RETURN_IF_ERROR(SplitBudget(p));
   return p;
 }

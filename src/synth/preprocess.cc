@@ -5,55 +5,21 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "dpkit/base/status.h"
+#include "dpkit/base/validation.h"
+#include "synth/dp_bins.h"
 
 namespace dpkit::synth::internal {
 namespace {
 
-// Histogram of the column on `grid` equal cells of [lower, upper] (values outside are clamped
-// into the end cells), with the discrete Gaussian mechanism (sensitivity 1) on every cell.
-absl::StatusOr<std::vector<double>> NoisyHistogram(const io::Column& col, const ColumnPlan& p,
-                                                   int grid,
-                                                   const mechanisms::IntegerNoise& mechanism,
-                                                   random::BitGenerator& gen) {
-  std::vector<int64_t> counts(grid, 0);
-  for (int64_t row = 0; row < col.size(); ++row) {
-    if (col.IsNull(row)) continue;
-    const double v = col.NumericAt(row);
-    if (std::isnan(v)) continue;
-    const double cell = std::floor((v - p.lower) / (p.upper - p.lower) * grid);
-    ++counts[static_cast<int>(std::clamp(cell, 0.0, grid - 1.0))];
-  }
-  mechanism.AddNoise(absl::MakeSpan(counts), gen);
-  std::vector<double> hist(grid);
-  for (int i = 0; i < grid; ++i) hist[i] = std::max<double>(0, static_cast<double>(counts[i]));
-  return hist;
-}
-
-// Bin edges at the k/bins quantiles of a noisy histogram's cumulative sum (post-processing).
-std::vector<double> QuantileEdges(const std::vector<double>& hist, const ColumnPlan& p, int bins) {
-  const int grid = static_cast<int>(hist.size());
-  double total = 0;
-  for (double h : hist) total += h;
-  const bool integral = p.type != io::DataType::kDouble;
-  std::vector<double> edges = {integral ? std::ceil(p.lower) : p.lower};
-  double cum = 0;
-  int k = 1;
-  for (int cell = 0; cell < grid && k < bins; ++cell) {
-    cum += hist[cell];
-    while (k < bins && total > 0 && cum >= total * k / bins) {
-      double edge = p.lower + (p.upper - p.lower) * (cell + 1) / grid;
-      if (integral) edge = std::floor(edge);
-      if (edge > edges.back() && edge < p.upper) edges.push_back(edge);
-      ++k;
-    }
-  }
-  const double top = integral ? std::floor(p.upper) + 1 : p.upper;
-  if (top > edges.back()) edges.push_back(top);
-  if (edges.size() < 2) edges.push_back(edges.back() + 1);
-  return edges;
+// A bin boundary or heavy value as the column's values are written (dates as YYYY-MM-DD).
+std::string FormatValue(io::DataType type, double v) {
+  if (type == io::DataType::kDate) return io::FormatDate(static_cast<int64_t>(std::floor(v)));
+  return FormatDouble(v);
 }
 
 // Gaussian thresholding: values whose noisy count reaches 1 + sigma sqrt(2 ln(1/delta)).
@@ -72,7 +38,62 @@ std::vector<std::string> SelectPartitions(const io::Column& col,
   return kept;
 }
 
+// `column` with the rows where keep[row] == 0 made NULL.
+absl::StatusOr<io::Column> WithNulls(const io::Column& column, const std::vector<uint8_t>& keep) {
+  std::vector<uint8_t> valid(keep.size());
+  for (size_t r = 0; r < keep.size(); ++r) valid[r] = keep[r] && !column.IsNull(r);
+  switch (column.type()) {
+    case io::DataType::kString:
+      return io::Column::StringFromCodes(column.name(), column.codes(), column.dictionary(),
+                                         std::move(valid));
+    case io::DataType::kDouble:
+      return io::Column::Double(column.name(), column.double_values(), std::move(valid));
+    case io::DataType::kDate:
+      return io::Column::Date(column.name(), column.int64_values(), std::move(valid));
+    case io::DataType::kBool:
+      return io::Column::Bool(column.name(), column.int64_values(), std::move(valid));
+    case io::DataType::kInt64:
+      break;
+  }
+  return io::Column::Int64(column.name(), column.int64_values(), std::move(valid));
+}
+
+// 1 for the rows whose value is NULL or one of `categories` (compared as text).
+std::vector<uint8_t> InCategories(const io::Column& column,
+                                  const std::vector<std::string>& categories) {
+  const absl::flat_hash_set<std::string> known(categories.begin(), categories.end());
+  std::vector<uint8_t> in(static_cast<size_t>(column.size()), 1);
+  for (int64_t r = 0; r < column.size(); ++r) {
+    if (!column.IsNull(r)) in[r] = known.contains(column.FormatValue(r));
+  }
+  return in;
+}
+
 }  // namespace
+
+absl::StatusOr<io::Table> ApplyDeclaredDomains(const SynthPlan& plan, const io::Table& table) {
+  io::Table out = table;
+  std::vector<int64_t> keep_rows;
+  std::vector<uint8_t> keep(static_cast<size_t>(table.num_rows()), 1);
+  for (const ColumnPlan& c : plan.columns) {
+    DPKIT_ASSIGN_OR_RETURN(const io::Column* col, out.ColumnByName(c.name));
+    if (c.source == DomainSource::kDeclaredCategories && col->type() != io::DataType::kBool) {
+      DPKIT_ASSIGN_OR_RETURN(io::Column restricted,
+                             WithNulls(*col, InCategories(*col, c.encoding.categories)));
+      DPKIT_RETURN_IF_ERROR(out.ReplaceColumn(std::move(restricted)));
+      DPKIT_ASSIGN_OR_RETURN(col, out.ColumnByName(c.name));
+    }
+    if (c.encoding.null_category) continue;
+    for (int64_t r = 0; r < out.num_rows(); ++r) {
+      if (col->IsNull(r)) keep[r] = 0;
+    }
+  }
+  for (int64_t r = 0; r < out.num_rows(); ++r) {
+    if (keep[r]) keep_rows.push_back(r);
+  }
+  if (static_cast<int64_t>(keep_rows.size()) == out.num_rows()) return out;
+  return out.TakeRows(keep_rows);
+}
 
 absl::StatusOr<std::string> CompleteEncoding(const io::Column& column, const SynthOptions& options,
                                              const mechanisms::NoiseFactory& noise,
@@ -82,11 +103,20 @@ absl::StatusOr<std::string> CompleteEncoding(const io::Column& column, const Syn
                          noise.DiscreteGaussian({.rho = plan->rho, .l2_sensitivity = 1}));
   const double sigma = mechanism->noise_scale();
   if (plan->source == DomainSource::kQuantiles) {
-    DPKIT_ASSIGN_OR_RETURN(std::vector<double> hist,
-                           NoisyHistogram(column, *plan, options.quantile_grid, *mechanism, gen));
-    plan->encoding.bin_edges = QuantileEdges(hist, *plan, options.numeric_bins);
-    return absl::StrFormat("DP quantile bins (%d bins, sigma=%.3g)",
-                           plan->encoding.bin_edges.size() - 1, sigma);
+    const HistogramCells cells =
+        PlanCells(plan->type, plan->lower, plan->upper, options.quantile_grid);
+    DPKIT_ASSIGN_OR_RETURN(NoisyHistogram hist, MeasureHistogram(column, cells, *mechanism, gen));
+    DpBins bins = BinsFromHistogram(cells, hist, options.numeric_bins);
+    plan->encoding.bin_edges = std::move(bins.edges);
+    plan->lower = bins.lower;
+    plan->upper = bins.upper;
+    std::vector<std::string> heavy;
+    for (double v : bins.heavy) heavy.push_back(FormatValue(plan->type, v));
+    return absl::StrFormat("DP bins (%d bins; range [%s, %s]; heavy values: %s; sigma=%.3g)",
+                           plan->encoding.bin_edges.size() - 1,
+                           FormatValue(plan->type, bins.lower),
+                           FormatValue(plan->type, bins.upper),
+                           heavy.empty() ? "none" : absl::StrJoin(heavy, ", "), sigma);
   }
   const double threshold = 1.0 + sigma * std::sqrt(2.0 * std::log(1.0 / plan->delta));
   plan->encoding.categories = SelectPartitions(column, *mechanism, threshold, gen);

@@ -14,7 +14,13 @@
 
 namespace dpkit::synth::internal {
 
-// kQuantiles: DP quantile bin edges; kPartition: privately selected categories. Fills
+// The plan's declared domains applied row by row (the rules of io::CsvReadOptions::private_data):
+// a value outside a column's declared categories becomes NULL (they are its complete domain),
+// and a row with a NULL in a column that is not nullable is dropped. `table` holds the plan's
+// columns, in plan order.
+absl::StatusOr<io::Table> ApplyDeclaredDomains(const SynthPlan& plan, const io::Table& table);
+
+// kQuantiles: DP bins (synth/dp_bins.h), the plan's range narrowed to the one found; kPartition: privately selected categories. Fills
 // `plan->encoding` and returns a one-line description of the (DP) result; no-op for public
 // sources. The column's l2 sensitivity is 1 (one row, add/remove).
 absl::StatusOr<std::string> CompleteEncoding(const io::Column& column, const SynthOptions& options,

@@ -23,6 +23,7 @@ namespace dpkit::synth {
 
 struct Synthesizer::State {
   SynthReport report;
+  std::string null_token;
   std::vector<std::string> names;
   std::optional<SynthModel> model;
   io::Domain domain;
@@ -65,12 +66,14 @@ std::string SynthReport::ToJson() const {
   j["neighbouring"] = neighbouring;
   j["columns"] = nlohmann::json::array();
   for (const auto& c : columns) {
-    j["columns"].push_back({{"name", c.name},
-                            {"encoding", c.encoding},
-                            {"domain_size", c.domain_size},
-                            {"rho", c.rho},
-                            {"delta", c.delta}});
+    nlohmann::json col = {{"name", c.name},         {"encoding", c.encoding},
+                          {"domain_size", c.domain_size}, {"rho", c.rho},
+                          {"delta", c.delta},       {"other", c.other}};
+    if (c.lower) col["lower"] = *c.lower;
+    if (c.upper) col["upper"] = *c.upper;
+    j["columns"].push_back(std::move(col));
   }
+  j["notes"] = notes;
   nlohmann::json f;
   f["rho_budget"] = fit.rho_budget;
   f["rho_spent"] = fit.rho_spent;
@@ -147,6 +150,7 @@ void StartReport(const SynthPlan& plan, SynthReport& r) {
   r.rho_total = plan.rho_total;
   r.delta_preprocessing = plan.delta_preprocessing;
   r.neighbouring = plan.neighbouring();
+  r.notes = plan.notes;
 }
 
 // Finishes the report and state after the mechanism ran.
@@ -187,6 +191,7 @@ absl::StatusOr<Synthesizer> Synthesizer::Fit(const SynthPlan& plan, const io::Ta
                                              const mechanisms::NoiseFactory& noise,
                                              random::BitGenerator& gen) {
   auto s = std::make_shared<State>();
+  s->null_token = plan.null_token;
   SynthReport& r = s->report;
   StartReport(plan, r);
   // Contribution bounding: one uniformly random row per privacy unit, unit column dropped.
@@ -197,6 +202,7 @@ absl::StatusOr<Synthesizer> Synthesizer::Fit(const SynthPlan& plan, const io::Ta
   std::vector<std::string> names;
   for (const ColumnPlan& c : plan.columns) names.push_back(c.name);
   DPKIT_ASSIGN_OR_RETURN(table, table.SelectColumns(names));
+  DPKIT_ASSIGN_OR_RETURN(table, internal::ApplyDeclaredDomains(plan, table));
   std::vector<io::ColumnEncoding> encodings;
   for (size_t i = 0; i < plan.columns.size(); ++i) {
     ColumnPlan c = plan.columns[i];
@@ -211,7 +217,10 @@ absl::StatusOr<Synthesizer> Synthesizer::Fit(const SynthPlan& plan, const io::Ta
     if (plan.options.progress) {
       plan.options.progress(absl::StrCat("preprocess: column '", c.name, "': ", how));
     }
-    r.columns.push_back({c.name, how, 0, c.rho, c.delta});
+    ColumnReport cr{c.name, how, 0, c.rho, c.delta};
+    if (!c.encoding.bin_edges.empty()) cr.lower = c.lower, cr.upper = c.upper;
+    cr.other = c.encoding.other_category;
+    r.columns.push_back(std::move(cr));
     r.rho_preprocessing += c.rho;
     s->types.push_back(c.type);
     encodings.push_back(std::move(c.encoding));
@@ -249,7 +258,8 @@ absl::StatusOr<io::Table> Synthesizer::Sample(int64_t rows, random::BitGenerator
 absl::Status Synthesizer::SampleToCsv(const std::string& path, int64_t rows,
                                       random::BitGenerator& gen, Env* env) const {
   if (rows < 0) return absl::InvalidArgumentError(absl::StrCat("rows must be >= 0, got ", rows));
-  DPKIT_ASSIGN_OR_RETURN(auto writer, io::CsvWriter::Open(path, s_->names, {}, env));
+  DPKIT_ASSIGN_OR_RETURN(auto writer,
+                         io::CsvWriter::Open(path, s_->names, {.null_token = s_->null_token}, env));
   std::string buf;
   absl::Status st = s_->model->Sample(
       rows, gen, [&](const std::vector<std::vector<int32_t>>& cols, int64_t n) -> absl::Status {
@@ -292,6 +302,11 @@ template <typename Table, typename FitFn>
 absl::StatusOr<SynthRelease> Release(const SynthPlan& plan, const Table& table,
                                      const std::string& dataset, const std::string& operation,
                                      release::Charger& charger, FitFn fit) {
+  // The public defaults the plan took (e.g. columns the schema does not list), said before the
+  // charge: they come from public inputs only.
+  if (plan.options.progress) {
+    for (const std::string& n : plan.notes) plan.options.progress(absl::StrCat("note: ", n));
+  }
   DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt,
                          charger.Charge(plan.ToRelease(dataset, operation)));
   absl::StatusOr<Synthesizer> model = fit(table);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "dpkit/base/env.h"
 #include "dpkit/io/csv.h"
 #include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/seeded_rng.h"
@@ -58,6 +59,71 @@ TEST(SynthesizerTest, ZeroNoiseFitIsPerUnit) {
   EXPECT_THAT(json, Not(HasSubstr("Zzyzx")));
   EXPECT_EQ(s->report().neighbouring, "add/remove all rows of one 'id'");
   EXPECT_EQ(s->column_names(), (std::vector<std::string>{"age", "city"}));
+}
+
+// Declared categories are the complete domain (no "other"; a value outside them is NULL, and
+// drops its row in a column that is not nullable); DP-binned output stays within the range the
+// report states, point masses survive, and nulls are written as the schema's null token.
+TEST(SynthesizerTest, DeclaredDomainsAreCompleteAndOutputStaysInBounds) {
+  io::Schema schema;
+  schema.null_tokens = {"N"};
+  schema.columns.push_back({.name = "seg", .type = io::DataType::kString,
+                            .categories = {"A", "B"}, .nullable = false});
+  schema.columns.push_back({.name = "tier", .type = io::DataType::kString,
+                            .categories = {"gold"}});
+  schema.columns.push_back(
+      {.name = "x", .type = io::DataType::kDouble, .lower = -500, .upper = 500});
+  std::string csv = "seg,tier,x\n";
+  for (int i = 0; i < 4000; ++i) {
+    const std::string seg = i % 50 == 0 ? "Q" : (i % 3 == 0 ? "A" : "B");
+    const std::string tier = i % 2 == 0 ? "gold" : "N";
+    const std::string x = i % 5 < 3 ? "0" : std::to_string(-20 + (i * 7) % 41);
+    csv += seg + "," + tier + "," + x + "\n";
+  }
+  io::CsvReadOptions ro;
+  ro.private_data = true;
+  ro.schema = schema;
+  ro.null_tokens = schema.null_tokens;
+  auto table = io::ReadCsvString(csv, ro);
+  ASSERT_TRUE(table.ok()) << table.status();
+  SynthOptions o = Options();
+  o.epsilon = 4;
+  auto plan = PlanSynth(table->ColumnNames(), schema, o);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->null_token, "N");
+  random::testing::SeededRng gen(3);
+  auto s = Synthesizer::Fit(*plan, *table, mechanisms::SecureNoise(), gen);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const SynthReport& r = s->report();
+  ASSERT_EQ(r.columns.size(), 3u);
+  EXPECT_FALSE(r.columns[0].other);
+  EXPECT_EQ(r.columns[0].domain_size, 2);  // A, B: no "other", no null code
+  ASSERT_TRUE(r.columns[2].lower.has_value() && r.columns[2].upper.has_value());
+  EXPECT_GE(*r.columns[2].lower, -500);
+  EXPECT_LE(*r.columns[2].upper, 500);
+  auto out = s->Sample(5000, gen);
+  ASSERT_TRUE(out.ok()) << out.status();
+  auto seg = out->ColumnByName("seg");
+  auto x = out->ColumnByName("x");
+  ASSERT_TRUE(seg.ok() && x.ok());
+  int zeros = 0;
+  for (int64_t row = 0; row < out->num_rows(); ++row) {
+    ASSERT_FALSE((*seg)->IsNull(row));
+    const std::string v = (*seg)->FormatValue(row);
+    EXPECT_TRUE(v == "A" || v == "B") << v;
+    if ((*x)->IsNull(row)) continue;  // x is nullable: noise can give its null code mass
+    const double xv = (*x)->NumericAt(row);
+    EXPECT_GE(xv, *r.columns[2].lower);
+    EXPECT_LE(xv, *r.columns[2].upper);
+    zeros += xv == 0;
+  }
+  EXPECT_GT(zeros, 0.5 * out->num_rows());  // 60% zeros in the data, decoded exactly
+  const std::string path = ::testing::TempDir() + "/synth_null_token.csv";
+  ASSERT_TRUE(s->SampleToCsv(path, 200, gen).ok());
+  auto text = Env::Default()->ReadFile(path);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr(",N,"));  // tier's nulls, as the schema writes them
+  EXPECT_THAT(*text, Not(HasSubstr("other")));
 }
 
 TEST(SynthesizerTest, FitRejectsDataOfAnotherType) {

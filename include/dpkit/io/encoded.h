@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dpkit/base/env.h"
+#include "dpkit/io/csv.h"
 #include "dpkit/io/schema.h"
 #include "dpkit/io/table.h"
 #include "dpkit/random/bit_generator.h"
@@ -103,6 +104,11 @@ class EncodedTable {
 // are taken by name, others ignored. Gzip input is fine. Errors name file, line and column.
 absl::StatusOr<EncodedTable> ReadEncodedCsv(const std::string& csv_path, const Domain& domain,
                                             Env* env = Env::Default(), int num_threads = 0);
+// The same with the file's layout from `layout` (delimiter, has_header / column_names,
+// skip_lines, num_threads); its schema, select_columns and private_data are set here.
+absl::StatusOr<EncodedTable> ReadEncodedCsv(const std::string& csv_path, const Domain& domain,
+                                            const CsvReadOptions& layout,
+                                            Env* env = Env::Default());
 
 // How one column is discretised. Exactly one of `categories` / `bin_edges` is set.
 struct ColumnEncoding {
@@ -142,7 +148,8 @@ class Encoder {
   absl::StatusOr<EncodedTable> Encode(const Table& table) const;
   // Back to typed values. Categorical codes decode to their category (typed per `types`,
   // default string); bins decode to a uniformly random value within the bin (integers for
-  // int64/date columns, exact uniform over the bin's integers) drawn from `rng` — this is
+  // int64/date columns, exact uniform over the bin's integers; a double bin [v, nextafter(v))
+  // decodes to v) drawn from `rng` — this is
   // post-processing of already-private output, so any generator is acceptable privacy-wise.
   // "other" decodes to the text "other", the null code to null. `types` (optional) gives each
   // column's DataType; by default categorical -> string, binned -> double.

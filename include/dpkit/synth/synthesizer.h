@@ -10,9 +10,10 @@
 // column is not synthesised). Composition is in zCDP (Bun & Steinke 2016), with approximate zCDP
 // for partition selection (their Def. 8.1: (delta', rho)-approximate zCDP composes by adding
 // both); see plan.h for the split. Every noisy value comes from a NoiseFactory mechanism:
-//   - numeric / date columns with public bounds but no bins: DP quantile bins from a noisy
-//     histogram on a grid of `quantile_grid` equal cells in [lower, upper] (discrete Gaussian
-//     mechanism, sensitivity 1), cut at the k/numeric_bins quantiles of its cumulative sum;
+//   - numeric / date columns with public bounds but no bins: DP bins from one noisy histogram
+//     (discrete Gaussian mechanism, sensitivity 1) of `quantile_grid` cells in [lower, upper]
+//     plus public candidate values: heavy values get bins of their own, the range is narrowed
+//     to the data's, quantile bins cover the rest (synth/dp_bins.h);
 //   - text columns without declared categories: private partition selection by Gaussian
 //     thresholding (Korolova et al. 2009; Gopi et al. 2020): per-value counts plus discrete
 //     Gaussian noise, values kept if the noisy count >= 1 + sigma sqrt(2 ln(1/d)), d = the
@@ -20,8 +21,11 @@
 //     discrete Gaussian is sigma^2-subgaussian, CKS20); kept values are released sorted, the
 //     rest map to "other";
 //   - MST or AIM (mechanisms.h) with the plan's rho_mechanism.
-// Sampling is post-processing: binned values are drawn uniformly within their bin, "other"
-// decodes to the text "other" (null for non-string columns), the null code to null.
+// Declared categories are complete (plan.h): a value outside them is NULL, so there is no
+// "other" code for them. Sampling is post-processing: binned values are drawn uniformly within
+// their bin (a heavy value's bin is the value itself; no output leaves the column's range),
+// "other" decodes to the text "other" (null for non-string columns), the null code to null,
+// written as the schema's first null token.
 //
 // WHAT THE REPORT HOLDS. SynthReport holds DP values and public inputs only (no input row
 // count, no timing): it may be released with the synthetic data.
@@ -33,6 +37,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +63,10 @@ struct ColumnReport {
   int64_t domain_size = 0;
   double rho = 0;        // spent on its preprocessing
   double delta = 0;
+  // Numeric and date columns: the range the output stays in (declared, or found with DP inside
+  // the declared bounds); input values outside it were clamped into it.
+  std::optional<double> lower, upper;
+  bool other = false;  // values not kept by partition selection are written as "other"
 };
 
 struct SynthReport {
@@ -71,6 +80,7 @@ struct SynthReport {
   double epsilon_spent = 0;        // (epsilon, delta) implied by what was spent
   std::string neighbouring;        // the neighbouring relation the guarantee is about
   std::vector<ColumnReport> columns;
+  std::vector<std::string> notes;  // the plan's public defaults (e.g. undeclared columns)
   FitReport fit;
 
   std::string ToJson() const;
