@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/charger.h"
 #include "cli/command.h"
@@ -93,15 +94,43 @@ absl::StatusOr<io::Schema> LoadSchema(const Args& a) {
   return schema;
 }
 
-io::CsvReadOptions ReadOptions(const Args& a, const io::Schema& schema) {
+// The file's layout (header or --names, --skip-lines), the same for schema and domain data.
+io::CsvReadOptions Layout(const Args& a) {
   io::CsvReadOptions ro;
   ro.private_data = true;
   ro.has_header = !a.no_header;
   ro.column_names = a.names;
   ro.skip_lines = a.skip_lines;
+  return ro;
+}
+
+io::CsvReadOptions ReadOptions(const Args& a, const io::Schema& schema) {
+  io::CsvReadOptions ro = Layout(a);
   ro.schema = schema;
   if (!schema.null_tokens.empty()) ro.null_tokens = schema.null_tokens;
   return ro;
+}
+
+// The domain file's attributes in the order of the CSV's columns (public: the header), so the
+// synthetic CSV keeps the input's column order.
+absl::StatusOr<io::Domain> InHeaderOrder(const Args& a, const io::Domain& domain) {
+  io::CsvReadOptions ro = Layout(a);
+  ro.max_rows = 0;
+  DPKIT_ASSIGN_OR_RETURN(io::Table head, io::ReadCsv(a.data, ro));
+  std::vector<std::string> order;
+  for (const std::string& name : head.ColumnNames()) {
+    if (domain.Index(name).ok()) order.push_back(name);
+  }
+  if (order.size() != domain.names().size()) {
+    for (const std::string& name : domain.names()) {
+      if (!head.HasColumn(name)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            a.data, ": no column '", name, "' of the domain file ", a.domain,
+            " (its header: ", absl::StrJoin(head.ColumnNames(), ", "), ")"));
+      }
+    }
+  }
+  return domain.Project(order);
 }
 
 void PrintSummary(Context& ctx, const Args& a, const synth::SynthRelease& r, int64_t rows,
@@ -152,10 +181,11 @@ absl::Status Run(Context& ctx, const Args& a) {
   std::optional<io::EncodedTable> encoded;
   std::optional<io::Table> table;
   if (!a.domain.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(io::Domain domain, io::LoadDomain(a.domain));
+    DPKIT_ASSIGN_OR_RETURN(io::Domain file_domain, io::LoadDomain(a.domain));
+    DPKIT_ASSIGN_OR_RETURN(io::Domain domain, InHeaderOrder(a, file_domain));
     DPKIT_ASSIGN_OR_RETURN(plan, synth::PlanSynthEncoded(domain, o));
     if (!a.dry_run) {
-      DPKIT_ASSIGN_OR_RETURN(encoded, io::ReadEncodedCsv(a.data, domain));
+      DPKIT_ASSIGN_OR_RETURN(encoded, io::ReadEncodedCsv(a.data, domain, Layout(a)));
     }
   } else {
     DPKIT_ASSIGN_OR_RETURN(io::Schema schema, LoadSchema(a));
