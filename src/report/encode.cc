@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/status.h"
+#include "dpkit/io/table.h"
 #include "dpkit/random/samplers.h"
 
 namespace dpkit::report::internal {
@@ -68,6 +69,18 @@ absl::StatusOr<std::vector<int>> Align(const TextTable& real, const TextTable& t
 
 bool IsInteger(double v) { return std::floor(v) == v && std::abs(v) < 9e15; }
 
+// Every non-empty cell is a date YYYY-MM-DD, and at least one is present.
+bool AllDates(const std::vector<std::string>& cells) {
+  bool any = false;
+  int64_t days;
+  for (const auto& cell : cells) {
+    if (cell.empty()) continue;
+    if (!io::ParseDate(cell, &days)) return false;
+    any = true;
+  }
+  return any;
+}
+
 }  // namespace
 
 bool ParseNumber(const std::string& text, double* out) {
@@ -81,6 +94,14 @@ bool ParseNumber(const std::string& text, double* out) {
   auto [ptr, ec] = std::from_chars(first, text.data() + e, v);
   if (ec != std::errc() || ptr != text.data() + e || !std::isfinite(v)) return false;
   *out = v;
+  return true;
+}
+
+bool ParseValue(const std::string& text, bool is_date, double* out) {
+  if (!is_date) return ParseNumber(text, out);
+  int64_t days;
+  if (!io::ParseDate(text, &days)) return false;
+  *out = static_cast<double>(days);
   return true;
 }
 
@@ -180,10 +201,17 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
         distinct.size() <= static_cast<size_t>(options.max_integer_levels_as_categorical)) {
       numeric = false;
     }
-    if (Contains(options.categorical, col.name)) numeric = false;
+    // Dates are ordered values (compared in days), when every table holds dates only.
+    col.is_date = !numeric && AllDates(cells);
+    for (size_t si = 1; col.is_date && si < sources.size(); ++si) {
+      col.is_date = AllDates(sources[si].table->columns[sources[si].part->column_of[c]]) ||
+                    sources[si].table->num_rows() == 0;
+    }
+    numeric = numeric || col.is_date;
+    if (Contains(options.categorical, col.name)) numeric = col.is_date = false;
     // Numeric in the real table but not in the other tables (e.g. a synthesizer generalised
     // ZIP codes to "537**" or mapped rare values to "other"): compare the column as categories.
-    for (size_t si = 1; numeric && si < sources.size(); ++si) {
+    for (size_t si = 1; numeric && !col.is_date && si < sources.size(); ++si) {
       const auto& src = sources[si].table->columns[sources[si].part->column_of[c]];
       for (const auto& cell : src) {
         double v;
@@ -196,7 +224,7 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
     if (Contains(options.numeric, col.name)) {
       for (size_t r = 0; r < cells.size(); ++r) {
         double v;
-        if (!cells[r].empty() && !ParseNumber(cells[r], &v)) {
+        if (!cells[r].empty() && !ParseValue(cells[r], col.is_date, &v)) {
           return DataError(absl::StrCat("real table ", real.source, ", column '", col.name,
                                         "', row ", r + 1, ": '", cells[r],
                                         "' is not a number, but the column was declared numeric"));
@@ -215,7 +243,7 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
                                   : "identifier";
       // Identifiers are compared as text (PII replay), never as numbers: a synthetic table's
       // fresh ids need not have the real ids' format.
-      numeric = false;
+      numeric = col.is_date = false;
     }
     col.kind = numeric ? ColumnKind::kNumeric : ColumnKind::kCategorical;
 
@@ -225,7 +253,7 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
       sorted.reserve(cells.size());
       for (const auto& cell : cells) {
         double v;
-        if (ParseNumber(cell, &v)) sorted.push_back(v);
+        if (ParseValue(cell, col.is_date, &v)) sorted.push_back(v);
       }
       std::sort(sorted.begin(), sorted.end());
       if (!sorted.empty()) {
@@ -249,7 +277,7 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
           if (src[r].empty()) {
             num[r] = std::nan("");
             code[r] = col.levels - 1;
-          } else if (ParseNumber(src[r], &v)) {
+          } else if (ParseValue(src[r], col.is_date, &v)) {
             num[r] = v;
             code[r] = static_cast<int32_t>(
                 std::upper_bound(col.edges.begin(), col.edges.end(), v) - col.edges.begin());

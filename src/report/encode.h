@@ -15,6 +15,7 @@ namespace dpkit::report::internal {
 struct EncodedColumn {
   std::string name;
   ColumnKind kind = ColumnKind::kCategorical;
+  bool is_date = false;              // numeric, read from YYYY-MM-DD as days since 1970-01-01
   bool identifier = false;           // excluded from fidelity, distances and model features
   std::string identifier_reason;     // "email", "unique per row", ...
   std::vector<std::string> dict;     // categorical: code -> text ("" shown as "(missing)")
@@ -44,6 +45,8 @@ absl::StatusOr<Encoded> Encode(const TextTable& real, const TextTable& synthetic
 
 // Parses a finite double (whole string, surrounding spaces allowed). False otherwise.
 bool ParseNumber(const std::string& text, double* out);
+// A cell of a numeric column: a number, or for a date column a date (days since 1970-01-01).
+bool ParseValue(const std::string& text, bool is_date, double* out);
 
 // k distinct indices from [0, n), uniformly without replacement (all of them, shuffled, if
 // k >= n).

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "dpkit/base/status.h"
+#include "dpkit/io/table.h"
 #include "dpkit/report/metrics.h"
 #include "fmt/format.h"
 #include "report/encode.h"
@@ -203,13 +204,76 @@ double MajorityAccuracy(const std::vector<int32_t>& train_labels,
 }
 
 // ---------------------------------------------------------------------------------------------
+// Privacy: replay against its chance baseline.
+
+// Sets rep->expected and rep->above_chance from the holdout's values (see evaluation.h): the
+// replay rate among real candidates vs among holdout candidates, one-sided two-proportion
+// z-test at 1% (z > 2.326).
+void JudgeAgainstChance(PrivacyRiskResult::Replay* rep) {
+  if (rep->holdout_candidates == 0 || rep->candidates == 0) {
+    rep->above_chance = rep->replayed > 0;
+    return;
+  }
+  const double n1 = static_cast<double>(rep->candidates);
+  const double n2 = static_cast<double>(rep->holdout_candidates);
+  const double a = static_cast<double>(rep->replayed) / n1;
+  const double b = static_cast<double>(rep->holdout_replayed) / n2;
+  rep->expected = b * n1;
+  const double pool = static_cast<double>(rep->replayed + rep->holdout_replayed) / (n1 + n2);
+  const double se = std::sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2));
+  rep->above_chance = rep->replayed > 0 && (se > 0 ? (a - b) / se > 2.326 : a > b);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Fidelity.
+
+// A numeric axis value as text: a date for date columns.
+std::string AxisLabel(double v, bool is_date) {
+  return is_date ? io::FormatDate(static_cast<int64_t>(std::floor(v))) : Num(v);
+}
+
+// Share of the real column's values outside the synthesizer's range (options.ranges).
+std::optional<double> ClippedShare(const Encoded& enc, int c, const EvaluationOptions& options) {
+  for (const auto& r : options.ranges) {
+    if (r.column != enc.cols[c].name) continue;
+    double outside = 0, present = 0;
+    for (double v : enc.real.num[c]) {
+      if (std::isnan(v)) continue;
+      present += 1;
+      outside += v < r.lower || v > r.upper;
+    }
+    return present > 0 ? outside / present : 0.0;
+  }
+  return std::nullopt;
+}
+
+// For an options.other_columns column: the synthetic share of the "other" value, and the real
+// share of rows whose value does not occur in the synthetic table.
+void OtherShares(const Encoded& enc, int c, const EvaluationOptions& options,
+                 ColumnFidelity* f) {
+  const EncodedColumn& col = enc.cols[c];
+  const auto& others = options.other_columns;
+  if (std::find(others.begin(), others.end(), col.name) == others.end()) return;
+  std::vector<char> in_synthetic(col.levels, 0);
+  double other = 0;
+  for (int32_t v : enc.synthetic.code[c]) {
+    in_synthetic[v] = 1;
+    other += col.kind == ColumnKind::kCategorical && col.dict[v] == options.other_value;
+  }
+  double unmatched = 0;
+  for (int32_t v : enc.real.code[c]) unmatched += !in_synthetic[v];
+  f->other_synthetic = enc.synthetic.rows > 0 ? other / enc.synthetic.rows : 0.0;
+  f->unmatched_real = enc.real.rows > 0 ? unmatched / enc.real.rows : 0.0;
+}
 
 ColumnFidelity ColumnMetrics(const Encoded& enc, int c, const EvaluationOptions& options) {
   const EncodedColumn& col = enc.cols[c];
   ColumnFidelity f;
   f.name = col.name;
   f.kind = col.kind;
+  f.is_date = col.is_date;
+  f.clipped_real = ClippedShare(enc, c, options);
+  OtherShares(enc, c, options, &f);
   const size_t nr = enc.real.rows, ns = enc.synthetic.rows;
   if (col.kind == ColumnKind::kNumeric) {
     const auto& xr = enc.real.num[c];
@@ -245,7 +309,7 @@ ColumnFidelity ColumnMetrics(const Encoded& enc, int c, const EvaluationOptions&
     for (int b = 0; b < bins; ++b) {
       HistogramBin bin;
       const double lo = col.lo + range * b / bins, hi = col.lo + range * (b + 1) / bins;
-      bin.label = fmt::format("{} – {}", Num(lo), Num(hi));
+      bin.label = fmt::format("{} – {}", AxisLabel(lo, col.is_date), AxisLabel(hi, col.is_date));
       bin.real = tr > 0 ? hr[b] / tr : 0;
       bin.synthetic = ts > 0 ? hs[b] / ts : 0;
       f.histogram.push_back(std::move(bin));
@@ -797,7 +861,7 @@ absl::StatusOr<Evaluation> Evaluate(const TextTable& real, const TextTable& synt
         for (int32_t v : enc.holdout.code[c]) ++hfreq[v];
         std::vector<uint8_t> hcand(col.levels, 0);
         for (int32_t l = 0; l < col.levels; ++l) {
-          if (freq[l] != 0 || hfreq[l] == 0 || col.dict[l].empty()) continue;
+          if (hfreq[l] == 0 || col.dict[l].empty()) continue;
           double unused;
           const bool rare = hfreq[l] <= options.rare_max_count &&
                             static_cast<int>(col.dict[l].size()) >= options.rare_min_length &&
@@ -815,15 +879,23 @@ absl::StatusOr<Evaluation> Evaluate(const TextTable& real, const TextTable& synt
           }
         }
       }
+      JudgeAgainstChance(&rep);
       pr.replayed_values += rep.replayed;
+      pr.excess_replayed += rep.excess();
       pr.replay.push_back(std::move(rep));
     }
     pr.replay_rows = std::count(row_hit.begin(), row_hit.end(), 1);
+    pr.identifiers_replaced = options.identifiers_replaced;
   }
 
   ev.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
+}
+
+int64_t PrivacyRiskResult::Replay::excess() const {
+  if (!above_chance) return 0;
+  return std::max<int64_t>(0, replayed - std::llround(expected));
 }
 
 }  // namespace dpkit::report

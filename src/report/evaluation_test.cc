@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "dpkit/io/table.h"
 #include "dpkit/random/samplers.h"
 #include "dpkit/report/render.h"
 #include "dpkit/random/seeded_rng.h"
@@ -268,6 +269,9 @@ TEST(EvaluationTest, ChanceReplayOfIdentifiersIsNotFlaggedAsCopying) {
   ASSERT_NE(rep, nullptr);
   EXPECT_GT(rep->replayed, 0);           // coincidences happen...
   EXPECT_GT(rep->holdout_replayed, 0);   // ...at the same rate for never-seen values
+  EXPECT_GT(rep->expected, 0);
+  EXPECT_FALSE(rep->above_chance);
+  EXPECT_EQ(ev->privacy.excess_replayed, 0);  // the verdict counts only replay beyond chance
   for (const auto& v : Verdicts(*ev, nullptr)) {
     if (v.id == "privacy.pii_replay") {
       EXPECT_NE(v.level, VerdictLevel::kBad) << v.explanation;
@@ -279,9 +283,64 @@ TEST(EvaluationTest, ChanceReplayOfIdentifiersIsNotFlaggedAsCopying) {
   copying.columns.back() = real.columns.back();
   auto ev2 = Evaluate(real, copying, &holdout, o, rng);
   ASSERT_TRUE(ev2.ok());
+  EXPECT_GT(ev2->privacy.excess_replayed, 0);
+  EXPECT_LE(ev2->privacy.excess_replayed, ev2->privacy.replayed_values);
   for (const auto& v : Verdicts(*ev2, nullptr)) {
-    if (v.id == "privacy.pii_replay") EXPECT_EQ(v.level, VerdictLevel::kBad) << v.explanation;
+    if (v.id == "privacy.pii_replay") {
+      EXPECT_EQ(v.level, VerdictLevel::kBad) << v.explanation;
+    }
   }
+  // After the pipeline replaced identifiers, the advice is not to replace them again.
+  o.identifiers_replaced = true;
+  auto ev3 = Evaluate(real, copying, &holdout, o, rng);
+  ASSERT_TRUE(ev3.ok());
+  for (const auto& v : Verdicts(*ev3, nullptr)) {
+    if (v.id == "privacy.pii_replay") {
+      EXPECT_THAT(v.explanation, ::testing::Not(HasSubstr("pii replace"))) << v.explanation;
+    }
+  }
+}
+
+// Dates are compared as ordered values (KS in days, date axes), and what the synthesizer did is
+// reported when the caller says: the real share outside its range, the "other" shares.
+TEST(EvaluationTest, DatesAreOrderedAndSynthesisChangesAreReported) {
+  auto table = [](uint64_t seed, const std::string& source, bool with_other) {
+    random::testing::SeededRng rng(seed);
+    TextTable t;
+    t.source = source;
+    t.names = {"signup", "city"};
+    t.columns.resize(2);
+    for (int i = 0; i < 400; ++i) {
+      const int64_t day = 18000 + static_cast<int64_t>(random::UniformUint64(rng, 1000));
+      t.columns[0].push_back(io::FormatDate(day));
+      const int city = static_cast<int>(random::UniformUint64(rng, 4));
+      t.columns[1].push_back(with_other && city == 3 ? "other" : absl::StrCat("City", city));
+    }
+    return t;
+  };
+  const TextTable real = table(1, "real.csv", false);
+  const TextTable synthetic = table(2, "synthetic.csv", true);
+  EvaluationOptions o;
+  o.ranges = {{"signup", 18000, 18499}};  // about half of the real dates lie above it
+  o.other_columns = {"city"};
+  random::testing::SeededRng rng(3);
+  auto ev = Evaluate(real, synthetic, nullptr, o, rng);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  ASSERT_EQ(ev->columns.size(), 2u);
+  const ColumnFidelity& signup = ev->columns[0];
+  EXPECT_EQ(signup.kind, ColumnKind::kNumeric);
+  EXPECT_TRUE(signup.is_date);
+  ASSERT_TRUE(signup.ks.has_value());
+  EXPECT_LT(*signup.ks, 0.15);  // same distribution
+  ASSERT_FALSE(signup.histogram.empty());
+  EXPECT_THAT(signup.histogram[0].label, HasSubstr("2019-"));  // day 18000 = 2019-04-14
+  ASSERT_TRUE(signup.clipped_real.has_value());
+  EXPECT_NEAR(*signup.clipped_real, 0.5, 0.1);
+  const ColumnFidelity& city = ev->columns[1];
+  ASSERT_TRUE(city.other_synthetic.has_value() && city.unmatched_real.has_value());
+  EXPECT_NEAR(*city.other_synthetic, 0.25, 0.07);
+  EXPECT_NEAR(*city.unmatched_real, 0.25, 0.07);  // City3 never occurs in synthetic
+  EXPECT_FALSE(city.clipped_real.has_value());
 }
 
 TEST(EncodeTest, ParseNumberAndSampling) {

@@ -356,6 +356,22 @@ constexpr char kScript[] = R"JS(
 })();
 )JS";
 
+// The column's clipped share and "other" shares (when the caller described the synthesizer).
+std::string SynthesisChanges(const ColumnFidelity& c) {
+  std::vector<std::string> parts;
+  if (c.clipped_real) {
+    parts.push_back(fmt::format("{} of real values clipped into range", Pct(*c.clipped_real)));
+  }
+  if (c.other_synthetic) {
+    parts.push_back(fmt::format("{} of synthetic rows are \"other\"; {} of real rows have a value "
+                                "absent from synthetic",
+                                Pct(*c.other_synthetic), Pct(c.unmatched_real.value_or(0))));
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
 }  // namespace
 
 std::string RenderHtml(const Evaluation& ev, const PrivacyGuarantee* g) {
@@ -472,7 +488,8 @@ std::string RenderHtml(const Evaluation& ev, const PrivacyGuarantee* g) {
   }
   h += "<h3>Columns</h3><table class=\"sortable\" id=\"columns-table\"><thead><tr><th>column</th>"
        "<th>type</th><th>distance</th><th>metric</th><th>Wasserstein (units)</th>"
-       "<th>missing real / synthetic</th><th>distinct real / synthetic</th></tr></thead><tbody>";
+       "<th>missing real / synthetic</th><th>distinct real / synthetic</th>"
+       "<th>what synthesis changed</th></tr></thead><tbody>";
   for (const auto& c : ev.columns) {
     const bool num = c.kind == ColumnKind::kNumeric;
     const double d = num ? c.ks.value_or(0) : c.tvd.value_or(0);
@@ -481,10 +498,15 @@ std::string RenderHtml(const Evaluation& ev, const PrivacyGuarantee* g) {
                                        : VerdictLevel::kBad;
     h += fmt::format(
         "<tr><td>{}{}</td><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td><td>{}</td>"
-        "<td class=\"n\">{}</td><td class=\"n\">{} / {}</td><td class=\"n\">{} / {}</td></tr>",
-        Dot(l), Esc(c.name), num ? "numeric" : "categorical", d, F(d), num ? "KS" : "TVD",
-        num ? fmt::format("{:.4g}", c.wasserstein.value_or(0)) : "", Pct(c.missing_real),
-        Pct(c.missing_synthetic), c.distinct_real, c.distinct_synthetic);
+        "<td class=\"n\">{}</td><td class=\"n\">{} / {}</td><td class=\"n\">{} / {}</td>"
+        "<td>{}</td></tr>",
+        Dot(l), Esc(c.name), c.is_date ? "date" : num ? "numeric" : "categorical", d, F(d),
+        num ? "KS" : "TVD",
+        num && !c.is_date ? fmt::format("{:.4g}", c.wasserstein.value_or(0))
+        : c.is_date      ? fmt::format("{:.4g} days", c.wasserstein.value_or(0))
+                         : "",
+        Pct(c.missing_real), Pct(c.missing_synthetic), c.distinct_real, c.distinct_synthetic,
+        Esc(SynthesisChanges(c)));
   }
   h += "</tbody></table>";
   h += "<h3>Distributions</h3>";
@@ -622,20 +644,22 @@ std::string RenderHtml(const Evaluation& ev, const PrivacyGuarantee* g) {
                         *p.holdout_exact_matches, p.holdout_rows)
           : std::string("Whole synthetic rows identical to a real row."));
   h += fmt::format(
-      "<tr><td>{}rare or identifying values replayed</td><td class=\"n\">{}</td><td>in {} "
-      "synthetic rows</td></tr>",
-      Dot(verdict_of("privacy.pii_replay")), p.replayed_values, p.replay_rows);
+      "<tr><td>{}rare or identifying values replayed beyond chance</td><td class=\"n\">{}"
+      "</td><td>{} replayed in all, in {} synthetic rows; chance = the rate of holdout values "
+      "(never seen by the synthesizer)</td></tr>",
+      Dot(verdict_of("privacy.pii_replay")), p.excess_replayed, p.replayed_values, p.replay_rows);
   h += "</tbody></table>";
   if (!p.replay.empty()) {
     h += "<h3>Replay by column</h3><table class=\"sortable\" id=\"replay-table\"><thead><tr>"
          "<th>column</th><th>checked</th><th>real values checked</th><th>found in synthetic</th>"
-         "<th>chance baseline (holdout-only values found)</th>"
+         "<th>chance baseline (holdout values found)</th>"
          "<th>examples (masked)</th></tr></thead><tbody>";
     for (const auto& r : p.replay) {
       std::string ex;
       for (const auto& e : r.examples) ex += (ex.empty() ? "" : ", ") + e;
       std::string base = r.holdout_candidates > 0
-                             ? fmt::format("{} of {}", r.holdout_replayed, r.holdout_candidates)
+                             ? fmt::format("{} of {} (expected here: {:.0f})", r.holdout_replayed,
+                                           r.holdout_candidates, r.expected)
                              : std::string("n/a");
       h += fmt::format(
           "<tr><td>{}</td><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" "

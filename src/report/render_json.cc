@@ -192,59 +192,49 @@ std::vector<Verdict> Verdicts(const Evaluation& ev, const PrivacyGuarantee* g) {
                          "by chance."});
   }
   {
-    // With a holdout, each column's replay rate is judged against its chance rate: how often
-    // values the synthesizer never saw (holdout-only values) show up (one-sided two-proportion
-    // z-test at 1%). A column without holdout-only values cannot be judged and counts as
-    // copying if anything was replayed.
-    int64_t id_replays = 0, copied_id = 0, copied_other = 0;
+    // With a holdout, each column's replay is judged against its chance rate: how often the
+    // holdout's values, which the synthesizer never saw, show up (Replay::above_chance). Only
+    // replay beyond chance counts; a column without a baseline counts whatever it replayed.
+    int64_t copied_id = 0, copied_other = 0;
     double p_train = 0, p_hold = 0;
     bool any_baseline = false;
     for (const auto& r : p.replay) {
       const bool identifier = r.reason.rfind("identifier", 0) == 0;
-      if (identifier) id_replays += r.replayed;
-      if (r.replayed == 0) continue;
-      bool above = true;
-      if (r.holdout_candidates > 0 && r.candidates > 0) {
+      if (r.holdout_candidates > 0 && r.candidates > 0 && r.replayed > 0) {
         any_baseline = true;
         const double a = static_cast<double>(r.replayed) / static_cast<double>(r.candidates);
-        const double b = static_cast<double>(r.holdout_replayed) /
-                         static_cast<double>(r.holdout_candidates);
-        const double pool = static_cast<double>(r.replayed + r.holdout_replayed) /
-                            static_cast<double>(r.candidates + r.holdout_candidates);
-        const double se = std::sqrt(pool * (1 - pool) *
-                                    (1.0 / static_cast<double>(r.candidates) +
-                                     1.0 / static_cast<double>(r.holdout_candidates)));
-        above = se > 0 ? (a - b) / se > 2.326 : a > b;
-        if (r.replayed > 0 && a > p_train) {
+        if (a > p_train) {
           p_train = a;
-          p_hold = b;
+          p_hold = static_cast<double>(r.holdout_replayed) /
+                   static_cast<double>(r.holdout_candidates);
         }
       }
-      if (above) (identifier ? copied_id : copied_other) += r.replayed;
+      (identifier ? copied_id : copied_other) += r.excess();
     }
-    const L level = p.replayed_values == 0 ? L::kGood
-                                           : (copied_id > 0 ? L::kBad : L::kWarn);
+    const L level = p.excess_replayed == 0 ? L::kGood : (copied_id > 0 ? L::kBad : L::kWarn);
     std::string expl;
     if (copied_id > 0) {
-      expl = fmt::format("{} values from identifier columns were copied verbatim{}: replace "
-                         "identifiers (dpkit pii replace) before synthesis.",
-                         copied_id,
-                         any_baseline ? " (more often than values the synthesizer never saw)"
-                                      : "");
-    } else if (any_baseline && copied_other == 0) {
       expl = fmt::format(
-          "Replayed values show up about as often as values the synthesizer never saw (up to "
-          "{:.1f}% vs {:.1f}% of holdout-only values in a column): coincidence (common names, "
+          "{} values from identifier columns were copied verbatim{}: {}", copied_id,
+          any_baseline ? " (beyond the rate of the holdout's values, which the synthesizer never saw)" : "",
+          p.identifiers_replaced
+              ? "the identifier columns were already replaced with fresh fakes, so the fake "
+                "generator or the synthesizer reproduces real values; check the PII roles."
+              : "replace identifiers (dpkit pii replace) before synthesis.");
+    } else if (p.excess_replayed == 0 && p.replayed_values > 0) {
+      expl = fmt::format(
+          "Replayed values show up about as often as the holdout's values, which the synthesizer "
+          "never saw (up to {:.1f}% vs {:.1f}% of holdout values in a column): coincidence (common names, "
           "public vocabularies), not copying.",
           100 * p_train, 100 * p_hold);
     } else {
       expl = "Values that occur once in the real data (or sit in identifier columns) and show up "
              "verbatim in the synthetic data can point to a real person.";
     }
-    (void)id_replays;
     out.push_back({"privacy.pii_replay", "Privacy risk", level,
-                   fmt::format("{} rare or identifying real values reappear in synthetic rows",
-                               p.replayed_values),
+                   fmt::format("{} rare or identifying real values reappear in synthetic rows "
+                               "beyond chance ({} in all)",
+                               p.excess_replayed, p.replayed_values),
                    expl});
   }
   return out;
@@ -278,6 +268,10 @@ std::string RenderJson(const Evaluation& ev, const PrivacyGuarantee* g) {
     }
     cols.push_back({{"name", c.name},
                     {"kind", c.kind == ColumnKind::kNumeric ? "numeric" : "categorical"},
+                    {"date", c.is_date},
+                    {"clipped_real", Opt(c.clipped_real)},
+                    {"other_synthetic", Opt(c.other_synthetic)},
+                    {"unmatched_real", Opt(c.unmatched_real)},
                     {"tvd", Opt(c.tvd)},
                     {"ks", Opt(c.ks)},
                     {"wasserstein", Opt(c.wasserstein)},
@@ -336,8 +330,10 @@ std::string RenderJson(const Evaluation& ev, const PrivacyGuarantee* g) {
                       {"reason", r.reason},
                       {"candidates", r.candidates},
                       {"replayed", r.replayed},
-                      {"holdout_only_candidates", r.holdout_candidates},
-                      {"holdout_only_replayed", r.holdout_replayed},
+                      {"holdout_candidates", r.holdout_candidates},
+                      {"holdout_replayed", r.holdout_replayed},
+                      {"expected_by_chance", r.expected},
+                      {"beyond_chance", r.excess()},
                       {"examples_masked", r.examples}});
   }
   j["privacy"] = {
@@ -372,6 +368,7 @@ std::string RenderJson(const Evaluation& ev, const PrivacyGuarantee* g) {
         {"holdout_rows", p.holdout_rows}}},
       {"pii_replay",
        {{"replayed_values", p.replayed_values},
+        {"replayed_beyond_chance", p.excess_replayed},
         {"synthetic_rows_with_replay", p.replay_rows},
         {"columns", replay}}}};
   return j.dump(2);

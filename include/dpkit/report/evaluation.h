@@ -4,7 +4,9 @@
 //
 // What it computes (docs/report.md explains each metric to a reader):
 //  * fidelity: per column, total variation distance (categorical) or Kolmogorov-Smirnov and
-//    Wasserstein-1 (numeric) with histograms; pairwise association matrices (Pearson for
+//    Wasserstein-1 (numeric and date columns: dates are ordered values, compared in days and
+//    shown on date axes) with histograms; the share of real values the synthesizer clipped
+//    into its range and the share that became "other", when the caller says which; pairwise association matrices (Pearson for
 //    numeric pairs, Cramér's V for categorical pairs, correlation ratio eta for mixed pairs) for
 //    real and synthetic; the NIST SDNist k-marginal score (default k = 3).
 //  * utility: train-on-synthetic / test-on-real vs train-on-real / test-on-real with a CART
@@ -56,12 +58,30 @@ struct EvaluationOptions {
   std::vector<std::string> identifier_columns;
   // Entity label per identifier column, shown in the report (same length or empty).
   std::vector<std::string> identifier_entities;
-  // Forced column kinds; other columns are inferred from the real table: numeric if every
-  // non-empty cell parses as a finite number and there are more than
-  // `max_integer_levels_as_categorical` distinct values or any is non-integer.
+  // Forced column kinds; other columns are inferred from the real table: a date column if every
+  // non-empty cell (in every table) is a date YYYY-MM-DD; numeric if every non-empty cell parses
+  // as a finite number and there are more than `max_integer_levels_as_categorical` distinct
+  // values or any is non-integer.
   std::vector<std::string> categorical;
   std::vector<std::string> numeric;
   int max_integer_levels_as_categorical = 20;
+  // The value range a synthesizer kept each numeric or date column in (its declared bounds or
+  // the range it found with DP; dates as days since 1970-01-01): the share of real values
+  // outside it (clipped into it by the synthesizer) is reported per column.
+  struct ColumnRange {
+    std::string column;
+    double lower = 0, upper = 0;
+  };
+  std::vector<ColumnRange> ranges;
+  // Columns in which the synthesizer wrote `other_value` for values it did not keep (private
+  // partition selection): the report gives the synthetic share of `other_value` and the real
+  // share of values that never appear in the synthetic table.
+  std::vector<std::string> other_columns;
+  std::string other_value = "other";
+  // The identifier columns of the synthetic table hold fresh fake values (as the pipeline writes
+  // them): a real value found there is a coincidence of the fake generator, not a copy, and the
+  // advice is not to replace identifiers again.
+  bool identifiers_replaced = false;
   // k of the k-marginal score and the most marginals scored (sampled uniformly without
   // replacement if there are more k-subsets of columns).
   int kmarginal_k = 3;
@@ -95,6 +115,7 @@ struct HistogramBin {
 struct ColumnFidelity {
   std::string name;
   ColumnKind kind = ColumnKind::kCategorical;
+  bool is_date = false;  // numeric values are days since 1970-01-01
   std::optional<double> tvd;                    // categorical
   std::optional<double> ks;                     // numeric
   std::optional<double> wasserstein;            // numeric, in the column's units
@@ -104,6 +125,12 @@ struct ColumnFidelity {
   int64_t distinct_real = 0;
   int64_t distinct_synthetic = 0;
   std::vector<HistogramBin> histogram;
+  // Share of real values outside the synthesizer's range (EvaluationOptions::ranges).
+  std::optional<double> clipped_real;
+  // EvaluationOptions::other_columns: share of synthetic rows that are "other", and of real rows
+  // whose value does not occur in the synthetic table.
+  std::optional<double> other_synthetic;
+  std::optional<double> unmatched_real;
 };
 
 // Square matrices over `columns`, row-major. Diagonal = 1.
@@ -198,16 +225,26 @@ struct PrivacyRiskResult {
     int64_t candidates = 0;  // distinct real values considered
     int64_t replayed = 0;    // of them, found verbatim in synthetic
     std::vector<std::string> examples;  // up to 3, masked
-    // Chance baseline (with a holdout): holdout values that never occur in the real (training)
-    // table and meet the same criteria, and how many of those appear in synthetic anyway. The
-    // synthesizer never saw them, so their rate is what coincidence produces (common names,
-    // fake generators drawing from public vocabularies).
+    // Chance baseline (with a holdout): the holdout's values that meet the same criteria in the
+    // holdout table, and how many of those appear in synthetic. The holdout's people are not in
+    // the data the synthesizer saw, so their rate is what a value shows up with when it was not
+    // copied (common names, fake generators drawing from public vocabularies); a value shared
+    // by both tables counts in both, so a small shared vocabulary is not mistaken for copying.
     int64_t holdout_candidates = 0;
     int64_t holdout_replayed = 0;
+    // Replayed values expected by chance: candidates times the holdout rate (0 without a
+    // baseline), and whether `replayed` exceeds it significantly (one-sided two-proportion
+    // z-test at 1%; always true without a baseline when anything was replayed).
+    double expected = 0;
+    bool above_chance = false;
+    // Replayed values beyond chance: replayed - expected, rounded, when above_chance; else 0.
+    int64_t excess() const;
   };
   std::vector<Replay> replay;
   int64_t replayed_values = 0;
+  int64_t excess_replayed = 0;  // sum of the columns' excess()
   int64_t replay_rows = 0;  // synthetic rows containing at least one replayed value
+  bool identifiers_replaced = false;  // EvaluationOptions::identifiers_replaced
 };
 
 struct Evaluation {
