@@ -159,7 +159,7 @@ absl::Status Execute(Execution& run) {
   run.res.synthetic_rows = rows;
   DPKIT_RETURN_IF_ERROR(io::WriteCsv(synthetic, run.paths.synthetic, {}, run.env));
   Say(run, "[6/6] evaluation report (data owner) and privacy statement");
-  DPKIT_RETURN_IF_ERROR(WriteReport(run, train_rows, holdout_rows, synthetic));
+  DPKIT_RETURN_IF_ERROR(WriteReport(run, train_rows, holdout_rows, synthetic, model));
   DPKIT_RETURN_IF_ERROR(WritePrivacyJson(run));
   return WriteSummary(run, model);
 }

@@ -37,6 +37,8 @@ struct Execution {
   io::Table raw;    // every column as text
   io::Table typed;  // the training schema's columns
   ledger::Receipt receipt;
+  // The budget's audit trail after this run's charge (public: the ledger's own records).
+  std::vector<ledger::ChargeRecord> history;
   random::BitGenerator& rng;
   Env* env;
   const mechanisms::NoiseFactory& noise;
@@ -49,7 +51,8 @@ absl::Status Execute(Execution& run);
 // Output files (outputs.cc).
 absl::Status WriteOwnerPii(Execution& run);
 absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
-                         const std::vector<int64_t>& holdout_rows, const io::Table& synthetic);
+                         const std::vector<int64_t>& holdout_rows, const io::Table& synthetic,
+                         const synth::Synthesizer& model);
 absl::Status WritePrivacyJson(Execution& run);
 absl::Status WriteSummary(Execution& run, const synth::Synthesizer& model);
 

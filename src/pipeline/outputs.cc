@@ -32,11 +32,41 @@ constexpr char kOwnerReadme[] =
     "report.json   the same, machine-readable\n\n"
     "The DP release is the folder above: synthetic.csv, privacy.json, summary.json.\n";
 
-std::string IsoNow(Env* env) {
-  std::time_t t = static_cast<std::time_t>(env->NowMicros() / 1000000);
+std::string IsoTime(int64_t micros) {
+  std::time_t t = static_cast<std::time_t>(micros / 1000000);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
+}
+
+// The budget's charges, oldest first (only this run's with `this_run_only`): id, time, what, and
+// the epsilon/delta (rho for a zCDP budget) each added to the ledger's total, as the ledger's
+// own accountant composed it.
+std::vector<report::LedgerEntryView> LedgerEntries(const Execution& run, bool this_run_only) {
+  std::vector<report::LedgerEntryView> out;
+  ledger::Spend before;
+  for (const ledger::ChargeRecord& c : run.history) {
+    if (c.status != "charged") continue;
+    const bool rho = run.receipt.budget.is_rho();
+    const double eps = rho ? c.spent_after.rho - before.rho : c.spent_after.epsilon - before.epsilon;
+    const double delta = c.spent_after.delta - before.delta;
+    before = c.spent_after;
+    if (this_run_only && c.charge_id != run.receipt.charge_id) continue;
+    std::string maps;
+    for (const PrivacyMap& m : c.maps) maps += (maps.empty() ? "" : "; ") + m.ToString();
+    const std::string note = absl::StrCat(c.operation, c.charge_id == run.receipt.charge_id
+                                                           ? " (this run)"
+                                                           : "");
+    nlohmann::json e = {{"id", c.charge_id},     {"time", IsoTime(c.timestamp_micros)},
+                        {"mechanism", c.mechanism}, {rho ? "rho" : "epsilon", eps},
+                        {"privacy_maps", maps},  {"note", note}};
+    if (!rho) e["delta"] = delta;
+    if (c.maps.size() == 1) e["privacy_map"] = nlohmann::json::parse(c.maps[0].ToJson());
+    out.push_back({std::to_string(c.charge_id), IsoTime(c.timestamp_micros), c.mechanism,
+                   rho ? std::nullopt : std::optional<double>(eps),
+                   rho ? std::nullopt : std::optional<double>(delta), maps, note, e.dump()});
+  }
+  return out;
 }
 
 // Keeps the named columns of a text table (order kept).
@@ -56,7 +86,9 @@ void GeneraliseZips(report::TextTable& t, const std::vector<std::string>& zips) 
   }
 }
 
-report::PrivacyGuarantee Guarantee(const Execution& run) {
+// The privacy statement. privacy.json (a DP output) lists this run's charge only; the data
+// owner's report shows the budget's whole history.
+report::PrivacyGuarantee Guarantee(const Execution& run, bool whole_history) {
   report::PrivacyGuarantee g;
   g.epsilon = run.o.epsilon;
   g.delta = run.o.delta;
@@ -64,7 +96,7 @@ report::PrivacyGuarantee Guarantee(const Execution& run) {
   g.mechanism = absl::StrCat(run.o.method, " (identifier columns filled with fresh fakes)");
   g.accountant = accounting::AccountantKindName(run.receipt.accountant);
   g.dataset = run.receipt.dataset;
-  g.created = IsoNow(run.env);
+  g.created = IsoTime(run.env->NowMicros());
   g.notes.push_back(absl::StrCat("synthetic.csv and its row count are (", FormatDouble(g.epsilon),
                                  ", ", FormatDouble(g.delta), ")-DP per ", g.privacy_unit,
                                  "; the real-data statistics of owner/report.html are not DP"));
@@ -73,17 +105,7 @@ report::PrivacyGuarantee Guarantee(const Execution& run) {
     g.notes.insert(g.notes.begin(), "NOT PRIVATE: the noise came from --insecure-seed (reproducible "
                                     "from the seed); never publish these outputs");
   }
-  for (const PrivacyMap& m : run.parts.release.maps) {
-    nlohmann::json e = {{"id", run.receipt.charge_id},
-                        {"mechanism", m.mechanism},
-                        {"privacy_map", nlohmann::json::parse(m.ToJson())},
-                        {"note", run.parts.release.operation}};
-    const bool approx = m.kind == PrivacyMapKind::kApproxDp;
-    g.ledger_entries.push_back({std::to_string(run.receipt.charge_id), "", m.mechanism,
-                                approx ? std::optional<double>(m.epsilon) : std::nullopt,
-                                approx ? std::optional<double>(m.delta) : std::nullopt,
-                                m.ToString(), run.parts.release.operation, e.dump()});
-  }
+  g.ledger_entries = LedgerEntries(run, !whole_history);
   return g;
 }
 
@@ -128,8 +150,18 @@ absl::Status WriteOwnerPii(Execution& run) {
   return run.env->WriteFileAtomically(run.paths.pii_json, replaced.ToJson());
 }
 
+// What the synthesizer did to each column, for the report: the range numeric and date columns
+// were kept in, and the columns that write "other" for values partition selection did not keep.
+void DescribeSynthesis(const synth::Synthesizer& model, report::EvaluationOptions* eo) {
+  for (const synth::ColumnReport& c : model.report().columns) {
+    if (c.lower && c.upper) eo->ranges.push_back({c.name, *c.lower, *c.upper});
+    if (c.other) eo->other_columns.push_back(c.name);
+  }
+}
+
 absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
-                         const std::vector<int64_t>& holdout_rows, const io::Table& synthetic) {
+                         const std::vector<int64_t>& holdout_rows, const io::Table& synthetic,
+                         const synth::Synthesizer& model) {
   std::set<std::string> keep;
   for (const std::string& n : run.roles.Modelled()) keep.insert(n);
   for (const std::string& n : run.roles.Names(Role::kFake)) keep.insert(n);
@@ -155,11 +187,13 @@ absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
     eo.identifier_columns.push_back(r.name);
     eo.identifier_entities.push_back(pii::EntityTypeName(r.entity));
   }
+  eo.identifiers_replaced = true;  // the fake columns hold fresh fakes (WriteOwnerPii)
+  DescribeSynthesis(model, &eo);
   eo.threads = run.o.threads;
   DPKIT_ASSIGN_OR_RETURN(report::Evaluation ev, report::Evaluate(real, synth, holdout ? &*holdout
                                                                                       : nullptr,
                                                                  eo, run.rng));
-  const report::PrivacyGuarantee g = Guarantee(run);
+  const report::PrivacyGuarantee g = Guarantee(run, /*whole_history=*/true);
   run.res.report_html = run.paths.report_html;
   run.res.report_json = run.paths.report_json;
   return report::WriteReport(run.env, ev, &g, run.paths.report_html, run.paths.report_json);
@@ -167,7 +201,7 @@ absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
 
 absl::Status WritePrivacyJson(Execution& run) {
   run.res.privacy_json = run.paths.privacy;
-  return run.env->WriteFileAtomically(run.paths.privacy, Guarantee(run).ToJson());
+  return run.env->WriteFileAtomically(run.paths.privacy, Guarantee(run, /*whole_history=*/false).ToJson());
 }
 
 absl::Status WriteSummary(Execution& run, const synth::Synthesizer& model) {

@@ -152,8 +152,11 @@ absl::StatusOr<PipelineResult> RunPipeline(const PipelineOptions& o, random::Bit
                       FormatDouble(o.delta), " to ", charger->Describe(), " (dataset '",
                       p.dataset, "', unit ", res.privacy_unit, ")"));
   DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt, charger->Charge(p.parts.release));
+  absl::StatusOr<std::vector<ledger::ChargeRecord>> history =
+      charger->ledger().History(receipt.dataset, receipt.unit);
+  if (!history.ok()) return release::ChargedFailure(history.status(), receipt);
   Execution run{o, paths, p.header, p.policy, p.roles, p.parts, std::move(data.raw),
-                std::move(data.typed), receipt, rng, env, noise, res};
+                std::move(data.typed), receipt, *std::move(history), rng, env, noise, res};
   absl::Status executed = Execute(run);
   if (!executed.ok()) return release::ChargedFailure(executed, receipt);
   return res;
