@@ -37,8 +37,8 @@ def test_fit_charges_the_planned_maps_then_samples(small, ledger_path):
     out = s.sample(50)
     assert list(out.columns) == SMALL_COLUMNS[1:]  # the unit column is not synthesised
     assert len(out) == 50 and str(out["age"].dtype) in ("int64", "Int64")
-    # Declared categories, plus "other": the code of values outside them (dpkit/synth/plan.h).
-    assert set(out["segment"].dropna()) <= {"Budget", "Standard", "Premium", "other"}
+    # Declared categories are the complete domain: no "other" (dpkit/synth/plan.h).
+    assert set(out["segment"].dropna()) <= {"Budget", "Standard", "Premium"}
     assert s.report["method"] == "mst" and "input_rows" not in s.report
 
 
