@@ -114,6 +114,12 @@ inline uint128 ShiftRight(uint128 x, uint64_t s) {
   return Select(in_range, shifted, 0);
 }
 
+// magnitude with the sign given by bit 0 of `sign_bit` (1: negative), without a branch.
+inline int64_t WithSign(uint64_t sign_bit, uint64_t magnitude) {
+  const uint64_t negative = Barrier(0 - (sign_bit & 1));
+  return static_cast<int64_t>((magnitude ^ negative) - negative);
+}
+
 // x << s for s in [0, 127], without a branch on s.
 inline uint128 ShiftLeft(uint128 x, uint64_t s) {
   const uint64_t s7 = Barrier(s & 127);

@@ -95,6 +95,24 @@ bool UniformBelowExpNeg(LazyUniform& uniform, uint128 num, uint128 den) {
   }
 }
 
+bool UniformBelowRatio(
+    LazyUniform& u, const std::function<void(int words, FixedInterval* num, FixedInterval* den)>& enclose) {
+  for (int words = 4;; words *= 2) {
+    FixedInterval num, den;
+    enclose(words, &num, &den);
+    const FixedWords u_lo = u.Fixed(words);
+    FixedWords u_hi = u_lo;
+    FixedAddInPlace(u_hi, FixedUlp(words));
+    // U den < u_hi den_hi <= num_lo <= num: below. U den >= u_lo den_lo >= num_hi: not below.
+    if (!FixedLess(num.lo, FixedMultiply(u_hi, den.hi, true))) return true;
+    if (!FixedLess(FixedMultiply(u_lo, den.lo, false), num.hi)) return false;
+  }
+}
+
+bool ExactBernoulliExp(BitPool& pool, uint128 num, uint128 den) {
+  return UniformBelowExpNeg(pool, pool.Next128(), num, den);
+}
+
 bool UniformBelowExpNeg(BitPool& pool, uint128 prefix, uint128 num, uint128 den) {
   LazyUniform uniform(pool, prefix);
   return UniformBelowExpNeg(uniform, num, den);

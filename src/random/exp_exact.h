@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "random/bit_pool.h"
@@ -20,9 +21,7 @@
 
 namespace dpkit::random::internal {
 
-struct ExpNegInterval {
-  FixedWords lo, hi;  // lo <= e^-x <= hi
-};
+using ExpNegInterval = FixedInterval;
 // Encloses e^-(num/den) with 64*words fraction bits; den in [1, 2^127), words >= 2.
 ExpNegInterval ExpNegBounds(uint128 num, uint128 den, int words);
 
@@ -43,6 +42,12 @@ class LazyUniform {
 
 // Exactly whether U < e^-(num/den).
 bool UniformBelowExpNeg(LazyUniform& u, uint128 num, uint128 den);
+// Exactly whether U < num / den for positive reals whose enclosures at `words` fraction words
+// enclose(words, &num, &den) computes (words = 4, 8, 16, ... until U's bits decide).
+bool UniformBelowRatio(
+    LazyUniform& u, const std::function<void(int words, FixedInterval* num, FixedInterval* den)>& enclose);
+// Exact Bernoulli(e^-(num/den)) from a fresh uniform, in variable time (for rare events only).
+bool ExactBernoulliExp(BitPool& pool, uint128 num, uint128 den);
 // The same for a uniform whose first 128 bits are `prefix`, used for one comparison only.
 bool UniformBelowExpNeg(BitPool& pool, uint128 prefix, uint128 num, uint128 den);
 

@@ -155,4 +155,31 @@ uint128 FixedToFraction128(const FixedWords& a, bool up) {
   return r;
 }
 
+FixedInterval IntervalConstant(int words, uint64_t integer) {
+  return {FixedConstant(words, 0, integer), FixedConstant(words, 0, integer)};
+}
+
+FixedInterval IntervalSum(FixedInterval a, const FixedInterval& b) {
+  FixedAddInPlace(a.lo, b.lo);
+  FixedAddInPlace(a.hi, b.hi);
+  return a;
+}
+
+FixedInterval IntervalDifference(const FixedInterval& a, const FixedInterval& b) {
+  return {FixedSubtractOrZero(a.lo, b.hi), FixedSubtractOrZero(a.hi, b.lo)};
+}
+
+FixedInterval IntervalProduct(const FixedInterval& a, const FixedInterval& b) {
+  return {FixedMultiply(a.lo, b.lo, false), FixedMultiply(a.hi, b.hi, true)};
+}
+
+FixedInterval IntervalTimes(const FixedInterval& a, uint64_t m) {
+  return {FixedMultiplySmall(a.lo, m), FixedMultiplySmall(a.hi, m)};
+}
+
+FixedInterval IntervalReciprocal(const FixedInterval& x) {
+  const FixedWords one = FixedConstant(static_cast<int>(Words(x.lo)), 0, 1);
+  return {FixedDivide(one, x.hi, false), FixedDivide(one, x.lo, true)};
+}
+
 }  // namespace dpkit::random::internal

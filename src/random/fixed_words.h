@@ -45,6 +45,17 @@ bool FixedAtMostUlps(const FixedWords& a, uint64_t ulps);
 // floor(a 2^128) (up: ceil) as a 128-bit integer, for 0 <= a < 1 (up: a <= 1 - 2^-128).
 uint128 FixedToFraction128(const FixedWords& a, bool up);
 
+// An enclosure lo <= x <= hi, and interval arithmetic on enclosures of non-negative reals.
+struct FixedInterval {
+  FixedWords lo, hi;
+};
+FixedInterval IntervalConstant(int words, uint64_t integer);
+FixedInterval IntervalSum(FixedInterval a, const FixedInterval& b);
+FixedInterval IntervalDifference(const FixedInterval& a, const FixedInterval& b);  // a >= b
+FixedInterval IntervalProduct(const FixedInterval& a, const FixedInterval& b);
+FixedInterval IntervalTimes(const FixedInterval& a, uint64_t m);
+FixedInterval IntervalReciprocal(const FixedInterval& x);  // x > 0
+
 }  // namespace dpkit::random::internal
 
 #endif  // DPKIT_SRC_RANDOM_FIXED_WORDS_H_
