@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/validation.h"
 #include "random/bit_pool.h"
-#include "random/discrete_kernels.h"
+#include "random/bucket_kernel.h"
+#include "random/cdt_kernels.h"
+#include "random/integer_sampler.h"
 #include "random/timing_safe.h"
 
 namespace dpkit::random {
@@ -237,8 +239,30 @@ absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const cha
 // ---------------------------------------------------------------------------------------------
 // Discrete Laplace
 
+namespace {
+
+// Table-driven inversion (cdt_kernels.h) where its tables are small, bucket-table rejection
+// (bucket_kernel.h) beyond.
+std::shared_ptr<const internal::IntegerSampler> LaplaceKernelFor(Rational scale) {
+  if (internal::LaplaceCdt::Fits(scale.num, scale.den)) {
+    return std::make_shared<internal::LaplaceCdt>(scale.num, scale.den);
+  }
+  return std::make_shared<internal::BucketKernel>(
+      internal::DiscreteLaplaceLaw(scale.num, scale.den));
+}
+
+std::shared_ptr<const internal::IntegerSampler> GaussianKernelFor(Rational sigma2) {
+  if (internal::GaussianCdt::Fits(sigma2.num, sigma2.den)) {
+    return std::make_shared<internal::GaussianCdt>(sigma2.num, sigma2.den);
+  }
+  return std::make_shared<internal::BucketKernel>(
+      internal::DiscreteGaussianLaw(sigma2.num, sigma2.den));
+}
+
+}  // namespace
+
 DiscreteLaplaceSampler::DiscreteLaplaceSampler(Rational scale)
-    : scale_(scale), kernel_(std::make_shared<internal::LaplaceKernel>(scale.num, scale.den)) {}
+    : scale_(scale), kernel_(LaplaceKernelFor(scale)) {}
 
 absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(double scale) {
   if (!std::isfinite(scale) || !(scale > 0)) {
@@ -267,7 +291,7 @@ absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::CreateRational(ui
 }
 
 int64_t DiscreteLaplaceSampler::Sample(BitGenerator& gen) const {
-  BitPool pool(gen);
+  BitPool pool(gen, kernel_->words_per_sample());
   return kernel_->Sample(pool);
 }
 
@@ -291,26 +315,19 @@ absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::Create(double s
   // sigma^2 rounded up: sigma*sigma in double may round down, detected exactly with fma.
   double s2 = sigma * sigma;
   if (std::fma(sigma, sigma, -s2) > 0) s2 = std::nextafter(s2, std::numeric_limits<double>::infinity());
-  // sigma^2 rounded up to 40 significant bits; the proposal scale t = floor(sigma) + 1.
+  // sigma^2 rounded up to 40 significant bits.
   auto r = RationalAtLeastImpl(s2, 40, 40, "sigma^2");
   if (!r.ok()) return r.status();
-  const uint64_t t = static_cast<uint64_t>(std::floor(std::sqrt(r->ToDouble()))) + 1;
-  // The acceptance exponent's denominator 2 n d t^2 is below 2^100 for every sigma in range.
-  const long double denominator = 2.0L * r->num * r->den * t * t;
-  if (!(denominator < 0x1.0p126L)) {
-    return absl::InternalError(absl::StrCat("sigma ", FormatDouble(sigma), " needs too much precision"));
-  }
-  return DiscreteGaussianSampler(*r, t);
+  return DiscreteGaussianSampler(*r);
 }
 
-DiscreteGaussianSampler::DiscreteGaussianSampler(Rational sigma2, uint64_t t)
-    : sigma2_(sigma2),
-      kernel_(std::make_shared<internal::GaussianKernel>(sigma2.num, sigma2.den, t)) {}
+DiscreteGaussianSampler::DiscreteGaussianSampler(Rational sigma2)
+    : sigma2_(sigma2), kernel_(GaussianKernelFor(sigma2)) {}
 
 double DiscreteGaussianSampler::sigma() const { return std::sqrt(sigma2_.ToDouble()); }
 
 int64_t DiscreteGaussianSampler::Sample(BitGenerator& gen) const {
-  BitPool pool(gen);
+  BitPool pool(gen, kernel_->words_per_sample());
   return kernel_->Sample(pool);
 }
 

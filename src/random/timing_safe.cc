@@ -6,12 +6,8 @@
 
 namespace dpkit::random::internal {
 namespace {
-using ct::U128;
-#include "random/sampler_tables.inc"
-
 constexpr uint128 kLow32 = 0xFFFFFFFFu;
 constexpr uint64_t kMax32 = 0xFFFFFFFFu;
-constexpr uint64_t kMaxGeometricTable = sizeof(kExpNegInteger) / sizeof(kExpNegInteger[0]) - 1;
 
 int BitLength(uint128 x) {
   int n = 0;
@@ -53,27 +49,6 @@ uint64_t UniformBelow::operator()(BitPool& pool) const {
   }
 }
 
-Divider::Divider(uint64_t d_in) : d(d_in), shift(-1), reciprocal(0) {
-  if ((d & (d - 1)) == 0) {
-    shift = __builtin_ctzll(d);
-  } else {
-    reciprocal = ~uint128{0} / d;
-  }
-}
-
-uint128 Divider::operator()(uint128 x) const {
-  if (shift >= 0) return x >> shift;  // public branch: d is a power of two
-  // The estimate is at most 5 below the quotient (reciprocal and MulHi both round down).
-  uint128 q = ct::MulHi(x, reciprocal);
-  uint128 r = x - q * d;
-  for (int i = 0; i < 5; ++i) {
-    const uint64_t ge = ~ct::LessMask(r, d);
-    q += ge & 1;
-    r -= ge & d;
-  }
-  return q;
-}
-
 bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint128 input_error_ulps,
                      uint128 num, uint128 den, int64_t* exact_count) {
   return BernoulliBelow(pool, ExpNegFixed(q, frac), kExpNegFixedErrorUlps + input_error_ulps,
@@ -98,68 +73,6 @@ bool BernoulliBelow(BitPool& pool, uint128 e, uint128 tolerance, uint128 num, ui
     return UniformBelowExpNeg(pool, r | pool.Bits(32), num, den);
   }
   return (below & 1) != 0;
-}
-
-namespace {
-
-// #{i in 1..count : U < e^-(stride i)} for the uniform U in [r, r + 2^32) 2^-128 (96 random
-// bits), by comparing r with every table entry floor(e^-(stride i) 2^128) (e^-k 2^128 is
-// irrational, so an entry outside [r, r + 2^32) decides; an entry inside, probability
-// count 2^-96, goes to the exact comparison with U's further bits).
-uint64_t CountBelowExpNeg(BitPool& pool, uint128 r, uint64_t stride, uint64_t count) {
-  uint64_t below = 0, tie = 0;
-  for (uint64_t i = 1; i <= count; ++i) {
-    const uint128 entry = kExpNegInteger[stride * i];
-    below += static_cast<uint64_t>((r | kLow32) < entry);
-    tie |= static_cast<uint64_t>((r >> 32) == (entry >> 32));
-  }
-  if (ct::Barrier(tie) != 0) [[unlikely]] {
-    // Entries from index below + 1 on may lie in [r, r + 2^32) (several only for the tiny
-    // ones); the comparisons are monotone in i, so they are decided in order on one U.
-    LazyUniform u(pool, r | pool.Bits(32));
-    while (below < count && UniformBelowExpNeg(u, stride * (below + 1), 1)) ++below;
-  }
-  return below;
-}
-
-constexpr uint64_t kLowSpan = 8;                           // V mod 8 from e^-1 .. e^-8
-constexpr uint64_t kHighCount = kMaxGeometricTable / kLowSpan;  // floor(V / 8) from e^-8 .. e^-88
-
-}  // namespace
-
-uint64_t GeometricExpNegOne(BitPool& pool) {
-  // V mod 8 and floor(V / 8) are independent (P(V = 8a + b) factorises). V mod 8 is V
-  // conditioned on V < 8: inversion against e^-1..e^-7, rejecting U < e^-8 (probability
-  // e^-8; the number of rejections is independent of the result).
-  uint64_t low;
-  do {
-    low = CountBelowExpNeg(pool, pool.Next96(), 1, kLowSpan);
-  } while (low == kLowSpan);
-  // floor(V / 8) is geometric with P(>= a) = e^-8a; U < e^-88 (probability < 2^-126) means
-  // floor(V / 8) >= 11, and by memorylessness the excess is a fresh draw.
-  uint64_t high = CountBelowExpNeg(pool, pool.Next96(), kLowSpan, kHighCount);
-  if (high == kHighCount) [[unlikely]] {
-    high += GeometricExpNegOne(pool) / kLowSpan;
-  }
-  return kLowSpan * high + low;
-}
-
-FractionOf::FractionOf(uint64_t t) : scaled_hi(0), scaled_lo(0) {
-  if (t <= 1) return;  // u < t means u == 0
-  // 2^128 = a t + rem, then 2^192 / t = a 2^64 + rem 2^64 / t.
-  uint128 a = ~uint128{0} / t;
-  uint128 rem = ~uint128{0} % t + 1;
-  if (rem == t) {
-    ++a;
-    rem = 0;
-  }
-  scaled_hi = a;
-  scaled_lo = static_cast<uint64_t>((rem << 64) / t);
-}
-
-uint128 FractionOf::operator()(uint64_t u) const {
-  return static_cast<uint128>(u) * scaled_hi +
-         ((static_cast<uint128>(u) * scaled_lo) >> 64);
 }
 
 QuotientOf::QuotientOf(uint128 den) {

@@ -23,16 +23,6 @@ struct UniformBelow {
   uint64_t n, threshold;
 };
 
-// Division by a public d >= 1 with a precomputed reciprocal (the hardware divider's latency
-// depends on its operands): exact floor(x / d) for x < 2^126.
-struct Divider {
-  explicit Divider(uint64_t d);
-  uint128 operator()(uint128 x) const;
-  uint64_t d;
-  int shift;           // d = 2^shift, or -1
-  uint128 reciprocal;  // floor((2^128 - 1) / d) when d is not a power of two
-};
-
 // Exact Bernoulli(exp(-x)) where x = num / den exactly (den < 2^127) and
 // q + frac / 2^128 approximates x within `input_error_ulps` units of 2^-128: 96 random bits are
 // compared with the fixed-point e^-x. Constant time except with probability
@@ -44,21 +34,6 @@ bool BernoulliExpNeg(BitPool& pool, uint64_t q, uint128 frac, uint128 input_erro
 // `error_ulps` units.
 bool BernoulliBelow(BitPool& pool, uint128 approx, uint128 error_ulps, uint128 num, uint128 den,
                     int64_t* exact_count = nullptr);
-
-// Exact geometric V with P(V >= k) = e^-k: V mod 8 and floor(V / 8) (independent) by comparing
-// 96 random bits each with all entries of the tables e^-1..e^-8 and e^-8, e^-16, ..., e^-88
-// (19 comparisons; V mod 8 rejects U < e^-8). Constant time except with probability
-// < 19 * 2^-96 + e^-88 < 2^-91 (an entry within the 96 bits' resolution, or V >= 88), when it
-// finishes exactly in variable time.
-uint64_t GeometricExpNegOne(BitPool& pool);
-
-// The fraction u / t in units of 2^-128 (error < 2 units) for a public t >= 1 and u < t.
-struct FractionOf {
-  explicit FractionOf(uint64_t t);
-  uint128 operator()(uint64_t u) const;
-  uint128 scaled_hi;  // floor(2^192 / t) = scaled_hi * 2^64 + scaled_lo
-  uint64_t scaled_lo;
-};
 
 // x = num / den for a public den in [1, 2^127) and num < 2^128, as an integer part clamped to
 // 128 and a fraction in units of 2^-128, within 260 units (relative error < 2^-127).

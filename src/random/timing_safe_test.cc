@@ -11,6 +11,7 @@
 #include "random/ct.h"
 #include "random/exp_exact.h"
 #include "random/exp_fixed.h"
+#include "random/scripted_generator.h"
 #include "random/timing_safe.h"
 
 namespace dpkit::random::internal {
@@ -132,49 +133,6 @@ TEST(QuotientOfTest, MatchesLongDivision) {
   }
 }
 
-TEST(DividerTest, ExactForPowersOfTwoAndOthers) {
-  testing::SeededRng rng(4);
-  for (uint64_t d : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{7}, uint64_t{1} << 40,
-                     (uint64_t{1} << 40) + 1, ~uint64_t{0}, uint64_t{1000003}}) {
-    Divider divide(d);
-    for (int i = 0; i < 5000; ++i) {
-      const uint128 x = (static_cast<uint128>(rng.NextU64()) << 64 | rng.NextU64()) >>
-                        (2 + rng.NextU64() % 100);
-      ASSERT_EQ(divide(x), x / d) << d;
-    }
-  }
-}
-
-TEST(FractionOfTest, WithinTwoUnits) {
-  testing::SeededRng rng(5);
-  for (uint64_t t : {uint64_t{1}, uint64_t{2}, uint64_t{11}, uint64_t{1} << 20,
-                     (uint64_t{1} << 20) + 1, (uint64_t{1} << 62) - 3}) {
-    FractionOf fraction(t);
-    for (int i = 0; i < 5000; ++i) {
-      const uint64_t u = rng.NextU64() % t;
-      uint128 q, f;
-      ReferenceQuotient(u, t, &q, &f);
-      ASSERT_LE(AbsDiff(fraction(u), f), 2u) << t << " " << u;
-    }
-  }
-}
-
-// Returns scripted words, then zeros: drives the comparisons onto chosen random bits.
-class ScriptedGenerator : public BitGenerator {
- public:
-  explicit ScriptedGenerator(std::vector<uint64_t> words) : words_(std::move(words)) {}
-  uint64_t NextU64() override { return i_ < words_.size() ? words_[i_++] : 0; }
-  void Fill(void* out, size_t n) override {
-    auto* w = static_cast<uint64_t*>(out);
-    for (size_t k = 0; k < n / 8; ++k) w[k] = NextU64();
-  }
-  bool IsSecure() const override { return false; }
-
- private:
-  std::vector<uint64_t> words_;
-  size_t i_ = 0;
-};
-
 // U's 256-bit expansion for the words a 96-bit draw, then a 32-bit and a 128-bit extension take:
 // Next64 -> w0; Bits(32) -> low half of w1; the fallback's Bits(32) -> high half of w1.
 uint128 SecondWord(uint64_t w1) { return (w1 << 32) | (w1 >> 32); }
@@ -191,20 +149,6 @@ TEST(BernoulliBelowTest, AmbiguousDrawIsDecidedExactlyByLaterBits) {
     ScriptedGenerator gen({w0, w1, e.lo[1] + static_cast<uint64_t>(delta), 0, 0, 0, 0, 0});
     BitPool pool(gen);
     EXPECT_EQ(BernoulliExpNeg(pool, 1, 0, 0, 1, 1), delta < 0) << delta;
-  }
-}
-
-TEST(GeometricTest, TieWithATableEntryIsDecidedExactly) {
-  // The first draw's 96 bits equal those of floor(e^-3 2^128): V mod 8 is 2 or 3 by the later
-  // bits. The draw for V div 8 reads all-ones words (U close to 1): V div 8 = 0.
-  const ExpNegInterval e = ExpNegBounds(3, 1, 4);
-  const uint64_t w0 = e.lo[3];
-  const uint64_t w1 = (e.lo[2] >> 32) | (e.lo[2] << 32);
-  for (int delta : {-1, +1}) {
-    ScriptedGenerator gen({w0, w1, e.lo[1] + static_cast<uint64_t>(delta), e.lo[0],
-                           ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}});
-    BitPool pool(gen);
-    EXPECT_EQ(GeometricExpNegOne(pool), delta < 0 ? 3u : 2u) << delta;
   }
 }
 

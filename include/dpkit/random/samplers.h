@@ -1,39 +1,45 @@
 // Exact samplers: no floating-point shortcuts, no modulo bias.
 //
 // Every sampler here draws exactly from its stated distribution using only integer arithmetic
-// on uniformly random bits, following Canonne, Kamath, Steinke, "The Discrete Gaussian for
-// Differential Privacy" (NeurIPS 2020, arXiv:2004.00010), Algorithms 1-3. Real-valued
-// parameters (a Laplace scale, a Gaussian sigma) are first converted to an exact rational that
-// is >= the requested value ("rounded towards more noise"); the value actually used is reported
-// by the sampler so privacy maps are computed from it.
-//
-// Caveats, documented where they apply: the discrete Gaussian rejects candidates whose
-// acceptance exponent would overflow 128-bit arithmetic (|candidate| d t >= 2^64, or an exponent
-// above 2^28); such candidates have acceptance probability < exp(-2^28), so the output
-// distribution differs from the exact one by less than 2^-(10^8) in total variation. The
-// discrete Laplace clamps |Y| >= 2^63 (probability < exp(-2^13) at the largest scale, 2^50).
+// on uniformly random bits. Bernoulli(exp(-x)) follows Canonne, Kamath, Steinke, "The Discrete
+// Gaussian for Differential Privacy" (NeurIPS 2020, arXiv:2004.00010), Algorithm 1; the discrete
+// Laplace and discrete Gaussian samplers draw the same distributions as its Algorithms 2 and 3
+// (two-sided geometric; P(k) proportional to exp(-k^2 / 2 sigma^2)) by other exact methods:
+//  - small scales (Gaussian sigma up to ~16, Laplace scale up to ~130): inversion of one
+//    uniform against a cumulative distribution table (CDT) of |Y| (the Laplace beyond scale
+//    ~2.7 as |Y| = A + m H, two tables), random sign -- src/random/cdt_kernels.h;
+//  - larger scales: rejection from a table proposal over 120 buckets of |Y|, one fixed-point
+//    exponential per attempt -- src/random/bucket_kernel.h.
+// Tables hold floor(g 2^128) of the exact probabilities g, computed once per sampler by
+// interval arithmetic; a draw whose bits cannot be told from an entry (or from the fixed-point
+// exponential) is finished exactly with more random bits, and the tails beyond the tables
+// (probability < 2^-100) are drawn exactly. So the output law is the exact one: the statistical
+// distance is 0, not a bound. Real-valued parameters (a Laplace scale, a Gaussian sigma) are
+// first converted to an exact rational that is >= the requested value ("rounded towards more
+// noise"); the value actually used is reported by the sampler so privacy maps are computed from
+// it. One caveat: |Y| >= 2^63 is clamped to 2^63 - 1 (probability < exp(-2^13) at the largest
+// scale).
 //
 // Running time (DiscreteLaplaceSampler::Sample, DiscreteGaussianSampler::Sample, both
 // overloads): independent of the value returned, except on an event of probability
 // eta <= 2^-90 per sample. How (docs/samplers.md has the full argument):
-//  - Both are rejection samplers. The number of rejected attempts is independent of the value
-//    finally accepted, so only the accepted attempt's duration could leak, and every attempt
-//    that is accepted does the same work: one uniform draw below the public t (Lemire's method
-//    with the rejection threshold precomputed, no division), a geometric V with P(V >= k) = e^-k
-//    by comparing 96 random bits with every entry of two tables of e^-k (full scans, no early
-//    exit), one test Bernoulli(exp(-x)) for the secret x evaluated as a 128-bit fixed-point
-//    exponential in branch-free code (16-entry tables read by full masked scans, a fixed-degree
-//    polynomial, shifts and multiplications only), and division by public constants through
-//    precomputed reciprocals. No secret-dependent branch, memory address or division remains.
-//  - Exactness is kept by deciding a comparison only when the 96 random bits lie outside the
-//    error bound of the fixed-point value; otherwise (the eta event: probability < 2^-95 per
-//    comparison, <= 21 comparisons per accepted attempt) the comparison is finished exactly, in
-//    variable time, with multiprecision interval arithmetic and more random bits.
+//  - A table lookup compares 120 random bits with EVERY entry of the table (SIMD or masked
+//    scalar compares, no early exit, no secret-dependent address); the count of entries above
+//    the bits is the value. Sign and the A + m H recombination are branch-free.
+//  - The bucket kernel is a rejection sampler: the number of rejected attempts is independent
+//    of the value finally accepted, and every attempt does the same work (one table scan, one
+//    uniform below the public bucket width by Lemire's method with a precomputed threshold, one
+//    Bernoulli(exp(-x)) for the secret x as a branch-free 128-bit fixed-point exponential,
+//    division by public constants through precomputed reciprocals).
+//  - eta: the random bits tie with a table entry (2^-120 per entry, <= 192 entries), a 96-bit
+//    comparison falls within the fixed-point error (< 2^-95 per comparison), or the tail beyond
+//    a table is reached (< 2^-100); then the sample finishes exactly in variable time.
 //  - For privacy: a release of n samples whose values are eps-DP is, counting the running time
 //    as part of the output, (eps, n eta (1 + e^eps))-DP.
 //  - The claim covers the sampler's arithmetic on x86-64/AArch64 (constant-time integer
 //    multiply; no data-dependent instruction timing on the paths used); it is tested in
 //    samplers_timing_test.cc (statistical tier: cycle counts of small and large outputs).
+//    Tables are built on a sampler's first use (<= ~1 ms, a function of the public scale only).
 // The other functions here (Uniform*, Bernoulli*) take variable time: UniformUint64 and
 // BernoulliExp depend on their arguments; use BernoulliExpFixedWork where the exponent is secret.
 //
@@ -54,8 +60,7 @@ namespace dpkit::random {
 using uint128 = unsigned __int128;
 
 namespace internal {
-class LaplaceKernel;
-class GaussianKernel;
+class IntegerSampler;
 }  // namespace internal
 
 // Uniform integer in [0, n), n >= 1 (n == 0 is treated as 2^64). Lemire's multiply-and-reject
@@ -98,10 +103,9 @@ struct Rational {
 // Fails (InvalidArgument naming `name`) if x is not finite and > 0 or is out of range.
 absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const char* name);
 
-// Discrete Laplace (two-sided geometric): P(k) proportional to exp(-|k| / scale), k in Z.
-// CKS20 Algorithm 2 in fixed work per attempt (see "Running time"). `scale` must be in
-// [2^-23, 2^50]; it is rounded up to a rational with 40 significant bits. About 1.6 attempts
-// and 7 random words per sample.
+// Discrete Laplace (two-sided geometric): P(k) proportional to exp(-|k| / scale), k in Z, in
+// time independent of k (see "Running time"). `scale` must be in [2^-23, 2^50]; it is rounded
+// up to a rational with 40 significant bits.
 class DiscreteLaplaceSampler {
  public:
   static absl::StatusOr<DiscreteLaplaceSampler> Create(double scale);
@@ -119,13 +123,12 @@ class DiscreteLaplaceSampler {
  private:
   explicit DiscreteLaplaceSampler(Rational scale);
   Rational scale_;
-  std::shared_ptr<const internal::LaplaceKernel> kernel_;  // immutable, shared by copies
+  std::shared_ptr<const internal::IntegerSampler> kernel_;  // immutable, shared by copies
 };
 
-// Discrete Gaussian: P(k) proportional to exp(-k^2 / (2 sigma^2)), k in Z. CKS20 Algorithm 3
-// (rejection from a discrete Laplace with t = floor(sigma) + 1) in fixed work per attempt (see
-// "Running time"). sigma must be in [2^-10, 2^24]; sigma^2 is rounded up to a rational with 40
-// significant bits.
+// Discrete Gaussian: P(k) proportional to exp(-k^2 / (2 sigma^2)), k in Z, in time independent
+// of k (see "Running time"). sigma must be in [2^-10, 2^24]; sigma^2 is rounded up to a
+// rational with 40 significant bits.
 class DiscreteGaussianSampler {
  public:
   static absl::StatusOr<DiscreteGaussianSampler> Create(double sigma);
@@ -138,9 +141,9 @@ class DiscreteGaussianSampler {
   Rational sigma_squared_rational() const { return sigma2_; }
 
  private:
-  DiscreteGaussianSampler(Rational sigma2, uint64_t t);
+  explicit DiscreteGaussianSampler(Rational sigma2);
   Rational sigma2_;  // sigma^2 = num / den
-  std::shared_ptr<const internal::GaussianKernel> kernel_;  // immutable, shared by copies
+  std::shared_ptr<const internal::IntegerSampler> kernel_;  // immutable, shared by copies
 };
 
 }  // namespace dpkit::random
