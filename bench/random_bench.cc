@@ -1,7 +1,8 @@
 // Throughput of the secure generator and the exact samplers (issue #2 goals: CSPRNG >= 1 GB/s
 // on one core; discrete Gaussian >= 5 M samples/s at sigma = 10). Scale/sigma 2^20 is the size
 // the grid mechanisms and DP-SGD ask for. docs/benchmarks.md has before/after figures of the
-// constant-time samplers (scripts/compare_random_bench.sh runs two builds side by side).
+// constant-time samplers (scripts/compare_random_bench.sh runs two builds side by side) and the
+// OpenDP peer at sigma = 10 (bench/sampler_peer.py runs BM_DiscreteGaussian/10 beside it).
 #include <vector>
 
 #include "benchmark/benchmark.h"
