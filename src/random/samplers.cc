@@ -2,7 +2,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/validation.h"
@@ -241,22 +245,44 @@ absl::StatusOr<Rational> RationalAtLeast(double x, int precision_bits, const cha
 
 namespace {
 
-// Table-driven inversion (cdt_kernels.h) where its tables are small, bucket-table rejection
-// (bucket_kernel.h) beyond.
-std::shared_ptr<const internal::IntegerSampler> LaplaceKernelFor(Rational scale) {
-  if (internal::LaplaceCdt::Fits(scale.num, scale.den)) {
-    return std::make_shared<internal::LaplaceCdt>(scale.num, scale.den);
-  }
-  return std::make_shared<internal::BucketKernel>(
-      internal::DiscreteLaplaceLaw(scale.num, scale.den));
+using Kernel = std::shared_ptr<const internal::IntegerSampler>;
+
+// Kernels are immutable and their tables take ~0.1 ms to build (on first use), so samplers of
+// one public law share one kernel: code that creates a mechanism per release or per audit trial
+// pays the build once. At most kMaxCachedKernels laws are kept (then the cache starts afresh;
+// samplers keep the kernels they hold).
+constexpr size_t kMaxCachedKernels = 1024;
+
+Kernel SharedKernel(char law, Rational r, const std::function<Kernel()>& make) {
+  static std::mutex mu;
+  static auto* cache = new std::map<std::tuple<char, uint64_t, uint64_t>, Kernel>();
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache->size() >= kMaxCachedKernels) cache->clear();
+  Kernel& slot = (*cache)[{law, r.num, r.den}];
+  if (slot == nullptr) slot = make();
+  return slot;
 }
 
-std::shared_ptr<const internal::IntegerSampler> GaussianKernelFor(Rational sigma2) {
-  if (internal::GaussianCdt::Fits(sigma2.num, sigma2.den)) {
-    return std::make_shared<internal::GaussianCdt>(sigma2.num, sigma2.den);
-  }
-  return std::make_shared<internal::BucketKernel>(
-      internal::DiscreteGaussianLaw(sigma2.num, sigma2.den));
+// Table-driven inversion (cdt_kernels.h) where its tables are small, bucket-table rejection
+// (bucket_kernel.h) beyond.
+Kernel LaplaceKernelFor(Rational scale) {
+  return SharedKernel('L', scale, [scale]() -> Kernel {
+    if (internal::LaplaceCdt::Fits(scale.num, scale.den)) {
+      return std::make_shared<internal::LaplaceCdt>(scale.num, scale.den);
+    }
+    return std::make_shared<internal::BucketKernel>(
+        internal::DiscreteLaplaceLaw(scale.num, scale.den));
+  });
+}
+
+Kernel GaussianKernelFor(Rational sigma2) {
+  return SharedKernel('G', sigma2, [sigma2]() -> Kernel {
+    if (internal::GaussianCdt::Fits(sigma2.num, sigma2.den)) {
+      return std::make_shared<internal::GaussianCdt>(sigma2.num, sigma2.den);
+    }
+    return std::make_shared<internal::BucketKernel>(
+        internal::DiscreteGaussianLaw(sigma2.num, sigma2.den));
+  });
 }
 
 }  // namespace

@@ -39,7 +39,8 @@
 //  - The claim covers the sampler's arithmetic on x86-64/AArch64 (constant-time integer
 //    multiply; no data-dependent instruction timing on the paths used); it is tested in
 //    samplers_timing_test.cc (statistical tier: cycle counts of small and large outputs).
-//    Tables are built on a sampler's first use (<= ~1 ms, a function of the public scale only).
+//    Tables are built on first use (~0.1 ms, a function of the public scale only) and shared
+//    by all samplers of the same scale or sigma in the process.
 // The other functions here (Uniform*, Bernoulli*) take variable time: UniformUint64 and
 // BernoulliExp depend on their arguments; use BernoulliExpFixedWork where the exponent is secret.
 //
