@@ -42,7 +42,7 @@ std::vector<MechanismInfo>* MakeRegistry() {
                 "docs/mechanisms/discrete_laplace.md"});
   r->push_back({"discrete_gaussian", "integer value",
                 "(epsilon, delta)-DP exact (CKS20 Thm 7) and rho = Delta^2/(2 sigma^2) zCDP",
-                "exact discrete Gaussian sampler (CKS20 Algorithm 3)",
+                "exact, timing-safe discrete Gaussian sampler (CKS20's law)",
                 "Canonne, Kamath, Steinke 2020 (NeurIPS)", "docs/mechanisms/discrete_gaussian.md"});
   r->push_back({"exponential", "candidate scores",
                 "epsilon-DP (pure) for score sensitivity Delta (epsilon/Delta if monotonic)",

@@ -21,7 +21,7 @@
 // 2^23), x_g = round_half_up(x / lambda), D_g = ceil(Delta_2 / lambda) (exact
 // sensitivity in grid units), sigma_g = (sigma / lambda) * (D_g lambda / Delta_2) so that
 // sigma_g / D_g = sigma / Delta_2, noise N ~ N_Z(0, sigma_g^2) drawn exactly
-// (random::DiscreteGaussianSampler, CKS20 Algorithm 3, sigma_g^2 rounded up), output
+// (random::DiscreteGaussianSampler, CKS20's law, sigma_g^2 rounded up), output
 // lambda * (x_g + N). Outputs for all inputs lie on lambda*Z. Huge values: as for
 // LaplaceMechanism, never clamped; the returned double is the nearest double to the exact
 // lattice point. Create refuses (InvalidArgument) when rounding D_g up would add more than 1%
