@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "analytics/engine/noise.h"
+#include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/math.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
@@ -74,7 +75,7 @@ absl::StatusOr<PartitionSelector> PartitionSelector::Create(
       // >= sqrt(2 pi) sigma (Poisson summation). With T = 2 + ceil(sigma z),
       // z = Phi^-1(1 - delta/(2 L0)), each of the <= L0 partitions one unit creates passes with
       // probability <= delta/(2 L0): total delta.
-      DPKIT_ASSIGN_OR_RETURN(double rho, engine::RhoForEpsilonDelta(o.epsilon, o.delta / 2));
+      DPKIT_ASSIGN_OR_RETURN(double rho, accounting::ZcdpRhoForEpsilon(o.epsilon, o.delta / 2));
       mechanisms::DiscreteGaussianOptions g;
       g.rho = rho / l0;
       g.l2_sensitivity = 1;

@@ -12,58 +12,11 @@
 
 namespace dpkit::analytics::engine {
 
-namespace {
-
-absl::StatusOr<double> ComputeRho(double epsilon, double delta) {
-  auto fits = [&](double rho) -> absl::StatusOr<bool> {
-    DPKIT_ASSIGN_OR_RETURN(double e, accounting::ZcdpEpsilon(rho, delta));
-    return e <= epsilon;
-  };
-  // lo: the rho of Bun & Steinke's conversion eps = rho + 2 sqrt(rho ln(1/delta)), which is
-  // never tighter than CKS20's, so it fits; hi: widened until it does not fit.
-  const double l = std::log(1 / delta);
-  const double s = std::sqrt(l + epsilon) - std::sqrt(l);
-  double lo = s * s, hi = std::max(2 * lo, epsilon);
-  for (int i = 0; i < 64; ++i) {
-    DPKIT_ASSIGN_OR_RETURN(bool hi_fits, fits(hi));
-    if (!hi_fits) break;
-    lo = hi;
-    hi *= 2;
-  }
-  for (int i = 0; i < 100 && hi - lo > 1e-12 * hi; ++i) {
-    const double mid = lo + (hi - lo) / 2;
-    DPKIT_ASSIGN_OR_RETURN(bool mid_fits, fits(mid));
-    (mid_fits ? lo : hi) = mid;
-  }
-  return lo * (1 - 1e-9);
-}
-
-}  // namespace
-
-absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta) {
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon share", epsilon));
-  DPKIT_RETURN_IF_ERROR(ValidateOpenUnitInterval("delta share", delta));
-  // A pure function of (epsilon, delta) that costs a few thousand ZcdpEpsilon evaluations:
-  // cached process-wide (queries are planned again and again with the same shares).
-  static std::mutex mu;
-  static auto* cache = new std::map<std::pair<double, double>, double>();
-  const auto key = std::make_pair(epsilon, delta);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (auto it = cache->find(key); it != cache->end()) return it->second;
-  }
-  DPKIT_ASSIGN_OR_RETURN(double rho, ComputeRho(epsilon, delta));
-  std::lock_guard<std::mutex> lock(mu);
-  if (cache->size() > 10000) cache->clear();
-  (*cache)[key] = rho;
-  return rho;
-}
-
 absl::StatusOr<double> NoisePerSensitivity(NoiseKind kind, double epsilon, double delta,
                                            int64_t blocks) {
   const double b = static_cast<double>(blocks);
   if (kind == NoiseKind::kLaplace) return b / epsilon;
-  DPKIT_ASSIGN_OR_RETURN(double rho, RhoForEpsilonDelta(epsilon, delta));
+  DPKIT_ASSIGN_OR_RETURN(double rho, accounting::ZcdpRhoForEpsilon(epsilon, delta));
   return std::sqrt(b / (2 * rho));
 }
 
@@ -86,7 +39,7 @@ absl::StatusOr<StatisticNoise> StatisticNoise::Create(const mechanisms::NoiseFac
       return absl::InvalidArgumentError(absl::StrCat(
           "Gaussian noise needs a delta share in (0, 1), got ", FormatDouble(spec.delta)));
     }
-    DPKIT_ASSIGN_OR_RETURN(double rho, RhoForEpsilonDelta(spec.epsilon, spec.delta));
+    DPKIT_ASSIGN_OR_RETURN(double rho, accounting::ZcdpRhoForEpsilon(spec.epsilon, spec.delta));
     mechanisms::DiscreteGaussianOptions o;
     o.rho = rho / static_cast<double>(spec.blocks);
     o.l2_sensitivity = spec.sensitivity;

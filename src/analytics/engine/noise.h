@@ -84,10 +84,6 @@ class StatisticNoise {
 absl::StatusOr<double> NoisePerSensitivity(NoiseKind kind, double epsilon, double delta,
                                            int64_t blocks);
 
-// The largest rho (shrunk by a relative 1e-9) whose CKS20 conversion to (epsilon, delta)-DP
-// (accounting::ZcdpEpsilon) is at most epsilon. epsilon > 0, delta in (0, 1).
-absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta);
-
 }  // namespace dpkit::analytics::engine
 
 #endif  // DPKIT_SRC_ANALYTICS_ENGINE_NOISE_H_
