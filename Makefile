@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-quick bench asan clean python test-python
+.PHONY: all deps build demo test test-quick bench asan clean python test-python serve
 
 all: build
 
@@ -19,8 +19,9 @@ build: deps
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)/src/cli/dpkit
 
-# Every test tier (unit, statistical, audit, e2e) plus the find_package(dpkit) consumer check.
-test: build
+# Every test tier (unit, statistical, audit, e2e, privacy) plus the find_package(dpkit) consumer
+# check. The Python package comes first: the web service's privacy test runs through it.
+test: build python
 	@ctest --preset all
 	@bash scripts/check-consumer.sh $(BUILD_DIR)
 	@$(MAKE) --no-print-directory test-python
@@ -41,6 +42,11 @@ python: deps
 test-python: build python
 	@$(VENV)/bin/pip install -q -r python/requirements-test.txt
 	@DPKIT_CLI=$(BUILD_DIR)/src/cli/dpkit $(VENV)/bin/python -m pytest -q python/tests
+
+# The web UI with the sample data (docs/ui.md): prints the URL to open, with a fresh token.
+serve: build python
+	@DPKIT_CLI=$(BUILD_DIR)/src/cli/dpkit $(VENV)/bin/python -m dpkit.serve --data-dir serve-data \
+	  --login demo --sample
 
 # Fast developer loop: unit tier only, RelWithDebInfo build.
 test-quick:

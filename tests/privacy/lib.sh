@@ -45,6 +45,15 @@ privacy_compare() {
   python3 "$PRIVACY_DIR/compare_runs.py" "$WORK/runs" "$@" || fail "deterministic difference between $1 and $2 (see above)"
 }
 
+# customer_neighbours <rows>: the sample customer table as D ($WORK/D/customers.csv) and D' (D plus
+# one customer with extreme, unique values: make_neighbours.py in $WORK/D2/customers.csv).
+# customers_schema.json is their public schema.
+customer_neighbours() {
+  mkdir -p "$WORK/D" "$WORK/D2"
+  "$DPKIT" sample customers --rows "$1" --out "$WORK/base.csv" 2>/dev/null
+  python3 "$PRIVACY_DIR/make_neighbours.py" "$WORK/base.csv" "$WORK/D/customers.csv" "$WORK/D2/customers.csv"
+}
+
 # run_dirs <side>: the run folders of a side.
 run_dirs() { ls -d "$WORK/runs/$1"/*; }
 

@@ -5,27 +5,12 @@
 # summary.json) must not differ deterministically; owner/ holds the data-owner outputs.
 source "$(dirname "$0")/lib.sh"
 
-mkdir -p "$WORK/D" "$WORK/D2"
-"$DPKIT" sample customers --rows 800 --out "$WORK/base.csv" 2>/dev/null
-python3 "$PRIVACY_DIR/make_neighbours.py" "$WORK/base.csv" "$WORK/D/customers.csv" "$WORK/D2/customers.csv"
-cat >"$WORK/schema.json" <<'JSON'
-{"privacy_unit": "customer_id", "columns": [
- {"name": "customer_id", "type": "int64"},
- {"name": "age", "type": "int64", "lower": 18, "upper": 100},
- {"name": "income", "type": "int64", "lower": 0, "upper": 300000},
- {"name": "purchases_12m", "type": "int64", "lower": 0, "upper": 60},
- {"name": "spend_12m", "type": "double", "lower": 0, "upper": 20000},
- {"name": "tenure_months", "type": "int64", "lower": 0, "upper": 240},
- {"name": "segment", "type": "string", "categories": ["Budget", "Standard", "Premium"]},
- {"name": "churned", "type": "bool"},
- {"name": "date_of_birth", "type": "date", "lower": "1930-01-01", "upper": "2010-12-31"},
- {"name": "signup_date", "type": "date", "lower": "2010-01-01", "upper": "2026-12-31"}]}
-JSON
+customer_neighbours 800
 for i in 1 2 3 4 5; do
   for side in D D2; do
     use_input "$side"
     privacy_run "$side" "$i" "$DPKIT" pipeline --data "$INPUT/customers.csv" \
-      --schema "$WORK/schema.json" --out run --epsilon 1 --delta 1e-6 --method mst --holdout 0.2
+      --schema "$PRIVACY_DIR/customers_schema.json" --out run --epsilon 1 --delta 1e-6 --method mst --holdout 0.2
   done
 done
 privacy_compare D D2 --owner 'run/owner/*' --owner 'run/ledger.db'
@@ -54,9 +39,9 @@ done
 
 # Leak 3: a named ledger is never extended: no budget for this dataset/unit -> refused, nothing written.
 "$DPKIT" budget init --ledger "$WORK/l.db" --dataset customers --unit customer_id --epsilon 1 --delta 1e-6 >/dev/null
-privacy_run X 1 "$DPKIT" pipeline --data "$WORK/D/customers.csv" --schema "$WORK/schema.json" \
+privacy_run X 1 "$DPKIT" pipeline --data "$WORK/D/customers.csv" --schema "$PRIVACY_DIR/customers_schema.json" \
   --ledger "$WORK/l.db" --dataset customers --privacy-unit email --out run --epsilon 0.5
-privacy_run X 2 "$DPKIT" pipeline --data "$WORK/D/customers.csv" --schema "$WORK/schema.json" \
+privacy_run X 2 "$DPKIT" pipeline --data "$WORK/D/customers.csv" --schema "$PRIVACY_DIR/customers_schema.json" \
   --ledger "$WORK/l.db" --dataset customers_copy --out run --epsilon 0.5
 for i in 1 2; do
   d="$WORK/runs/X/$i"

@@ -3,9 +3,7 @@
 # with a Private-PGM domain file. D' = D + one customer with extreme, unique values.
 source "$(dirname "$0")/lib.sh"
 
-mkdir -p "$WORK/D" "$WORK/D2"
-"$DPKIT" sample customers --rows 600 --out "$WORK/base.csv" 2>/dev/null
-python3 "$PRIVACY_DIR/make_neighbours.py" "$WORK/base.csv" "$WORK/D/customers.csv" "$WORK/D2/customers.csv"
+customer_neighbours 600
 cat >"$WORK/schema.json" <<'JSON'
 {"privacy_unit": "customer_id", "columns": [
  {"name": "customer_id", "type": "int64"},
