@@ -8,7 +8,7 @@ PKGS=(
   libfast-float-dev libfmt-dev zlib1g-dev libeigen3-dev libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev
-  chromium python3 python3-venv python3-dev
+  chromium chromium-driver python3 python3-venv python3-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
