@@ -1044,6 +1044,24 @@ absl::Status PartialAggregates::Merge(const PartialAggregates& other) {
   return absl::OkStatus();
 }
 
+std::vector<std::pair<std::string, PartialAggregates>> PartialAggregates::SplitByGroup() const {
+  std::vector<std::pair<std::string, PartialAggregates>> out;
+  out.reserve(state_->groups.size());
+  for (const auto& [key, group] : state_->groups) {
+    PartialAggregates one;
+    State& s = *one.state_;
+    s.group_columns = state_->group_columns;
+    s.value_columns = state_->value_columns;
+    s.privacy_unit = state_->privacy_unit;
+    s.max_groups_per_unit = state_->max_groups_per_unit;
+    s.max_rows_per_group = state_->max_rows_per_group;
+    s.salt = state_->salt;
+    s.groups.emplace(key, group);
+    out.emplace_back(key, std::move(one));
+  }
+  return out;
+}
+
 namespace {
 std::string I128ToString(int128 v) {
   if (v == 0) return "0";
@@ -1151,20 +1169,43 @@ absl::StatusOr<PartialAggregates> PartialAggregates::Deserialize(const std::stri
   return out;
 }
 
-absl::StatusOr<QueryResult> ReleasePartials(const PartialAggregates& partials,
+namespace {
+// The plan of `spec` for releasing `partials` (checked to be of the same query).
+absl::StatusOr<Planned> PlanPartialsRelease(const PartialAggregates& partials,
                                             const io::Table& schema_table, const io::Schema& schema,
-                                            const QuerySpec& spec, const std::string& dataset,
-                                            release::Charger& charger,
-                                            const ExecutionOptions& options) {
+                                            const QuerySpec& spec, const ExecutionOptions& options) {
   DPKIT_RETURN_IF_ERROR(CheckExecutionOptions(options));
   DPKIT_ASSIGN_OR_RETURN(Planned p, MakePlan(schema_table, schema, spec, *options.noise));
   if (p.rq.value_columns.size() != partials.state().value_columns.size()) {
     return absl::InvalidArgumentError("partial aggregates were computed for a different query");
   }
+  return p;
+}
+}  // namespace
+
+absl::StatusOr<QueryResult> ReleasePartials(const PartialAggregates& partials,
+                                            const io::Table& schema_table, const io::Schema& schema,
+                                            const QuerySpec& spec, const std::string& dataset,
+                                            release::Charger& charger,
+                                            const ExecutionOptions& options) {
+  DPKIT_ASSIGN_OR_RETURN(Planned p,
+                         PlanPartialsRelease(partials, schema_table, schema, spec, options));
   DPKIT_ASSIGN_OR_RETURN(ledger::Receipt receipt, ChargeQuery(p, spec, dataset, charger));
   absl::StatusOr<QueryResult> r = ReleaseState(p, partials.state(), spec, *options.rng);
   if (!r.ok()) return release::ChargedFailure(r.status(), receipt);
   r->receipts = {receipt};
+  return r;
+}
+
+absl::StatusOr<QueryResult> ReleaseChargedPartials(const PartialAggregates& partials,
+                                                   const io::Table& schema_table,
+                                                   const io::Schema& schema, const QuerySpec& spec,
+                                                   const ledger::Receipt& charge,
+                                                   const ExecutionOptions& options) {
+  DPKIT_ASSIGN_OR_RETURN(Planned p,
+                         PlanPartialsRelease(partials, schema_table, schema, spec, options));
+  DPKIT_ASSIGN_OR_RETURN(QueryResult r, ReleaseState(p, partials.state(), spec, *options.rng));
+  r.receipts = {charge};
   return r;
 }
 

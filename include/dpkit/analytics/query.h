@@ -34,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -191,6 +192,10 @@ class PartialAggregates {
   static absl::StatusOr<PartialAggregates> Compute(const io::Table& slice, const io::Schema& schema,
                                                    const QuerySpec& spec, uint64_t salt);
   absl::Status Merge(const PartialAggregates& other);
+  // One partial per group, each holding that group's state only (merging them gives this one,
+  // up to the row counters). For engines that merge partials by group key (a shuffle by key).
+  // The key is the group's key texts joined by '\x1f' ("" without GROUP BY).
+  std::vector<std::pair<std::string, PartialAggregates>> SplitByGroup() const;
   std::string Serialize() const;
   static absl::StatusOr<PartialAggregates> Deserialize(const std::string& bytes);
 
@@ -216,6 +221,15 @@ absl::StatusOr<QueryResult> ReleasePartials(const PartialAggregates& partials,
                                             const QuerySpec& spec, const std::string& dataset,
                                             release::Charger& charger,
                                             const ExecutionOptions& options);
+
+// The execute step alone for merged partials whose query was charged as part of a larger release
+// (a DP SQL statement over slices, sql_partials.h): `charge` is the receipt of that charge.
+// Calling it without such a charge releases uncharged data: use ReleasePartials.
+absl::StatusOr<QueryResult> ReleaseChargedPartials(const PartialAggregates& partials,
+                                                   const io::Table& schema_table,
+                                                   const io::Schema& schema, const QuerySpec& spec,
+                                                   const ledger::Receipt& charge,
+                                                   const ExecutionOptions& options);
 
 }  // namespace dpkit::analytics
 

@@ -38,14 +38,8 @@ absl::StatusOr<SqlResult> ExecuteSql(const std::string& text, const SqlCatalog& 
                                      const SqlOptions& o, release::Charger* charger,
                                      const ExecutionOptions& exec) {
   DPKIT_ASSIGN_OR_RETURN(sql::SelectStatement stmt, sql::ParseSql(text));
-  sql::QueryDefaults d;
-  d.epsilon = o.epsilon;
-  d.delta = o.delta;
-  d.max_groups_per_unit = o.max_groups_per_unit;
-  d.max_rows_per_group = o.max_rows_per_group;
-  d.confidence = o.confidence;
-  d.noise = o.noise;
-  DPKIT_ASSIGN_OR_RETURN(sql::BoundQuery bound, sql::Bind(stmt, text, catalog.entries(), d));
+  DPKIT_ASSIGN_OR_RETURN(sql::BoundQuery bound,
+                         sql::Bind(stmt, text, catalog.entries(), sql::DefaultsOf(o)));
   DPKIT_ASSIGN_OR_RETURN(sql::SqlPlan plan, sql::PlanSql(bound));
   return sql::Execute(bound, plan, charger, exec, text);
 }

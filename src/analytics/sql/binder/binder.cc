@@ -329,6 +329,17 @@ class Binder {
 
 }  // namespace
 
+QueryDefaults DefaultsOf(const SqlOptions& o) {
+  QueryDefaults d;
+  d.epsilon = o.epsilon;
+  d.delta = o.delta;
+  d.max_groups_per_unit = o.max_groups_per_unit;
+  d.max_rows_per_group = o.max_rows_per_group;
+  d.confidence = o.confidence;
+  d.noise = o.noise;
+  return d;
+}
+
 absl::StatusOr<BoundQuery> Bind(const SelectStatement& stmt, const std::string& text,
                                 const Catalog& catalog, const QueryDefaults& defaults) {
   Binder b(stmt, text, catalog, defaults);

@@ -38,6 +38,9 @@ struct QueryDefaults {
   NoiseKind noise = NoiseKind::kLaplace;
 };
 
+// The session defaults of ExecuteSql's options.
+QueryDefaults DefaultsOf(const SqlOptions& options);
+
 // One output column of the SELECT list.
 struct OutputColumn {
   std::string name;

@@ -146,20 +146,6 @@ std::string Operation(const std::string& text) {
   return absl::StrCat("dpkit query: ", absl::StrJoin(words, " "));
 }
 
-// One charge per table read: its dataset and privacy unit (docs/sql.md).
-std::vector<TableCharge> TableCharges(const BoundQuery& bound, const QueryPlan& plan,
-                                      const std::string& text) {
-  std::vector<TableCharge> charges;
-  for (const TableRead& read : bound.reads) {
-    TableCharge c;
-    c.table = read.name;
-    c.plan = ToReleasePlan(plan, {read.entry->dataset, read.entry->schema.privacy_unit},
-                           Operation(text));
-    charges.push_back(std::move(c));
-  }
-  return charges;
-}
-
 // ORDER BY items as (output column, descending).
 using OrderKeys = std::vector<std::pair<int, bool>>;
 
@@ -197,27 +183,75 @@ absl::StatusOr<bool> PassesHaving(const BoundQuery& bound, const std::vector<Sql
 }
 
 // Step 3, after the charge: join, filter, engine, post-processing.
-absl::Status ExecuteCharged(BoundQuery& bound, const OrderKeys& order,
-                            const ExecutionOptions& options, const std::string& text,
-                            SqlResult* out) {
+absl::Status ExecuteCharged(BoundQuery& bound, const ExecutionOptions& options,
+                            const std::string& text, SqlResult* out) {
   const io::Table* table = &bound.from->table;
   io::Table joined;
   if (bound.join) {
     DPKIT_ASSIGN_OR_RETURN(joined, bound.scope->Materialize(bound.from->table, &bound.join->table));
     table = &joined;
   }
-  if (bound.where) {
-    const TableScope& scope = *bound.scope;
-    ColumnResolver resolve = [&scope](const Expr& e) { return scope.Resolve(e); };
-    DPKIT_ASSIGN_OR_RETURN(bound.spec.row_filter,
-                           EvaluateFilter(*bound.where, *table, resolve, text));
-  }
+  DPKIT_RETURN_IF_ERROR(ApplyWhere(*table, text, &bound));
   absl::StatusOr<QueryResult> r =
       ExecuteQuery(*table, bound.shape.schema, bound.spec, out->receipts.front(), options);
   if (!r.ok()) return r.status();
-  out->plan = r->plan;
-  out->notes = r->notes;
-  for (const auto& row : r->rows) {
+  return PostProcess(bound, *r, text, out);
+}
+
+}  // namespace
+
+// One charge per table read: its dataset and privacy unit (docs/sql.md).
+std::vector<TableCharge> TableCharges(const BoundQuery& bound, const QueryPlan& plan,
+                                      const std::string& text) {
+  std::vector<TableCharge> charges;
+  for (const TableRead& read : bound.reads) {
+    TableCharge c;
+    c.table = read.name;
+    c.plan = ToReleasePlan(plan, {read.entry->dataset, read.entry->schema.privacy_unit},
+                           Operation(text));
+    charges.push_back(std::move(c));
+  }
+  return charges;
+}
+
+SqlResult ResultShell(const BoundQuery& bound, const SqlPlan& plan,
+                      const std::vector<TableCharge>& charges) {
+  SqlResult out;
+  out.plan = plan.engine_plan;
+  out.explain_text = plan.explain_text;
+  for (const auto& o : bound.outputs) {
+    out.column_names.push_back(o.name);
+    out.column_is_key.push_back(o.is_key);
+  }
+  for (const TableCharge& c : charges) out.releases.push_back(c.plan);
+  return out;
+}
+
+absl::Status ApplyWhere(const io::Table& table, const std::string& text, BoundQuery* bound) {
+  if (!bound->where) return absl::OkStatus();
+  const TableScope& scope = *bound->scope;
+  ColumnResolver resolve = [&scope](const Expr& e) { return scope.Resolve(e); };
+  DPKIT_ASSIGN_OR_RETURN(bound->spec.row_filter,
+                         EvaluateFilter(*bound->where, table, resolve, text));
+  return absl::OkStatus();
+}
+
+absl::Status CheckPostProcessing(const BoundQuery& bound, const std::string& text) {
+  DPKIT_RETURN_IF_ERROR(ResolveOrderBy(bound).status());
+  std::vector<SqlCell> placeholder(bound.outputs.size());
+  for (size_t i = 0; i < bound.outputs.size(); ++i) {
+    placeholder[i].is_key = bound.outputs[i].is_key;
+    placeholder[i].key = bound.outputs[i].numeric_key ? "0" : "";
+  }
+  return PassesHaving(bound, placeholder, text).status();
+}
+
+absl::Status PostProcess(const BoundQuery& bound, const QueryResult& engine,
+                         const std::string& text, SqlResult* out) {
+  DPKIT_ASSIGN_OR_RETURN(OrderKeys order, ResolveOrderBy(bound));
+  out->plan = engine.plan;
+  out->notes = engine.notes;
+  for (const auto& row : engine.rows) {
     std::vector<SqlCell> cells;
     for (const auto& o : bound.outputs) {
       SqlCell c;
@@ -255,20 +289,11 @@ absl::Status ExecuteCharged(BoundQuery& bound, const OrderKeys& order,
   return absl::OkStatus();
 }
 
-}  // namespace
-
 absl::StatusOr<SqlResult> Execute(BoundQuery& bound, const SqlPlan& plan,
                                   release::Charger* charger, const ExecutionOptions& options,
                                   const std::string& text) {
-  SqlResult out;
-  out.plan = plan.engine_plan;
-  out.explain_text = plan.explain_text;
-  for (const auto& o : bound.outputs) {
-    out.column_names.push_back(o.name);
-    out.column_is_key.push_back(o.is_key);
-  }
   const std::vector<TableCharge> charges = TableCharges(bound, plan.engine_plan, text);
-  for (const TableCharge& c : charges) out.releases.push_back(c.plan);
+  SqlResult out = ResultShell(bound, plan, charges);
   if (bound.explain) {
     out.explain = true;
     absl::StrAppend(&out.explain_text, PreviewTables(charger, charges),
@@ -279,17 +304,10 @@ absl::StatusOr<SqlResult> Execute(BoundQuery& bound, const SqlPlan& plan,
     return absl::InvalidArgumentError(
         "a query releases data and is charged to a privacy budget: no budget ledger was given");
   }
-  // Everything checkable is checked before the charge: ORDER BY names, and HAVING on a row of
-  // placeholder values (its errors depend on the expression only).
-  DPKIT_ASSIGN_OR_RETURN(OrderKeys order, ResolveOrderBy(bound));
-  std::vector<SqlCell> placeholder(bound.outputs.size());
-  for (size_t i = 0; i < bound.outputs.size(); ++i) {
-    placeholder[i].is_key = bound.outputs[i].is_key;
-    placeholder[i].key = bound.outputs[i].numeric_key ? "0" : "";
-  }
-  DPKIT_RETURN_IF_ERROR(PassesHaving(bound, placeholder, text).status());
+  // Everything checkable is checked before the charge.
+  DPKIT_RETURN_IF_ERROR(CheckPostProcessing(bound, text));
   DPKIT_ASSIGN_OR_RETURN(out.receipts, ChargeTables(*charger, charges));
-  absl::Status status = ExecuteCharged(bound, order, options, text, &out);
+  absl::Status status = ExecuteCharged(bound, options, text, &out);
   if (!status.ok()) {
     for (const ledger::Receipt& r : out.receipts) status = release::ChargedFailure(status, r);
     return status;
