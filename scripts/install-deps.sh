@@ -9,6 +9,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev
   chromium chromium-driver python3 python3-venv python3-dev
+  default-jdk-headless
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -16,6 +16,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "analytics.h"
 #include "bindings.h"
 #include "dpkit/analytics/query.h"
 #include "dpkit/analytics/sql.h"
@@ -29,16 +30,18 @@
 namespace py = pybind11;
 
 namespace dpkit::python {
-namespace {
-
-using namespace dpkit::analytics;  // NOLINT: this file binds that namespace
 
 analytics::NoiseKind ParseNoise(const std::string& name) {
+  using analytics::NoiseKind;
   for (NoiseKind k : {NoiseKind::kLaplace, NoiseKind::kGaussian}) {
-    if (name == NoiseKindName(k)) return k;
+    if (name == analytics::NoiseKindName(k)) return k;
   }
   ThrowInvalidArgument("mechanism must be laplace or gaussian, got '" + name + "'");
 }
+
+namespace {
+
+using namespace dpkit::analytics;  // NOLINT: this file binds that namespace
 
 // One table: (name, path, dataset, schema, text) with text a buffer of CSV text or None.
 struct Source {
@@ -107,11 +110,7 @@ py::list QueryColumns(const QueryResult& r) {
   return c.out;
 }
 
-struct Answer {
-  SqlResult result;
-  std::vector<std::string> load_notes;  // public: what the typing rule assumed
-  bool not_private = false;
-};
+using Answer = SqlAnswer;
 
 Answer Query(const std::string& sql, const std::vector<Source>& sources,
              std::optional<std::string> ledger_path, std::optional<double> epsilon,

@@ -19,6 +19,7 @@ void BindIo(pybind11::module_& m);          // schemas and tables
 void BindReleaseProtocol(pybind11::module_& m);  // release plans; testing.ZeroNoise
 void BindPii(pybind11::module_& m);         // PII scan and replacement (not DP)
 void BindAnalytics(pybind11::module_& m);   // DP SQL and partial aggregates
+void BindSqlPartials(pybind11::module_& m);  // DP SQL over slices (dpkit.spark)
 void BindSynth(pybind11::module_& m);       // DP synthetic data
 void BindReport(pybind11::module_& m);      // synthetic-data evaluation (not DP)
 void BindPipeline(pybind11::module_& m);    // CSV -> PII -> synthesizer -> report

@@ -17,6 +17,7 @@ PYBIND11_MODULE(_dpkit, m) {
   dpkit::python::BindReleaseProtocol(m);
   dpkit::python::BindPii(m);
   dpkit::python::BindAnalytics(m);
+  dpkit::python::BindSqlPartials(m);
   dpkit::python::BindSynth(m);
   dpkit::python::BindReport(m);
   dpkit::python::BindPipeline(m);
