@@ -112,8 +112,8 @@ int64_t BucketKernel::Sample(BitPool& pool) const {
       do {
         const uint64_t r = offset_(pool);
         x = j * b_ + r;
-        const uint128 numerator = static_cast<uint128>(r) *
-                                  (static_cast<uint128>(law_.a) * (2 * j * b_ + r) + law_.c);
+        const uint128 numerator =
+            static_cast<uint128>(r) * (static_cast<uint128>(law_.a) * (2 * j * b_ + r) + law_.c);
         uint64_t q;
         uint128 frac;
         quotient_(numerator, &q, &frac);

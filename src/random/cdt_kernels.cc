@@ -117,9 +117,7 @@ class Powers {
 
 GaussianCdt::GaussianCdt(uint64_t n, uint64_t d) : n_(n), d_(d) {}
 
-bool GaussianCdt::Fits(uint64_t n, uint64_t d) {
-  return GaussianEntries(n, d) <= kMaxCdtEntries;
-}
+bool GaussianCdt::Fits(uint64_t n, uint64_t d) { return GaussianEntries(n, d) <= kMaxCdtEntries; }
 
 const SurvivalTable& GaussianCdt::table() const {
   return table_.Get([this] {
@@ -206,7 +204,8 @@ std::unique_ptr<LaplaceCdt::Tables> LaplaceCdt::Build() const {
   }
   // P(A >= a) = 2 (rho^a - rho^(m+1)) / ((1 + rho)(1 - rho^m)), a in [1, m]: no tail.
   auto den_a = [m](Powers& p, int words) {
-    return IntervalProduct(IntervalSum(IntervalConstant(words, 1), p[1]), IntervalDifference(IntervalConstant(words, 1), p[m]));
+    return IntervalProduct(IntervalSum(IntervalConstant(words, 1), p[1]),
+                           IntervalDifference(IntervalConstant(words, 1), p[m]));
   };
   auto entry_a = [&](size_t a, int words) {
     Powers& p = at(words, den_a);
@@ -215,10 +214,12 @@ std::unique_ptr<LaplaceCdt::Tables> LaplaceCdt::Build() const {
   };
   auto exact_a = [t, s, m](LazyUniform& u, size_t a) {
     return UniformBelowRatio(u, [&](int words, FixedInterval* num, FixedInterval* den) {
-      const FixedInterval d = IntervalDifference(RhoPower(t, s, a, words), RhoPower(t, s, m + 1, words));
+      const FixedInterval d =
+          IntervalDifference(RhoPower(t, s, a, words), RhoPower(t, s, m + 1, words));
       *num = IntervalTimes(d, 2);
-      *den = IntervalProduct(IntervalSum(IntervalConstant(words, 1), RhoPower(t, s, 1, words)),
-                 IntervalDifference(IntervalConstant(words, 1), RhoPower(t, s, m, words)));
+      *den =
+          IntervalProduct(IntervalSum(IntervalConstant(words, 1), RhoPower(t, s, 1, words)),
+                          IntervalDifference(IntervalConstant(words, 1), RhoPower(t, s, m, words)));
     });
   };
   SurvivalTable first(TableFloors(entry_a, [m](size_t a, uint128) { return a == m; }), exact_a);

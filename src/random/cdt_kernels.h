@@ -43,7 +43,8 @@ class BuiltOnce {
  public:
   template <typename Build>
   const T& Get(Build build) const {
-    if (const T* ready = ready_.load(std::memory_order_acquire)) [[likely]] return *ready;
+    if (const T* ready = ready_.load(std::memory_order_acquire)) [[likely]]
+      return *ready;
     std::lock_guard<std::mutex> lock(mu_);
     if (value_ == nullptr) {
       value_ = build();

@@ -57,9 +57,17 @@ TEST(SurvivalTableTest, ScansAgree) {
     const size_t k = rng.NextU64() % n;
     uint64_t u_hi = hi[k], u_lo = lo[k];
     switch (trial % 4) {
-      case 1: u_lo = rng.NextU64() >> 8; break;
-      case 2: u_hi = rng.NextU64(); u_lo = rng.NextU64() >> 8; break;
-      case 3: u_hi = ~uint64_t{0} * (trial % 8 == 3); u_lo = u_hi >> 8; break;
+      case 1:
+        u_lo = rng.NextU64() >> 8;
+        break;
+      case 2:
+        u_hi = rng.NextU64();
+        u_lo = rng.NextU64() >> 8;
+        break;
+      case 3:
+        u_hi = ~uint64_t{0} * (trial % 8 == 3);
+        u_lo = u_hi >> 8;
+        break;
     }
     const auto want = scans[0](hi.data(), lo.data(), n, u_hi, u_lo);
     for (size_t s = 1; s < scans.size(); ++s) {

@@ -45,7 +45,8 @@ bool UniformBelowExpNeg(LazyUniform& u, uint128 num, uint128 den);
 // Exactly whether U < num / den for positive reals whose enclosures at `words` fraction words
 // enclose(words, &num, &den) computes (words = 4, 8, 16, ... until U's bits decide).
 bool UniformBelowRatio(
-    LazyUniform& u, const std::function<void(int words, FixedInterval* num, FixedInterval* den)>& enclose);
+    LazyUniform& u,
+    const std::function<void(int words, FixedInterval* num, FixedInterval* den)>& enclose);
 // Exact Bernoulli(e^-(num/den)) from a fresh uniform, in variable time (for rare events only).
 bool ExactBernoulliExp(BitPool& pool, uint128 num, uint128 den);
 // The same for a uniform whose first 128 bits are `prefix`, used for one comparison only.

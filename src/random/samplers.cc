@@ -145,8 +145,7 @@ absl::StatusOr<Rational> RationalAtLeastImpl(double x, int precision_bits, int m
   if (k < 0) k = 0;
   double scaled = std::ceil(std::ldexp(x, k));  // exact: scaling by a power of two, then ceil
   if (!(scaled < 9.2e18)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, " is too large, got ", FormatDouble(x)));
+    return absl::InvalidArgumentError(absl::StrCat(name, " is too large, got ", FormatDouble(x)));
   }
   uint64_t num = static_cast<uint64_t>(scaled);
   uint64_t den = uint64_t{1} << k;
@@ -192,7 +191,7 @@ bool BernoulliDouble(BitGenerator& gen, double p) {
   if (!(p > 0)) return false;
   if (p >= 1) return true;
   int e;
-  double f = std::frexp(p, &e);  // p = f * 2^e, f in [0.5, 1)
+  double f = std::frexp(p, &e);                              // p = f * 2^e, f in [0.5, 1)
   uint64_t mant = static_cast<uint64_t>(std::ldexp(f, 53));  // p = mant * 2^(e-53), exact
   // Compare a uniform U in [0,1) with p word by word: word j of a number y is
   // floor(y * 2^(64(j+1))) mod 2^64.
@@ -221,8 +220,7 @@ bool BernoulliExp(BitGenerator& gen, uint128 num, uint128 den) {
   return BernoulliExpPool(pool, num, den);
 }
 
-bool BernoulliExpFixedWork(BitGenerator& gen, uint128 num, uint128 den,
-                           uint32_t max_integer_part) {
+bool BernoulliExpFixedWork(BitGenerator& gen, uint128 num, uint128 den, uint32_t max_integer_part) {
   if (num / den > max_integer_part) {  // clamp: exp(-(max + 1)) >= the true probability
     num = (static_cast<uint128>(max_integer_part) + 1) * den;
   }
@@ -263,32 +261,21 @@ Kernel SharedKernel(char law, Rational r, const std::function<Kernel()>& make) {
   return slot;
 }
 
-// Table-driven inversion (cdt_kernels.h) where its tables are small, bucket-table rejection
-// (bucket_kernel.h) beyond.
-Kernel LaplaceKernelFor(Rational scale) {
-  return SharedKernel('L', scale, [scale]() -> Kernel {
-    if (internal::LaplaceCdt::Fits(scale.num, scale.den)) {
-      return std::make_shared<internal::LaplaceCdt>(scale.num, scale.den);
-    }
-    return std::make_shared<internal::BucketKernel>(
-        internal::DiscreteLaplaceLaw(scale.num, scale.den));
-  });
-}
-
-Kernel GaussianKernelFor(Rational sigma2) {
-  return SharedKernel('G', sigma2, [sigma2]() -> Kernel {
-    if (internal::GaussianCdt::Fits(sigma2.num, sigma2.den)) {
-      return std::make_shared<internal::GaussianCdt>(sigma2.num, sigma2.den);
-    }
-    return std::make_shared<internal::BucketKernel>(
-        internal::DiscreteGaussianLaw(sigma2.num, sigma2.den));
+// Table-driven inversion (`Cdt`, cdt_kernels.h) where its tables are small, bucket-table
+// rejection (bucket_kernel.h) beyond; `law` names the distribution ('L' or 'G') in the cache.
+template <typename Cdt>
+Kernel KernelFor(char law, Rational r, internal::BucketLaw (*bucket_law)(uint64_t, uint64_t)) {
+  return SharedKernel(law, r, [r, bucket_law]() -> Kernel {
+    if (Cdt::Fits(r.num, r.den)) return std::make_shared<Cdt>(r.num, r.den);
+    return std::make_shared<internal::BucketKernel>(bucket_law(r.num, r.den));
   });
 }
 
 }  // namespace
 
 DiscreteLaplaceSampler::DiscreteLaplaceSampler(Rational scale)
-    : scale_(scale), kernel_(LaplaceKernelFor(scale)) {}
+    : scale_(scale),
+      kernel_(KernelFor<internal::LaplaceCdt>('L', scale, &internal::DiscreteLaplaceLaw)) {}
 
 absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(double scale) {
   if (!std::isfinite(scale) || !(scale > 0)) {
@@ -340,7 +327,8 @@ absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::Create(double s
   }
   // sigma^2 rounded up: sigma*sigma in double may round down, detected exactly with fma.
   double s2 = sigma * sigma;
-  if (std::fma(sigma, sigma, -s2) > 0) s2 = std::nextafter(s2, std::numeric_limits<double>::infinity());
+  if (std::fma(sigma, sigma, -s2) > 0)
+    s2 = std::nextafter(s2, std::numeric_limits<double>::infinity());
   // sigma^2 rounded up to 40 significant bits.
   auto r = RationalAtLeastImpl(s2, 40, 40, "sigma^2");
   if (!r.ok()) return r.status();
@@ -348,7 +336,8 @@ absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::Create(double s
 }
 
 DiscreteGaussianSampler::DiscreteGaussianSampler(Rational sigma2)
-    : sigma2_(sigma2), kernel_(GaussianKernelFor(sigma2)) {}
+    : sigma2_(sigma2),
+      kernel_(KernelFor<internal::GaussianCdt>('G', sigma2, &internal::DiscreteGaussianLaw)) {}
 
 double DiscreteGaussianSampler::sigma() const { return std::sqrt(sigma2_.ToDouble()); }
 

@@ -36,13 +36,13 @@ __attribute__((target("avx2"))) SurvivalTable::ScanResult ScanAvx2(const uint64_
   const __m256i ul = _mm256_set1_epi64x(static_cast<int64_t>(u_lo ^ (uint64_t{1} << 63)));
   __m256i above = _mm256_setzero_si256(), tie = _mm256_setzero_si256();
   for (size_t i = 0; i < n; i += 4) {
-    const __m256i h = _mm256_xor_si256(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hi + i)), sign);
-    const __m256i l = _mm256_xor_si256(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lo + i)), sign);
+    const __m256i h =
+        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hi + i)), sign);
+    const __m256i l =
+        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(lo + i)), sign);
     const __m256i h_eq = _mm256_cmpeq_epi64(h, uh);
-    const __m256i greater = _mm256_or_si256(
-        _mm256_cmpgt_epi64(h, uh), _mm256_and_si256(h_eq, _mm256_cmpgt_epi64(l, ul)));
+    const __m256i greater = _mm256_or_si256(_mm256_cmpgt_epi64(h, uh),
+                                            _mm256_and_si256(h_eq, _mm256_cmpgt_epi64(l, ul)));
     above = _mm256_sub_epi64(above, greater);  // greater lanes are -1
     tie = _mm256_or_si256(tie, _mm256_and_si256(h_eq, _mm256_cmpeq_epi64(l, ul)));
   }
@@ -53,8 +53,10 @@ __attribute__((target("avx2"))) SurvivalTable::ScanResult ScanAvx2(const uint64_
 }
 
 // Eight entries per step with unsigned mask compares; counts accumulate in a vector.
-__attribute__((target("avx512f"))) SurvivalTable::ScanResult ScanAvx512(
-    const uint64_t* hi, const uint64_t* lo, size_t n, uint64_t u_hi, uint64_t u_lo) {
+__attribute__((target("avx512f"))) SurvivalTable::ScanResult ScanAvx512(const uint64_t* hi,
+                                                                        const uint64_t* lo,
+                                                                        size_t n, uint64_t u_hi,
+                                                                        uint64_t u_lo) {
   const __m512i uh = _mm512_set1_epi64(static_cast<int64_t>(u_hi));
   const __m512i ul = _mm512_set1_epi64(static_cast<int64_t>(u_lo));
   const __m512i one = _mm512_set1_epi64(1);
@@ -105,7 +107,8 @@ size_t SurvivalTable::Count(BitPool& pool, uint64_t* spare) const {
   const uint64_t u_lo = word >> kSpareBits;
   if (spare != nullptr) *spare = word & ((uint64_t{1} << kSpareBits) - 1);
   const ScanResult r = scan_(hi_.data(), lo_.data(), hi_.size(), u_hi, u_lo);
-  if (ct::Barrier(r.tie) == 0) [[likely]] return static_cast<size_t>(r.above);
+  if (ct::Barrier(r.tie) == 0) [[likely]]
+    return static_cast<size_t>(r.above);
   // u equals floor(g_j 2^120) for some j (zero padding stands for g = 0, which U never lies
   // below): every other entry is decided by u, those exactly, with U's next 8 bits fresh (the
   // spare ones went to the caller) and more as needed.
