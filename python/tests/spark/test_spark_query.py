@@ -171,3 +171,18 @@ def test_builder_writes_the_dialect(table, frame, tmp_path):
                       generator=SeededGenerator(5), **options)
     pd.testing.assert_frame_equal(one, built, check_exact=True)
     assert "EXPLAIN spends no budget" in query.explain(epsilon=1, delta=1e-6)
+
+
+def test_rows_are_units_without_a_schema(table, frame, tmp_path):
+    """No schema: no privacy unit, every row is one (the slices are Spark's partitions as they
+    stand, no shuffle by unit), columns typed by the statement's use. Same pre-noise values as
+    one pass."""
+    sql = ("SELECT segment, COUNT(*) AS n, SUM(age BETWEEN 18 AND 100) AS ages FROM customers "
+           "WHERE age >= 30 GROUP BY segment WITH EPSILON 20, DELTA 1e-5")
+    ledger = open_budget(tmp_path / "l.db", epsilon=100, delta=1e-4, unit=None)
+    options = {"ledger": ledger, "generator": SeededGenerator(3), "noise": ZeroNoise()}
+    one = dpkit.query(sql, {"customers": table}, **options)
+    spark = dpkit.spark.query(sql, {"customers": frame}, **options)
+    assert len(one) == 3
+    pd.testing.assert_frame_equal(one, spark, check_exact=True)
+    assert spark.attrs["privacy_unit"] in ("", None, "(row)")
