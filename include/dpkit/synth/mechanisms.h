@@ -137,7 +137,10 @@ struct AimOptions {
   std::vector<double> weights;     // per workload clique (empty = 1 each)
   int rounds = 0;                  // T; 0 = 16 * number of attributes
   double max_model_mb = 80;        // model-size limit (8 bytes per cell)
-  int round_iters = 200;           // inference iterations per round (warm-started)
+  // Inference iterations per round, warm-started from the previous round's model (50: the
+  // eps=3 run on adult took > 10 min with 200 as models reach millions of cells; the final fit
+  // still runs `inference.max_iters`).
+  int round_iters = 50;
   InferenceOptions inference = {.max_iters = 2000, .tolerance = 1e-8};  // final fit
   int threads = 2;
   ProgressFn progress;

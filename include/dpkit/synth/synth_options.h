@@ -28,7 +28,7 @@ struct SynthOptions {
   std::vector<std::vector<std::string>> workload;
   int rounds = 0;             // AIM T (0 = 16 * number of columns)
   double max_model_mb = 80;   // AIM model-size limit
-  int round_iters = 200;      // AIM inference iterations per round
+  int round_iters = 50;       // AIM inference iterations per round (see AimOptions)
   InferenceOptions inference = {.max_iters = 2000, .tolerance = 1e-8};
   int threads = 2;
   ProgressFn progress;
