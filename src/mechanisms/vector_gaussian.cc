@@ -1,5 +1,6 @@
 #include "dpkit/mechanisms/vector_gaussian.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -69,7 +70,11 @@ absl::StatusOr<VectorGaussianMechanism> VectorGaussian(const NoiseFactory& facto
 }
 
 void VectorGaussianMechanism::SampleNoise(random::BitGenerator& gen, absl::Span<int64_t> z) const {
-  for (int64_t& v : z) v = adds_noise_ ? sampler_.Sample(gen) : 0;
+  if (!adds_noise_) {
+    std::fill(z.begin(), z.end(), 0);
+    return;
+  }
+  sampler_.Sample(gen, z.data(), z.size());  // the batch path: random words fetched in bulk
 }
 
 template <typename T>

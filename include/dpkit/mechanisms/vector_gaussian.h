@@ -65,7 +65,8 @@ struct VectorGaussianOptions {
 
 class VectorGaussianMechanism {
  public:
-  // Draws the integer noise Z of one release into z (z.size() == dimension()).
+  // Draws the integer noise Z of one release into z (z.size() == dimension()), or a part of it
+  // (any subspan: coordinates are i.i.d.), through the sampler's batch path.
   void SampleNoise(random::BitGenerator& gen, absl::Span<int64_t> z) const;
   // values[i] <- gamma (round(values[i] / gamma) + z[i]) for every i (z.size() == values.size()).
   // Non-finite values are a caller bug: they are released as 0 + noise.
