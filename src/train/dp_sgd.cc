@@ -2,24 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
-#include "dpkit/random/samplers.h"
+#include "train/step_draws.h"
 #include "train/torch_util.h"
 
 namespace dpkit::train {
-
-std::vector<int64_t> PoissonSampleIndices(random::BitGenerator& gen, int64_t n, double q) {
-  std::vector<int64_t> out;
-  out.reserve(static_cast<size_t>(std::min<double>(n, n * q * 1.2 + 16)));
-  for (int64_t i = 0; i < n; ++i) {
-    if (random::BernoulliDouble(gen, q)) out.push_back(i);
-  }
-  return out;
-}
 
 absl::StatusOr<DpSgdNoiseMechanism> DpSgdNoise(const mechanisms::NoiseFactory& factory,
                                                torch::nn::Sequential model,
@@ -45,6 +37,7 @@ absl::Status ValidateOptions(const DpSgdOptions& options, int64_t num_examples) 
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_steps", options.max_steps, 1));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("max_physical_batch_size", options.max_physical_batch_size, 1));
   DPKIT_RETURN_IF_ERROR(ValidateNonNegativeFinite("expected_batch_size", options.expected_batch_size));
+  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("draw_threads", options.draw_threads, 0));
   if (options.noise == nullptr && !options.allow_no_noise_not_private) {
     return absl::InvalidArgumentError(
         "noise is required (DpSgdNoise); no noise is only accepted with "
@@ -99,22 +92,24 @@ absl::StatusOr<std::unique_ptr<DpSgdEngine>> DpSgdEngine::Create(torch::nn::Sequ
           "with model->parameters()");
     }
   }
+  int threads = options.draw_threads;
+  if (threads > 1 && !gen.IsSecure()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "draw_threads ", threads, " needs a thread-safe generator (SecureRng); this one is not"));
+  }
+  if (threads == 0) {
+    threads = gen.IsSecure() ? std::max(1, static_cast<int>(std::thread::hardware_concurrency())) : 1;
+  }
+  e->drawer_ = std::make_unique<internal::StepDrawer>(gen, num_examples, options.sampling_rate,
+                                                      options.noise.get(), threads,
+                                                      options.prefetch);
   return e;
 }
 
-DpSgdEngine::~DpSgdEngine() {
-  if (next_.valid()) next_.wait();
-}
+DpSgdEngine::DpSgdEngine(torch::optim::Optimizer& optimizer, random::BitGenerator& gen)
+    : optimizer_(optimizer), gen_(gen) {}
 
-DpSgdEngine::Draw DpSgdEngine::MakeDraw() {
-  Draw d;
-  d.indices = PoissonSampleIndices(gen_, num_examples_, options_.sampling_rate);
-  if (const auto* noise = options_.noise.get()) {
-    d.noise.resize(static_cast<size_t>(noise->dimension()));
-    noise->SampleNoise(gen_, absl::MakeSpan(d.noise));
-  }
-  return d;
-}
+DpSgdEngine::~DpSgdEngine() = default;
 
 double DpSgdEngine::effective_noise_multiplier() const {
   return options_.noise ? options_.noise->effective_noise_multiplier() : 0.0;
@@ -180,15 +175,7 @@ absl::StatusOr<StepResult> DpSgdEngine::Step(const torch::Tensor& features,
         "features and targets must have ", num_examples_,
         " rows (the num_examples the engine was created with)"));
   }
-  Draw draw;
-  if (next_.valid()) {
-    draw = next_.get();
-  } else {
-    draw = MakeDraw();
-  }
-  if (options_.prefetch && steps_taken_ + 1 < options_.max_steps) {
-    next_ = std::async(std::launch::async, [this] { return MakeDraw(); });
-  }
+  internal::StepDraw draw = drawer_->Next(steps_taken_ + 1 < options_.max_steps);
   StepResult result;
   result.step = steps_taken_ + 1;
   result.batch_size = static_cast<int64_t>(draw.indices.size());

@@ -1,12 +1,14 @@
 // Statistical tests of DP-SGD's noise (end to end through a step) and sampling (fixed seeds; each check states its
 // false-positive rate alpha: a correct implementation fails it with probability alpha).
 #include <cmath>
+#include <mutex>
 #include <vector>
 
 #include "dpkit/random/seeded_rng.h"
 #include "dpkit/train/dp_sgd.h"
 #include "gtest/gtest.h"
 #include "lib/stats.h"
+#include "train/step_draws.h"
 
 namespace dpkit::train {
 namespace {
@@ -79,6 +81,66 @@ TEST(DpSgdSampling, PoissonBatchesAreBinomialAndUniform) {
   for (int64_t i = 0; i < N; ++i) deciles[i / 100] += hits[i];
   auto chi = test::ChiSquareCounts(deciles, std::vector<double>(10, 0.1));
   EXPECT_GT(chi.p_value, kAlpha) << chi.ToString();
+}
+
+// The exact tie path of Poisson sampling: every 16-bit draw equals m = floor(q 2^16), so each
+// row joins with probability r = q 2^16 - m = 0.25 through random::BernoulliDouble (alpha 1e-3).
+TEST(DpSgdSampling, TiesJoinWithTheRemainingProbability) {
+  class TieRng final : public random::BitGenerator {
+   public:
+    uint64_t NextU64() override { return bits_.NextU64(); }
+    void Fill(void* out, size_t n) override {
+      auto* p = static_cast<uint8_t*>(out);
+      for (size_t i = 0; i < n; ++i) p[i] = i % 2 == 0 ? 0x34 : 0x12;  // 0x1234
+    }
+    bool IsSecure() const override { return false; }
+
+   private:
+    SeededRng bits_{11};
+  } rng;
+  const int64_t n = 20000;
+  const double q = (0x1234 + 0.25) / 65536;
+  const auto idx = PoissonSampleIndices(rng, n, q);
+  EXPECT_GT(test::BinomialTwoSidedPValue(static_cast<int64_t>(idx.size()), n, 0.25), kAlpha);
+}
+
+// A seeded stream behind a lock: thread-safe, so the drawer may share it between threads.
+class LockedSeededRng final : public random::BitGenerator {
+ public:
+  explicit LockedSeededRng(uint64_t seed) : rng_(seed) {}
+  uint64_t NextU64() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return rng_.NextU64();
+  }
+  void Fill(void* out, size_t n) override {
+    std::lock_guard<std::mutex> l(mu_);
+    rng_.Fill(out, n);
+  }
+  bool IsSecure() const override { return false; }
+
+ private:
+  std::mutex mu_;
+  SeededRng rng_;
+};
+
+// Noise drawn by four threads sharing the generator is still i.i.d. N_Z(0, sigma_g^2): the sum
+// of squares over 3 steps x 30,000 coordinates is chi^2 (two-sided, alpha = 1e-3).
+TEST(DpSgdNoise, NoiseDrawnInParallelHasTheGridSigma) {
+  auto mech = mechanisms::VectorGaussian(mechanisms::SecureNoise(),
+                                         {.noise_multiplier = 0.9, .dimension = 30000});
+  ASSERT_TRUE(mech.ok());
+  LockedSeededRng rng(77);
+  internal::StepDrawer drawer(rng, 10, 0.5, &*mech, 4, /*prefetch=*/true);
+  double ss = 0, n = 0;
+  for (int step = 0; step < 3; ++step) {
+    for (int64_t z : drawer.Next(step < 2).noise) {
+      const double v = static_cast<double>(z) / mech->grid_sigma();
+      ss += v * v;
+      ++n;
+    }
+  }
+  const double upper = test::ChiSquareSurvival(ss, n);
+  EXPECT_GT(2 * std::min(upper, 1 - upper), kAlpha) << "sum of squares " << ss << ", n " << n;
 }
 
 }  // namespace

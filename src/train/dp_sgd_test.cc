@@ -1,11 +1,14 @@
 // DpSgdEngine: unit tests (deterministic, seeded).
 #include "dpkit/train/dp_sgd.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "dpkit/random/secure_rng.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "train/step_draws.h"
 
 namespace dpkit::train {
 namespace {
@@ -23,6 +26,45 @@ TEST(PoissonSample, EdgeRates) {
     EXPECT_GE(i, 0);
     EXPECT_LT(i, 1000);
   }
+}
+
+TEST(PoissonSample, RatesOutsideTheOpenIntervalAndRanges) {
+  SeededRng rng(1);
+  EXPECT_TRUE(PoissonSampleIndices(rng, 100, 0.0).empty());
+  EXPECT_TRUE(PoissonSampleIndices(rng, 100, std::nan("")).empty());
+  std::vector<int64_t> out = {3};
+  AppendPoissonSample(rng, 10, 20, 1.0, out);
+  ASSERT_EQ(out.size(), 11u);
+  EXPECT_EQ(out[1], 10);
+  EXPECT_EQ(out.back(), 19);
+  // Rates below 2^-16 select only through the exact tie path: 1e-7 * 1e5 rows = 0.01 expected.
+  EXPECT_LE(PoissonSampleIndices(rng, 100000, 1e-7).size(), 3u);
+}
+
+// Every 16-bit draw equals `value`; the tie path's extra bits come from a seeded stream.
+class PatternRng final : public random::BitGenerator {
+ public:
+  explicit PatternRng(uint16_t value) : value_(value) {}
+  uint64_t NextU64() override { return bits_.NextU64(); }
+  void Fill(void* out, size_t n) override {
+    auto* p = static_cast<uint8_t*>(out);
+    for (size_t i = 0; i < n; ++i) p[i] = i % 2 == 0 ? value_ & 0xff : value_ >> 8;
+  }
+  bool IsSecure() const override { return false; }
+
+ private:
+  uint16_t value_;
+  SeededRng bits_{7};
+};
+
+// q = m / 2^16 exactly: a row joins iff its 16 bits are below m (a tie has r = 0).
+TEST(PoissonSample, SixteenBitThresholdIsExact) {
+  const double q = 0x1234 / 65536.0;
+  PatternRng below(0x1233), tie(0x1234);
+  EXPECT_EQ(PoissonSampleIndices(below, 5000, q).size(), 5000u);
+  EXPECT_TRUE(PoissonSampleIndices(tie, 5000, q).empty());
+  PatternRng zero(0);
+  EXPECT_EQ(PoissonSampleIndices(zero, 100, 1.0).size(), 100u);  // q = 1: m = 2^16, all join
 }
 
 struct Toy {
@@ -137,6 +179,59 @@ TEST(DpSgdEngine, ValidatesOptions) {
   auto bad_rows = (*ok)->Step(t.x.slice(0, 0, 10), t.y.slice(0, 0, 10), CrossEntropyLoss());
   ASSERT_FALSE(bad_rows.ok());
   EXPECT_THAT(bad_rows.status().message(), HasSubstr("50 rows"));
+}
+
+TEST(DpSgdEngine, DrawingOnSeveralThreadsNeedsASecureGenerator) {
+  Toy t = MakeToy(1);
+  torch::optim::SGD opt(t.model->parameters(), torch::optim::SGDOptions(0.1));
+  const DpSgdNoiseMechanism noise = Noise(t.model, 1.0);
+  SeededRng seeded(2);
+  auto e = DpSgdEngine::Create(t.model, opt, {.noise = noise, .draw_threads = 2}, 50, seeded);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("thread-safe generator"));
+  EXPECT_FALSE(DpSgdEngine::Create(t.model, opt, {.noise = noise, .draw_threads = -1}, 50, seeded).ok());
+  random::SecureRng secure;
+  for (int threads : {0, 1, 2, 5}) {
+    for (bool prefetch : {true, false}) {
+      Toy u = MakeToy(3);
+      torch::optim::SGD o(u.model->parameters(), torch::optim::SGDOptions(0.1));
+      auto engine = DpSgdEngine::Create(
+          u.model, o,
+          {.noise = Noise(u.model, 1.0), .sampling_rate = 0.5, .max_steps = 3,
+           .prefetch = prefetch, .draw_threads = threads},
+          50, secure);
+      ASSERT_TRUE(engine.ok()) << engine.status();
+      auto before = Snapshot(u.model);
+      for (int i = 0; i < 3; ++i) {
+        auto r = (*engine)->Step(u.x, u.y, CrossEntropyLoss());
+        ASSERT_TRUE(r.ok()) << r.status();
+        EXPECT_LE(r->batch_size, 50);
+      }
+      EXPECT_FALSE(torch::equal(before[0], Snapshot(u.model)[0]));
+    }
+  }
+}
+
+// Every row range and noise block of a draw is filled, however many threads share them.
+TEST(StepDrawer, DrawsEveryRowRangeAndNoiseBlock) {
+  auto mech = mechanisms::VectorGaussian(mechanisms::SecureNoise(),
+                                         {.noise_multiplier = 1, .dimension = 20000});
+  ASSERT_TRUE(mech.ok());
+  random::SecureRng rng;
+  const int64_t n = 140000;  // three row ranges
+  for (int threads : {1, 3}) {
+    internal::StepDrawer drawer(rng, n, 1.0, &*mech, threads, /*prefetch=*/true);
+    for (int step = 0; step < 3; ++step) {
+      internal::StepDraw d = drawer.Next(step < 2);
+      ASSERT_EQ(d.indices.size(), static_cast<size_t>(n));
+      EXPECT_EQ(d.indices.front(), 0);
+      EXPECT_EQ(d.indices.back(), n - 1);
+      EXPECT_TRUE(std::is_sorted(d.indices.begin(), d.indices.end()));
+      ASSERT_EQ(d.noise.size(), 20000u);
+      // sigma_g ~ 1.4e5: P(Z = 0) ~ 3e-6, so 5 zeros would mean an undrawn block.
+      EXPECT_LT(std::count(d.noise.begin(), d.noise.end(), 0), 5);
+    }
+  }
 }
 
 TEST(DpSgdEngine, LearnsASeparableProblem) {
