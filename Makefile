@@ -1,27 +1,35 @@
 # dpkit top-level commands. `make demo` and `make test` work on a fresh Debian 12 machine as
-# root: each installs missing apt packages first (scripts/install-deps.sh).
+# root: each installs missing apt packages first (scripts/install-deps.sh; Chromium and the JDK,
+# which only tests use, with `make test` / `make test-python` only).
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-quick bench asan clean python test-python serve
+.PHONY: all deps test-deps configure build demo test test-quick bench asan clean python test-python serve
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
+test-deps:
+	@bash scripts/install-deps.sh test
+
+configure: deps
 	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# The end-to-end demo on data dpkit generates itself.
-demo: build
+# The end-to-end demo on data dpkit generates itself. Builds only what it runs (the dpkit and
+# dpkit-train executables), no test or benchmark.
+demo: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target dpkit
 	@bash scripts/demo.sh $(BUILD_DIR)/src/cli/dpkit
 
 # Every test tier (unit, statistical, audit, e2e, privacy) plus the find_package(dpkit) consumer
 # check. The Python package comes first: the web service's privacy test runs through it.
-test: build python
+test: build python test-deps
 	@ctest --preset all
 	@bash scripts/check-consumer.sh $(BUILD_DIR)
 	@$(MAKE) --no-print-directory test-python
@@ -39,7 +47,7 @@ python: deps
 	@$(VENV)/bin/pip install -q --force-reinstall --no-deps build/python-dist/dpkit-*.whl
 
 # pytest suite; installs its pinned requirements (torch and opacus for the Opacus test) first.
-test-python: build python
+test-python: build python test-deps
 	@$(VENV)/bin/pip install -q -r python/requirements-test.txt
 	@DPKIT_CLI=$(BUILD_DIR)/src/cli/dpkit $(VENV)/bin/python -m pytest -q python/tests
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs dpkit's build, test and demo dependencies from Debian 12 packages (as root, or with
-# sudo). Does nothing when everything is already installed.
+# Installs dpkit's build and demo dependencies from Debian 12 packages (as root, or with sudo);
+# `install-deps.sh test` adds what only the tests need. Does nothing when everything is installed.
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git
@@ -8,9 +8,13 @@ PKGS=(
   libfast-float-dev libfmt-dev zlib1g-dev libeigen3-dev libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev
-  chromium chromium-driver python3 python3-venv python3-dev
-  default-jdk-headless
+  python3 python3-venv python3-dev
 )
+# Only for `make test`: the web UI's end-to-end tests drive Chromium (through chromium-driver),
+# and the Spark tests need a JDK.
+if [ "${1:-}" = test ]; then
+  PKGS+=(chromium chromium-driver default-jdk-headless)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
