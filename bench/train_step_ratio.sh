@@ -2,14 +2,19 @@
 # DP-SGD step vs the non-private step of the same model, side by side in one run:
 # bench/train_bench with interleaved repetitions (min and median of each), wall time and
 # process CPU (every thread of the process, the drawing threads included), load noted.
-# Usage: bench/train_step_ratio.sh [build_dir] [repetitions, default 5] [filter regex]
+# With PEER_PYTHON set to a Python that has torch and opacus (build/venv/bin/python after
+# `make test-python`), Opacus' step on the same MLP runs next in the same script
+# (bench/train_opacus_peer.py; PEER_ARGS passes options such as --mnist-dir).
+# On a loaded machine, OMP_NUM_THREADS=1 (one compute thread for LibTorch and PyTorch alike)
+# keeps OpenMP barriers from stalling on descheduled threads; the drawing threads are dpkit's own.
+# Usage: [PEER_PYTHON=...] bench/train_step_ratio.sh [build_dir] [repetitions, default 5] [filter regex]
 set -euo pipefail
 build_dir=${1:-build/release}
 reps=${2:-5}
 filter=${3:-_(NonPrivate|DpSgd)/}
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores), OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"
 "$build_dir/bench/train_bench" --benchmark_filter="$filter" --benchmark_repetitions="$reps" \
   --benchmark_enable_random_interleaving=true --benchmark_min_time=0.5 \
   --benchmark_format=json --benchmark_out="$json" >/dev/null
@@ -34,3 +39,9 @@ for model, batch in sorted({(k[0], k[1]) for k in runs}):
           f"{dpm[0]:>8.3f} / {dpd[0]:<9.3f} {dpm[1]:>6.3f} | {dpm[0] / npm[0]:>7.2f}x / "
           f"{dpd[0] / npd[0]:.2f}x    | {dpm[1] / npm[1]:.2f}x")
 PY
+if [ -n "${PEER_PYTHON:-}" ]; then
+  echo
+  echo "Opacus (same MLP, noise multiplier 1, C = 1), $reps repetitions:"
+  # shellcheck disable=SC2086
+  "$PEER_PYTHON" "$(dirname "$0")/train_opacus_peer.py" --reps "$reps" ${PEER_ARGS:-}
+fi
