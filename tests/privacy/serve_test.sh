@@ -34,6 +34,7 @@ for side in D D2; do
     # A reader sees no size of the upload and no exact count (601 customers in D', 600 in D).
     grep -qE '"bytes"|"filename"' "$d/reader/dataset.json" && fail "a reader sees the upload's size in $d"
     grep -qE '\b60[01]\b' "$d/reader/summary.json" "$d/reader/privacy.json" && fail "an exact count in $d's DP files"
+    grep -rl "$d/state" "$d/reader" && fail "the server's data folder is named in a reader's file in $d"
     # The extra customer's identifiers appear nowhere a reader or the log can see.
     grep -rlE 'Zzyzx|Quixotexyz|\+44 20|3530111333300000|Platinum-Unique' "$d/reader" "$d/.channels" "$d/state.log" \
       && fail "the extra customer's values reach a reader or the log in $d"

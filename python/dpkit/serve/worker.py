@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 from dpkit import errors
-from dpkit.serve.datasets import hide_paths
+from dpkit.serve.datasets import hide_paths, write_private
 
 # Output files of each kind of job: name -> (path in the job folder, audience). "dp": a release,
 # for every reader of the dataset; "owner": NOT DP, for the dataset's owner only.
@@ -107,6 +107,18 @@ def train(spec: dict) -> dict:
                                    "dp_evaluation", "model") if k in report}
 
 
+def hide_folder(spec: dict) -> None:
+    """The job's JSON and HTML outputs name files by path (the data, clean.csv, the job folder):
+    the server's folder is left out of them, as of every message (readers need not learn the
+    layout; "<data-dir>/jobs/ID/x" -> "jobs/ID/x")."""
+    for path, _ in OUTPUTS[spec["kind"]].values():
+        full = os.path.join(spec["out"], path)
+        if path.endswith((".json", ".html")) and os.path.isfile(full):
+            with open(full, encoding="utf-8") as f:
+                text = f.read()
+            write_private(full, hide_paths(text, spec["data_dir"]))
+
+
 def main(spec_path: str) -> int:
     global _DATA_DIR
     with open(spec_path, encoding="utf-8") as f:
@@ -114,6 +126,7 @@ def main(spec_path: str) -> int:
     _DATA_DIR = spec["data_dir"]
     try:
         result = {"synthesize": synthesize, "train": train}[spec["kind"]](spec)
+        hide_folder(spec)
     except errors.BudgetExhausted as e:
         emit(failed={"state": "refused", "error": str(e.message), "owner_error": None})
         return 0

@@ -93,6 +93,9 @@ def test_synthesis_job_runs_the_pipeline_with_outputs_labelled(alice, budgeted):
     assert rows and "email" in rows[0] and rows[0]["customer_id"].startswith("SYN")
     privacy = alice.ok("GET", f"/api/jobs/{job['id']}/files/privacy.json")
     assert privacy["epsilon"] == pytest.approx(0.5)
+    for name in ("privacy.json", "summary.json", "report.json", "report.html"):
+        body = alice.request("GET", f"/api/jobs/{job['id']}/files/{name}", raw=True)[2]
+        assert body and str(alice.server.data_dir).encode() not in body, name
     link = alice.ok("POST", f"/api/jobs/{job['id']}/files/report.html/link")
     status, headers, body = alice.request("GET", link["url"], raw=True)
     assert status == 200 and b"NOT" in body and "sandbox" in headers["Content-Security-Policy"]
