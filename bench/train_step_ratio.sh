@@ -14,7 +14,7 @@ reps=${2:-5}
 filter=${3:-_(NonPrivate|DpSgd)/}
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores), OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc --all) cores), OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"
 "$build_dir/bench/train_bench" --benchmark_filter="$filter" --benchmark_repetitions="$reps" \
   --benchmark_enable_random_interleaving=true --benchmark_min_time=0.5 \
   --benchmark_format=json --benchmark_out="$json" >/dev/null
