@@ -5,6 +5,7 @@
 #include "dpkit/accounting/zcdp.h"
 #include "dpkit/io/csv.h"
 #include "dpkit/io/schema.h"
+#include "dpkit/mechanisms/noise_factory.h"
 #include "dpkit/random/samplers.h"
 #include "dpkit/random/seeded_rng.h"
 #include "dpkit/synth/mechanisms.h"
@@ -90,6 +91,40 @@ TEST(AimTest, SpendsExactlyTheBudget) {
     EXPECT_NEAR(ChargesSum(r->report), r->report.rho_spent, 1e-12);
     EXPECT_GE(r->report.rounds, 1);
     EXPECT_EQ(r->report.measured.size(), 4u + r->report.rounds);
+  }
+}
+
+// Rare values (noisy 1-way count < 3 sigma) are merged before AIM's rounds and sampled back in
+// proportion to their noisy counts: exact counts here (no noise), so value v of 1..19, held by 2v
+// rows, is drawn with probability v / 190 among the rare values (not 1/19 each).
+TEST(AimTest, MergedRareValuesAreSampledInProportionToTheirCounts) {
+  EncodedData d;
+  d.names = {"r", "x"};
+  d.domain = {20, 2};
+  d.columns.assign(2, {});
+  for (int v = 0; v < 20; ++v) {
+    const int rows = v == 0 ? 4000 : 2 * v;
+    for (int i = 0; i < rows; ++i) {
+      d.columns[0].push_back(v);
+      d.columns[1].push_back(i % 2);
+    }
+  }
+  AimOptions o;
+  o.rho = 0.001;  // sigma of the 1-way measurement >> 38: every value but 0 is rare
+  o.noise = &mechanisms::testing::ZeroNoise();
+  random::testing::SeededRng rng(5);
+  auto fit = FitAim(d, o, rng);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  auto out = fit->model.SampleData(200000, rng, d.names);
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<double> count(20, 0);
+  for (int32_t v : out->columns[0]) ++count[v];
+  double rare = 0;
+  for (int v = 1; v < 20; ++v) rare += count[v];
+  ASSERT_GT(rare, 5000);
+  for (int v = 1; v < 20; ++v) {
+    const double p = v / 190.0;  // binomial given the rare total; 5 sd: false alarm < 1e-5
+    EXPECT_NEAR(count[v], rare * p, 5 * std::sqrt(rare * p * (1 - p))) << "value " << v;
   }
 }
 
