@@ -18,8 +18,8 @@ pure DP; each unit keeps at most 4 groups and 2 rows per group, chosen at random
 
 Each engine runs --runs times per size, engines interleaved (run 1 of each, then run 2, ...),
 so the machine's load (2 cores shared with other users) falls on all of them alike; reported:
-min and median wall time, median CPU of the whole process tree (driver, JVM, Python workers:
-/proc utime+stime, children included), load average before/after, ratios of medians (wall and
+min and median wall time, median CPU of the process tree (driver, JVM, Python workers: /proc
+utime+stime per live process), load average before/after, ratios of medians (wall and
 CPU) against dpkit-spark. Each run's time is printed as it ends. Every dpkit run charges a
 fresh ledger.
 
@@ -72,7 +72,7 @@ def make_data(path, rows, seed=20261205):
 
 
 def tree_cpu(pid=None):
-    """CPU seconds of a process and its descendants (children it reaped included)."""
+    """{pid: CPU seconds (utime + stime)} of a process and its live descendants."""
     pid = pid or os.getpid()
     ticks = os.sysconf("SC_CLK_TCK")
     parents, cpu = {}, {}
@@ -85,13 +85,20 @@ def tree_cpu(pid=None):
         except OSError:
             continue
         parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / ticks
-    total, todo = 0.0, [pid]
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, todo = {}, [pid]
     while todo:
         p = todo.pop()
-        total += cpu.get(p, 0.0)
+        tree[p] = cpu.get(p, 0.0)
         todo.extend(c for c, parent in parents.items() if parent == p)
-    return total
+    return tree
+
+
+def cpu_since(before):
+    """CPU seconds the process tree used since `before` (a tree_cpu() snapshot): per process,
+    counted while it lives (Spark's Python workers come and go between runs; one that exits
+    mid-run loses its share, so this is a lower bound)."""
+    return sum(now - before.get(p, 0.0) for p, now in tree_cpu().items())
 
 
 class Engines:
@@ -159,7 +166,7 @@ def measure(engines, names, csv, runs):
             w, c = time.perf_counter(), tree_cpu()
             groups = fn(csv)
             walls[name].append(time.perf_counter() - w)
-            cpus[name].append(tree_cpu() - c)
+            cpus[name].append(cpu_since(c))
             assert groups == len(GROUPS), (name, groups)
             loads.append(os.getloadavg()[0])
             print(f"  run {run + 1} {name}: {walls[name][-1]:.2f} s wall, {cpus[name][-1]:.2f} s "
