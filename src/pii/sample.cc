@@ -223,6 +223,21 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
   return io::Table::Make(std::move(cols));
 }
 
+namespace {
+
+// The generator's public gazetteer as declared categories: every city name and every state code
+// it can produce, each once, in gazetteer order (a data dictionary's code list, not the data).
+std::vector<std::string> GazetteerValues(std::string_view lexicon::UsCity::*field) {
+  std::vector<std::string> values;
+  for (const auto& c : lexicon::UsCities()) {
+    std::string v(c.*field);
+    if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(std::move(v));
+  }
+  return values;
+}
+
+}  // namespace
+
 io::Schema CustomersSchema() {
   using io::DataType;
   auto date = [](int y, int m, int d) { return static_cast<double>(internal::DaysFromCivil(y, m, d)); };
@@ -236,8 +251,12 @@ io::Schema CustomersSchema() {
       {.name = "email", .type = DataType::kString, .pii = "email"},
       {.name = "phone", .type = DataType::kString, .pii = "phone"},
       {.name = "street_address", .type = DataType::kString, .pii = "street_address"},
-      {.name = "city", .type = DataType::kString},
-      {.name = "state", .type = DataType::kString},
+      // Declared complete: the synthesizer keeps every city instead of discovering the common
+      // ones privately (which turned a third of the rows into "other" at epsilon 1).
+      {.name = "city", .type = DataType::kString,
+       .categories = GazetteerValues(&lexicon::UsCity::city)},
+      {.name = "state", .type = DataType::kString,
+       .categories = GazetteerValues(&lexicon::UsCity::state)},
       {.name = "zip", .type = DataType::kString, .pii = "zip_code"},
       {.name = "credit_card", .type = DataType::kString, .pii = "credit_card"},
       // Ages 18..85 at the reference date 2025-06-30.
