@@ -1,9 +1,12 @@
 // A program outside dpkit's tree that uses an installed dpkit (find_package(dpkit)): it opens a
 // budget ledger, charges one Laplace release to it BEFORE computing the release, and prints the
 // noisy value with its exact 95% confidence interval. Built and run by scripts/check-consumer.sh.
+#include <stdlib.h>  // mkdtemp
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <string>
 
 #include "dpkit/ledger/ledger.h"
 #include "dpkit/mechanisms/laplace.h"
@@ -11,8 +14,10 @@
 
 int main() {
   namespace fs = std::filesystem;
-  const fs::path db = fs::temp_directory_path() / "dpkit_consumer_ledger.db";
-  fs::remove(db);
+  // A ledger of its own in a fresh folder: runs at the same time never share a budget.
+  std::string dir = (fs::temp_directory_path() / "dpkit_consumer_XXXXXX").string();
+  if (mkdtemp(dir.data()) == nullptr) return std::perror("mkdtemp"), 1;
+  const fs::path db = fs::path(dir) / "ledger.db";
   auto ledger = dpkit::ledger::Ledger::Open(db.string());
   if (!ledger.ok()) return std::cerr << ledger.status() << "\n", 1;
   auto created = (*ledger)->CreateBudget("visits", "user_id",
@@ -33,7 +38,7 @@ int main() {
   if (!noisy.ok() || !ci.ok()) return 1;
   std::printf("noisy count %.2f, 95%% CI [%.2f, %.2f]; remaining epsilon %.2f\n", *noisy,
               ci->lower, ci->upper, receipt->remaining.epsilon);
-  fs::remove(db);
+  fs::remove_all(dir);
   std::cout << "consumer ok\n";
   return 0;
 }
