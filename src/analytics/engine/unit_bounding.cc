@@ -164,6 +164,7 @@ class Selector {
 
   // Entries e[0..m): whole units. Sorts them by (unit, group, row), then bounds unit by unit.
   void Select(E* e, size_t m) {
+    if (m == 0) return;  // an empty bucket (an empty table, or no row hashed here)
     uint64_t differ = 0;
     for (size_t i = 1; i < m; ++i) differ |= e[i].unit ^ e[0].unit;
     if (keys_.size() < 2 * m) keys_.resize(2 * m);

@@ -179,6 +179,28 @@ TEST(UnitBoundingTest, KeepsExactlyTheRulesRows) {
   }
 }
 
+TEST(UnitBoundingTest, EmptyAndTinyTablesKeepWhatTheRuleSays) {
+  for (int64_t rows : {0, 1, 2, 5}) {
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(absl::StrCat(rows, " rows, ", threads, " threads"));
+      random::testing::SeededRng rng(rows * 10 + threads);
+      const Case c = {rows, 3, 2, UnitType::kInt64, 1, 1, threads, false, false};
+      const io::Table t = MakeTable(c, rng);
+      QuerySpec spec;
+      spec.max_groups_per_unit = 1;
+      spec.max_rows_per_group = 1;
+      ResolvedQuery rq;
+      rq.group_indices = {1};
+      rq.unit_index = 0;
+      rq.public_keys = {{}};
+      auto bounded = BoundContributions(t, spec, rq, rng.NextU64(), threads);
+      ASSERT_TRUE(bounded.ok()) << bounded.status();
+      EXPECT_LE(bounded->kept, std::min<int64_t>(rows, 3));
+      EXPECT_EQ(bounded->kept > 0, rows > 0);
+    }
+  }
+}
+
 TEST(ScratchArrayTest, ReusesReleasedMappings) {
   const size_t n = size_t{3} << 20;  // 24 MiB of uint64_t: mapped
   uint64_t* first;
