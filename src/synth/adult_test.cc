@@ -11,6 +11,7 @@
 // The recorded values are printed (RecordProperty and stdout) for the test log.
 #include <cstdio>
 
+#include "dpkit/accounting/zcdp.h"
 #include "dpkit/io/encoded.h"
 #include "dpkit/random/samplers.h"
 #include "dpkit/random/seeded_rng.h"
@@ -54,7 +55,7 @@ TEST_F(AdultTest, MstWorkloadErrorWithinBounds) {
   for (double eps : {1.0, 10.0}) {
     random::testing::SeededRng rng(100 + k);
     MstOptions o;
-    o.rho = *RhoForEpsilonDelta(eps, 1e-9);
+    o.rho = *accounting::ZcdpRhoForEpsilon(eps, 1e-9);
     auto r = FitMst(*data_, o, rng);
     ASSERT_TRUE(r.ok()) << r.status();
     err[k] = Error(r->model, 7);
@@ -81,7 +82,7 @@ TEST_F(AdultTest, AimWorkloadErrorWithinBoundsAndBeatsIndependence) {
   for (double eps : {1.0, 10.0}) {
     random::testing::SeededRng rng(200 + k);
     AimOptions o;
-    o.rho = *RhoForEpsilonDelta(eps, 1e-9);
+    o.rho = *accounting::ZcdpRhoForEpsilon(eps, 1e-9);
     o.workload = workload;
     o.max_model_mb = 4;
     o.round_iters = 50;

@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "dpkit/accounting/zcdp.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/random/samplers.h"
@@ -165,27 +164,6 @@ void Progress(const ProgressFn& p, const std::string& line) {
 }
 
 }  // namespace
-
-absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta) {
-  DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("epsilon", epsilon));
-  DPKIT_RETURN_IF_ERROR(ValidateDelta("delta", delta, /*allow_zero=*/false));
-  double lo = 0, hi = epsilon;  // rho <= epsilon always suffices as an upper end
-  for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    DPKIT_ASSIGN_OR_RETURN(double eps, accounting::ZcdpEpsilon(mid, delta));
-    if (eps <= epsilon) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
-  }
-  if (!(lo > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("epsilon=", FormatDouble(epsilon),
-                                                   " at delta=", FormatDouble(delta),
-                                                   " leaves no zCDP budget; raise epsilon"));
-  }
-  return lo;
-}
 
 PrivacyMap FitReport::privacy_map() const {
   return PrivacyMap::Zcdp(rho_spent, absl::StrCat("synth/", method));

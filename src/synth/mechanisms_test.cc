@@ -41,20 +41,6 @@ double ChargesSum(const FitReport& r) {
   return s;
 }
 
-TEST(PrivacyTest, RhoForEpsilonDeltaInvertsTheConversion) {
-  for (double eps : {0.1, 1.0, 10.0}) {
-    auto rho = RhoForEpsilonDelta(eps, 1e-9);
-    ASSERT_TRUE(rho.ok());
-    auto back = accounting::ZcdpEpsilon(*rho, 1e-9);
-    ASSERT_TRUE(back.ok());
-    EXPECT_LE(*back, eps);
-    EXPECT_NEAR(*back, eps, 1e-9 * eps);
-  }
-  EXPECT_FALSE(RhoForEpsilonDelta(-1, 1e-9).ok());
-  EXPECT_FALSE(RhoForEpsilonDelta(1, 0).ok());
-  EXPECT_FALSE(RhoForEpsilonDelta(std::nan(""), 1e-9).ok());
-}
-
 TEST(MstTest, SpendsExactlyTheBudgetAndMeasuresATree) {
   const EncodedData data = SmallData(5000, 1);
   random::testing::SeededRng rng(2);

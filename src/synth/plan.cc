@@ -80,7 +80,8 @@ absl::Status SplitBudget(SynthPlan& p) {
     need_delta += c.source == DomainSource::kPartition;
   }
   p.delta_preprocessing = need_delta > 0 ? o.partition_delta_fraction * o.delta : 0;
-  DPKIT_ASSIGN_OR_RETURN(p.rho_total, RhoForEpsilonDelta(o.epsilon, o.delta - p.delta_preprocessing));
+  DPKIT_ASSIGN_OR_RETURN(p.rho_total,
+                         accounting::ZcdpRhoForEpsilon(o.epsilon, o.delta - p.delta_preprocessing));
   p.rho_mechanism = p.rho_total;
   if (total_shares == 0) return absl::OkStatus();
   std::vector<double> weights;  // per preprocessed column, then the mechanism
@@ -166,7 +167,8 @@ absl::StatusOr<SynthPlan> PlanSynthEncoded(const io::Domain& domain, const Synth
     c.source = DomainSource::kDomainFile;
     p.columns.push_back(std::move(c));
   }
-  DPKIT_ASSIGN_OR_RETURN(p.rho_total, RhoForEpsilonDelta(options.epsilon, options.delta));
+  DPKIT_ASSIGN_OR_RETURN(p.rho_total,
+                         accounting::ZcdpRhoForEpsilon(options.epsilon, options.delta));
   p.rho_mechanism = p.rho_total;
   return p;
 }

@@ -50,7 +50,7 @@ absl::Status ValidateOptions(const SynthOptions& o) {
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("quantile_grid", o.quantile_grid, 2));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("rows per round iterations", o.round_iters, 1));
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("max_model_mb", o.max_model_mb));
-  return RhoForEpsilonDelta(o.epsilon, o.delta).status();
+  return accounting::ZcdpRhoForEpsilon(o.epsilon, o.delta).status();
 }
 
 std::string SynthReport::ToJson() const {

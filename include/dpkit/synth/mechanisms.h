@@ -53,10 +53,6 @@
 
 namespace dpkit::synth {
 
-// The rho whose zCDP -> (epsilon, delta) conversion (CKS20 Corollary 13, accounting/zcdp.h)
-// gives exactly `epsilon` at `delta` (bisection to 1e-12 relative, rounded down).
-absl::StatusOr<double> RhoForEpsilonDelta(double epsilon, double delta);
-
 // One privacy charge.
 struct Charge {
   std::string what;  // e.g. "measure (age,sex) sigma=12.5", "select round 3"
