@@ -49,10 +49,12 @@ sys.exit(0 if all(v.lstrip("-").isdigit() for v in vals) else 1)
 PY
 done
 # Leaks 6 and 7: no exact row count (600 or 601 units) anywhere, before or after the charge.
+# The synthetic table's size is the model's DP estimate of the row count (estimated_rows, and
+# "N rows" of the output), which may land on the true count by chance: those lines are DP.
 for d in $(run_dirs D) $(run_dirs D2); do
-  if grep -qE '\b60[01]\b' "$d/.channels/stdout" "$d/.channels/stderr" "$d/s.csv.report.json"; then
-    fail "an exact count appears in $d: $(grep -hE '\b60[01]\b' "$d/.channels/stdout" "$d/.channels/stderr" "$d/s.csv.report.json" | head -3)"
-  fi
+  exact=$(grep -hE '\b60[01]\b' "$d/.channels/stdout" "$d/.channels/stderr" "$d/s.csv.report.json" |
+          grep -vE '"estimated_rows": [0-9.e+-]+,?$|synthetic data: s\.csv \([0-9]+ rows, ' || true)
+  [ -z "$exact" ] || fail "an exact count appears in $d: $(echo "$exact" | head -3)"
   grep -q "input_rows" "$d/s.csv.report.json" && fail "report.json holds input_rows in $d"
 done
 # Leak 6: a refused charge releases nothing derived from the data.
