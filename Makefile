@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps configure build demo test test-quick bench asan clean python test-python serve
+.PHONY: all deps test-deps configure build demo test test-quick bench asan clean python test-python serve spark-example
 
 all: build
 
@@ -55,6 +55,12 @@ test-python: build python test-deps
 serve: build python
 	@DPKIT_CLI=$(BUILD_DIR)/src/cli/dpkit $(VENV)/bin/python -m dpkit.serve --data-dir serve-data \
 	  --login demo --sample
+
+# The Spark example (docs/spark.md) on a local Spark session: a JDK, pyspark, then the example.
+spark-example: python
+	@bash scripts/install-deps.sh spark
+	@$(VENV)/bin/pip install -q -r python/requirements-spark.txt
+	@$(VENV)/bin/python examples/spark/customers.py --out spark-output
 
 # Fast developer loop: unit tier only, RelWithDebInfo build.
 test-quick:

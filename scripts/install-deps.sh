@@ -10,11 +10,12 @@ PKGS=(
   libtorch-dev
   python3 python3-venv python3-dev
 )
-# Only for `make test`: the web UI's end-to-end tests drive Chromium (through chromium-driver),
-# and the Spark tests need a JDK.
-if [ "${1:-}" = test ]; then
-  PKGS+=(chromium chromium-driver default-jdk-headless)
-fi
+# `install-deps.sh spark`: a JDK for pyspark (`make spark-example`). `install-deps.sh test`: that,
+# and Chromium with chromium-driver for the web UI's end-to-end tests.
+case "${1:-}" in
+  spark) PKGS+=(default-jdk-headless) ;;
+  test) PKGS+=(chromium chromium-driver default-jdk-headless) ;;
+esac
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
