@@ -3,6 +3,7 @@
 // ../shared/data/aim-benchmark. End-to-end comparisons with Private-PGM: bench/synth_peer.sh.
 #include <benchmark/benchmark.h>
 
+#include "dpkit/accounting/zcdp.h"
 #include "dpkit/io/encoded.h"
 #include "dpkit/random/secure_rng.h"
 #include "dpkit/random/seeded_rng.h"
@@ -32,7 +33,7 @@ void BM_MstAdult(benchmark::State& state) {
   if (data == nullptr) return state.SkipWithError("adult data not found");
   random::testing::SeededRng rng(1);
   MstOptions o;
-  o.rho = *RhoForEpsilonDelta(1.0, 1e-9);
+  o.rho = *accounting::ZcdpRhoForEpsilon(1.0, 1e-9);
   for (auto _ : state) benchmark::DoNotOptimize(FitMst(*data, o, rng));
 }
 BENCHMARK(BM_MstAdult)->Unit(benchmark::kMillisecond)->Iterations(3);
