@@ -97,7 +97,7 @@ class Synthesizer:
         rounds: int = 0,
         numeric_bins: int = 32,
         quantile_grid: int = 1024,
-        max_model_mb: float = 80,
+        max_model_mb: float = 8,
         iters: int = 2000,
         threads: int = 2,
         preprocessing_fraction: float = 0.1,

@@ -34,7 +34,7 @@ struct Args {
   int64_t rows = -1;
   std::vector<std::string> workload;
   int rounds = 0, threads = 2, iters = 2000, numeric_bins = 32;
-  double max_model_mb = 80;
+  double max_model_mb = 8;
   bool dry_run = false, no_header = false;
   int skip_lines = 0;
   std::vector<std::string> names;

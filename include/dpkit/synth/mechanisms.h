@@ -132,7 +132,7 @@ struct AimOptions {
   std::vector<Clique> workload;    // empty = all 3-way marginals (all 2-way if d < 3)
   std::vector<double> weights;     // per workload clique (empty = 1 each)
   int rounds = 0;                  // T; 0 = 16 * number of attributes
-  double max_model_mb = 80;        // model-size limit (8 bytes per cell)
+  double max_model_mb = 8;         // model-size limit (8 bytes per cell; docs/synth.md "Speed")
   // Inference iterations per round, warm-started from the previous round's model (50: the
   // eps=3 run on adult took > 10 min with 200 as models reach millions of cells; the final fit
   // still runs `inference.max_iters`).

@@ -27,7 +27,7 @@ struct SynthOptions {
   // AIM workload as attribute names; empty = all 3-way marginals.
   std::vector<std::vector<std::string>> workload;
   int rounds = 0;             // AIM T (0 = 16 * number of columns)
-  double max_model_mb = 80;   // AIM model-size limit
+  double max_model_mb = 8;    // AIM model-size limit (the paper: 80; docs/synth.md)
   int round_iters = 50;       // AIM inference iterations per round (see AimOptions)
   InferenceOptions inference = {.max_iters = 2000, .tolerance = 1e-8};
   int threads = 2;
