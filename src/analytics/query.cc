@@ -1009,9 +1009,6 @@ absl::StatusOr<PartialAggregates> PartialAggregates::Compute(const io::Table& sl
   st.max_groups_per_unit = p.l0;
   st.max_rows_per_group = p.linf;
   st.salt = salt;
-  // An empty slice has no group (Accumulate keeps none without rows): the bounding pass is not
-  // run on zero rows.
-  if (slice.num_rows() == 0) return out;
   DPKIT_ASSIGN_OR_RETURN(auto bounded, engine::BoundContributions(slice, spec, p.rq, salt, 1));
   engine::Accumulate(slice, p.rq, bounded, 1, &st);
   return out;
