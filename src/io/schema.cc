@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
+#include "io/hierarchy_json.h"
 #include "nlohmann/json.hpp"
 
 namespace dpkit::io {
@@ -127,7 +128,7 @@ absl::Status Schema::Validate() const {
         absl::StrCat("privacy_unit '", privacy_unit, "' is not a schema column (available: ",
                      absl::StrJoin(ColumnNames(), ", "), ")"));
   }
-  return absl::OkStatus();
+  return internal::ValidateHierarchies(*this);
 }
 
 absl::Status Schema::CheckTable(const Table& table) const {
@@ -182,6 +183,7 @@ std::string Schema::ToJson() const {
     cols.push_back(std::move(j));
   }
   root["columns"] = std::move(cols);
+  if (!hierarchies.empty()) root["hierarchies"] = internal::HierarchiesToJson(hierarchies);
   return root.dump(2) + "\n";
 }
 
@@ -212,10 +214,13 @@ absl::StatusOr<Schema> Schema::FromJson(std::string_view json, std::string_view 
       }
     } else if (key == "columns") {
       if (!v.is_array()) return SchemaError(source, "", "'columns' must be an array of objects");
+    } else if (key == "hierarchies") {
+      DPKIT_ASSIGN_OR_RETURN(schema.hierarchies, internal::HierarchiesFromJson(v, source));
     } else {
       return SchemaError(source, "",
                          absl::StrCat("unknown key '", key,
-                                      "' (allowed: columns, privacy_unit, null_tokens)"));
+                                      "' (allowed: columns, privacy_unit, null_tokens, "
+                                      "hierarchies)"));
     }
   }
   if (!root.contains("columns")) {

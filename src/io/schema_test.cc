@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -102,6 +104,60 @@ TEST(SchemaTest, Errors) {
               HasSubstr("privacy_unit 'uid' is not a schema column"));
   EXPECT_THAT(Err(R"({"columns": [{"name": "a", "type": "int64", "nullable": "no"}]})"),
               HasSubstr("'nullable' must be true or false"));
+}
+
+TEST(SchemaTest, Hierarchies) {
+  constexpr char kGeo[] = R"({"columns": [
+      {"name": "zip", "type": "string"}, {"name": "city", "type": "string"},
+      {"name": "state", "type": "string", "categories": ["MA", "ME", "OR"]}],
+    "hierarchies": [{"columns": ["zip", "city", "state"], "unlisted": "null",
+      "values": [["021**", "Boston", "MA"], ["041**", "Portland", "ME"],
+                 ["972**", "Portland", "OR"]]}]})";
+  absl::StatusOr<Schema> s = Schema::FromJson(kGeo);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->hierarchies.size(), 1u);
+  EXPECT_EQ(s->hierarchies[0].columns, (std::vector<std::string>{"zip", "city", "state"}));
+  EXPECT_EQ(s->hierarchies[0].values[2], (std::vector<std::string>{"972**", "Portland", "OR"}));
+  EXPECT_TRUE(s->hierarchies[0].unlisted_null);
+  absl::StatusOr<Schema> back = Schema::FromJson(s->ToJson());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->ToJson(), s->ToJson());
+  // "unlisted" defaults to "coarser".
+  Schema t = *s;
+  t.hierarchies[0].unlisted_null = false;
+  EXPECT_THAT(t.ToJson(), HasSubstr("\"unlisted\": \"coarser\""));
+
+  auto json = [](const std::string& h) {
+    return absl::StrCat(R"({"privacy_unit": "id", "columns": [{"name": "id", "type": "string"},
+      {"name": "a", "type": "string"}, {"name": "b", "type": "string", "categories": ["x"]},
+      {"name": "n", "type": "int64"}], "hierarchies": [)", h, "]}");
+  };
+  auto with = [&](const std::string& h) { return Err(json(h)); };
+  EXPECT_TRUE(Schema::FromJson(json(R"({"columns": ["a", "b"], "values": [["1", "x"]]})")).ok());
+  EXPECT_THAT(with(R"({"columns": ["a"], "values": [["1"]]})"), HasSubstr("at least 2 columns"));
+  EXPECT_THAT(with(R"({"columns": ["a", "n"], "values": [["1", "2"]]})"),
+              HasSubstr("'n' must be a string column"));
+  EXPECT_THAT(with(R"({"columns": ["a", "id"], "values": [["1", "2"]]})"),
+              HasSubstr("'id' must be a string column of the schema (not the privacy unit)"));
+  EXPECT_THAT(with(R"({"columns": ["a", "zz"], "values": [["1", "2"]]})"),
+              HasSubstr("'zz' must be a string column"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": [["1", "x"]]},
+                     {"columns": ["b", "a"], "values": [["x", "1"]]})"),
+              HasSubstr("column 'b' is in more than one hierarchy"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": []})"), HasSubstr("'values' is empty"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": [["1"]]})"),
+              HasSubstr("entry [1] has 1 values, expected 2"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": [["1", "x"], ["1", "x"]]})"),
+              HasSubstr("duplicate entry [1, x]"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": [["1", "y"]]})"),
+              HasSubstr("value 'y' of entry [1, y] is not among the column's declared categories"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": [["1\u001f2", "x"]]})"),
+              HasSubstr("holds the byte 0x1F"));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "values": [["1", "x"]], "unlisted": "drop"})"),
+              HasSubstr("'unlisted' must be \"coarser\" or \"null\""));
+  EXPECT_THAT(with(R"({"columns": ["a", "b"], "valuez": []})"), HasSubstr("unknown key 'valuez'"));
+  EXPECT_THAT(with(R"({"columns": ["a", 1], "values": []})"),
+              HasSubstr("'columns' entries must be strings"));
 }
 
 TEST(SchemaTest, InferSchemaGivesTypesButNeverBounds) {

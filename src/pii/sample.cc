@@ -236,6 +236,18 @@ std::vector<std::string> GazetteerValues(std::string_view lexicon::UsCity::*fiel
   return values;
 }
 
+// The gazetteer as a public hierarchy ZIP3 -> city -> state: one entry per gazetteer city, its
+// ZIP3 written as the pipeline generalises the generated 5-digit codes ("021**"). Complete for
+// this generator (every row's combination is an entry), so "unlisted": "null".
+io::Hierarchy GazetteerHierarchy() {
+  io::Hierarchy h{.columns = {"zip", "city", "state"}, .unlisted_null = true};
+  for (const auto& c : lexicon::UsCities()) {
+    h.values.push_back({absl::StrFormat("%03d**", c.zip_prefix), std::string(c.city),
+                        std::string(c.state)});
+  }
+  return h;
+}
+
 }  // namespace
 
 io::Schema CustomersSchema() {
@@ -274,6 +286,9 @@ io::Schema CustomersSchema() {
       {.name = "spend_12m", .type = DataType::kDouble, .lower = 0, .upper = 10000},
       {.name = "churned", .type = DataType::kBool},
   };
+  // The synthesizer models the three as one column of gazetteer combinations: no city outside
+  // its state, no ZIP3 outside its city (synth/hierarchy.h).
+  s.hierarchies = {GazetteerHierarchy()};
   return s;
 }
 

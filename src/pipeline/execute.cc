@@ -6,6 +6,7 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/io/csv.h"
+#include "dpkit/synth/hierarchy.h"
 #include "pipeline/execution.h"
 
 namespace dpkit::pipeline {
@@ -129,6 +130,7 @@ absl::StatusOr<io::Table> SyntheticTable(Execution& run, const synth::Synthesize
                                          int64_t rows) {
   DPKIT_ASSIGN_OR_RETURN(io::Table sampled, model.Sample(rows, run.rng));
   DPKIT_RETURN_IF_ERROR(internal::PostProcess(run.o, model, rows, run.rng, &sampled));
+  DPKIT_ASSIGN_OR_RETURN(sampled, synth::SplitHierarchies(run.parts.training_schema, sampled));
   return internal::AssembleSynthetic(run.header, run.roles, sampled, rows, run.rng);
 }
 
@@ -153,8 +155,11 @@ absl::Status Execute(Execution& run) {
   RecordColumns(run);
   Say(run, absl::StrCat("[5/6] fitting ", run.o.method, " on ", run.parts.synth.columns.size(),
                         " columns; sampling ", rows, " rows"));
+  // Row by row from the public hierarchies (synth/hierarchy.h): neighbours stay neighbours.
+  DPKIT_ASSIGN_OR_RETURN(io::Table combined,
+                         synth::CombineHierarchies(run.parts.training_schema, train));
   DPKIT_ASSIGN_OR_RETURN(synth::Synthesizer model,
-                         synth::Synthesizer::Fit(run.parts.synth, train, run.noise, run.rng));
+                         synth::Synthesizer::Fit(run.parts.synth, combined, run.noise, run.rng));
   DPKIT_ASSIGN_OR_RETURN(io::Table synthetic, SyntheticTable(run, model, rows));
   run.res.synthetic_rows = rows;
   DPKIT_RETURN_IF_ERROR(io::WriteCsv(synthetic, run.paths.synthetic, {}, run.env));

@@ -177,7 +177,9 @@ absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
   for (report::TextTable* t : {&real, &synth, holdout ? &*holdout : nullptr}) {
     if (t == nullptr) continue;
     KeepOnly(*t, keep);
-    GeneraliseZips(*t, zips);
+    // The synthetic ZIP codes are generalised already; doing it again turned "other" into
+    // "oth**", so the report showed 0 % other for a column that wrote other.
+    if (t != &synth) GeneraliseZips(*t, zips);
   }
   report::EvaluationOptions eo;
   eo.target = run.o.target;
@@ -189,6 +191,10 @@ absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
   }
   eo.identifiers_replaced = true;  // the fake columns hold fresh fakes (WriteOwnerPii)
   DescribeSynthesis(model, &eo);
+  for (const io::Hierarchy& h : run.parts.training_schema.hierarchies) {
+    if (h.unlisted_null) continue;  // otherwise unlisted combinations write "other" (coarser)
+    for (const std::string& c : h.columns) eo.other_columns.push_back(c);
+  }
   eo.threads = run.o.threads;
   DPKIT_ASSIGN_OR_RETURN(report::Evaluation ev, report::Evaluate(real, synth, holdout ? &*holdout
                                                                                       : nullptr,

@@ -5,6 +5,7 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/release/budget_split.h"
+#include "dpkit/synth/hierarchy.h"
 #include "dpkit/synth/synth_options.h"
 #include "pipeline/internal.h"
 
@@ -28,11 +29,12 @@ io::Column EmptyColumn(const io::ColumnSchema& c) {
 }
 
 // The schema of the training table: modelled columns with their declared types (zip3 and
-// undeclared columns as text), and the unit.
+// undeclared columns as text), the unit, and the public hierarchies.
 io::Schema TrainingSchema(const ColumnRoles& roles, const io::Schema& schema) {
   io::Schema t;
   t.privacy_unit = roles.unit;
   t.null_tokens = schema.null_tokens;
+  t.hierarchies = schema.hierarchies;
   if (!roles.unit.empty()) {
     const io::ColumnSchema* u = schema.Find(roles.unit);
     t.columns.push_back(u != nullptr ? *u : io::ColumnSchema{.name = roles.unit});
@@ -72,7 +74,8 @@ absl::StatusOr<ReleaseParts> PlanRelease(const PipelineOptions& o, const ColumnR
                                          const io::Schema& schema, const std::string& dataset) {
   ReleaseParts p;
   p.training_schema = TrainingSchema(roles, schema);
-  io::Schema synth_schema = p.training_schema;
+  // Each public hierarchy is modelled as one column of its combinations (synth/hierarchy.h).
+  DPKIT_ASSIGN_OR_RETURN(io::Schema synth_schema, synth::CombinedSchema(p.training_schema));
   p.bounds_columns = ColumnsNeedingBounds(synth_schema);
   std::vector<double> weights = {o.count_fraction};
   if (!p.bounds_columns.empty()) weights.push_back(o.bounds_fraction);
@@ -111,7 +114,8 @@ absl::StatusOr<ReleaseParts> PlanRelease(const PipelineOptions& o, const ColumnR
   so.epsilon = eps_synth;
   so.delta = o.delta;
   so.threads = o.threads;
-  std::vector<std::string> synth_columns = roles.Modelled();
+  DPKIT_ASSIGN_OR_RETURN(std::vector<std::string> synth_columns,
+                         synth::CombinedColumnNames(p.training_schema, roles.Modelled()));
   if (!roles.unit.empty()) synth_columns.insert(synth_columns.begin(), roles.unit);
   DPKIT_ASSIGN_OR_RETURN(p.synth, synth::PlanSynth(synth_columns, synth_schema, so));
   for (const PrivacyMap& m : p.synth.privacy_maps()) maps.push_back(m);

@@ -150,6 +150,10 @@ absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
         "selection (public default; declare their types, bounds or categories to change it)"));
   }
   if (!schema.null_tokens.empty()) p.null_token = schema.null_tokens.front();
+  if (!schema.hierarchies.empty()) {
+    p.notes.push_back("the schema's hierarchies are not used here: columns are modelled one by "
+                      "one (dpkit pipeline models each hierarchy as one column, synth/hierarchy.h)");
+  }
   DPKIT_RETURN_IF_ERROR(SplitBudget(p));
   return p;
 }

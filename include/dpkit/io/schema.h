@@ -67,8 +67,25 @@ struct ColumnSchema {
   absl::Status Validate() const;
 };
 
+// A public hierarchy of text columns (schema key "hierarchies"), e.g. a gazetteer:
+//   {"columns": ["zip", "city", "state"],            // finest level first
+//    "values": [["021**", "Boston", "MA"], ...],     // the value combinations that exist
+//    "unlisted": "coarser"}                          // or "null"; default "coarser"
+// Each entry of `values` is one combination of the columns' values, finest level first; a
+// suffix of an entry (e.g. ["Boston", "MA"], ["MA"]) is a value at a coarser level. Public
+// knowledge (a USPS or census list), never read off the data. A synthesizer models the
+// columns as one column whose categories are the combinations (synth/hierarchy.h): a row whose
+// combination is not listed is kept at the finest coarser level that is listed, its finer
+// levels written "other" ("coarser"), or is NULL in all of them ("null": the list is complete).
+struct Hierarchy {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> values;
+  bool unlisted_null = false;  // "unlisted": "null"
+};
+
 struct Schema {
   std::vector<ColumnSchema> columns;
+  std::vector<Hierarchy> hierarchies;      // empty = none declared
   std::string privacy_unit;                 // empty = each row is its own unit
   std::vector<std::string> null_tokens;     // empty = use the reader's default ({""})
 
@@ -78,7 +95,10 @@ struct Schema {
   absl::StatusOr<const ColumnSchema*> Get(std::string_view name) const;
   std::vector<std::string> ColumnNames() const;
 
-  // Every column valid, names unique, privacy_unit (if set) names a column.
+  // Every column valid, names unique, privacy_unit (if set) names a column; every hierarchy
+  // has >= 2 columns that are distinct string columns of the schema (not the unit, in at most
+  // one hierarchy), >= 1 entry, entries of the right width, no duplicate entries, values
+  // within the columns' declared categories (if any) and free of the byte 0x1F.
   absl::Status Validate() const;
   // Checks that `table` has every schema column with the declared type, and that
   // privacy_unit exists. Does not check values against bounds (bounds are for clamping).
