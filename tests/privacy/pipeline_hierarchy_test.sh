@@ -19,7 +19,7 @@ json.dump(s, open(sys.argv[2], "w"))
 PY
 
 for mode in coarser null; do
-  for i in 1 2 3 4; do
+  for i in 1 2 3 4 5; do
     for side in D D2; do
       use_input "$side"
       privacy_run "$side-$mode" "$i" "$DPKIT" pipeline --data "$INPUT/customers.csv" \
