@@ -123,27 +123,6 @@ void ExpShifted(const double* in, double shift, double* out, size_t n) {
   }
 }
 
-void LogSumExpInto(const std::vector<double>& in, const std::vector<uint32_t>& map,
-                   int64_t out_size, std::vector<double>* out) {
-  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-  std::vector<double> mx(out_size, kNegInf);
-  const size_t n = in.size();
-  for (size_t i = 0; i < n; ++i) mx[map[i]] = std::max(mx[map[i]], in[i]);
-  out->assign(out_size, 0.0);
-  double* o = out->data();
-  thread_local std::vector<double> shifted;
-  shifted.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double m = mx[map[i]];
-    shifted[i] = m == kNegInf ? kNegInf : in[i] - m;
-  }
-  ExpShifted(shifted.data(), 0.0, shifted.data(), n);
-  for (size_t i = 0; i < n; ++i) o[map[i]] += shifted[i];
-  for (int64_t j = 0; j < out_size; ++j) {
-    o[j] = mx[j] == kNegInf ? kNegInf : std::log(o[j]) + mx[j];
-  }
-}
-
 void AddBroadcast(const std::vector<double>& small, const std::vector<uint32_t>& map,
                   double scale, std::vector<double>* big) {
   double* b = big->data();

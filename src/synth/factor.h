@@ -42,9 +42,6 @@ void SumInto(const std::vector<double>& in, const std::vector<uint32_t>& map, in
 // time in exp): Cody-Waite reduction by ln 2 and a degree-12 Taylor polynomial on |r| <= ln2/2,
 // whose truncation error (ln2/2)^13/13! < 2e-16 is below double rounding.
 void ExpShifted(const double* in, double shift, double* out, size_t n);
-// out = log(sum exp(in)) grouped by map (stable; -inf where the group is all -inf).
-void LogSumExpInto(const std::vector<double>& in, const std::vector<uint32_t>& map,
-                   int64_t out_size, std::vector<double>* out);
 // big[i] += scale * small[map[i]].
 void AddBroadcast(const std::vector<double>& small, const std::vector<uint32_t>& map,
                   double scale, std::vector<double>* big);

@@ -89,9 +89,13 @@ class Engine {
   const std::vector<Attrs>& cliques() const { return cliques_; }
   internal::JunctionTree& jt() { return jt_; }
 
-  // theta (per distinct clique) -> calibrated marginals mu (counts). Log-space messages on the
-  // way up; on the way down each clique's belief is exponentiated once (shifted by its maximum)
-  // and serves both its children's messages and its marginal.
+  // theta (per distinct clique) -> calibrated marginals mu (counts). Upward pass: each clique's
+  // belief (its potentials plus its children's log messages) is exponentiated once, shifted by
+  // its maximum, into mu; its message is the log of that table summed onto the separator, E_s.
+  // Downward pass, linear space: a child's table is rescaled on each separator cell s by
+  // P_s / E_s, P_s the parent's final table summed onto s (Hugin-style update), which makes the
+  // two agree on the separator; computed as (mu * (1 / E_s)) * P_s so that no factor overflows
+  // (mu <= E_s cellwise, E_s >= e^-708 or 0).
   void Propagate(const std::vector<std::vector<double>>& theta,
                  std::vector<std::vector<double>>* mu) {
     const int m = static_cast<int>(jt_.cliques.size());
@@ -108,29 +112,13 @@ class Engine {
       }
     }
     up_.resize(m);
-    // Upward pass: children before parents.
-    for (int k = m - 1; k >= 1; --k) {
-      const int i = jt_.order[k];
-      internal::LogSumExpInto(acc_[i], sep_map_[i], sep_size_[i], &up_[i]);
-      internal::AddBroadcast(up_[i], parent_sep_map_[i], 1.0, &acc_[jt_.parent[i]]);
-    }
-    // Downward pass: a parent's belief is final (and exponentiated into mu) before its children.
     mu->resize(m);
-    shift_.assign(m, 0.0);
-    for (int k = 0; k < m; ++k) {
+    // Upward pass: children before parents.
+    for (int k = m - 1; k >= 0; --k) {
       const int i = jt_.order[k];
-      if (k > 0) {
-        const int p = jt_.parent[i];
-        internal::SumInto((*mu)[p], parent_sep_map_[i], sep_size_[i], &down_);
-        for (int64_t s = 0; s < sep_size_[i]; ++s) {
-          down_[s] = std::log(down_[s]) + shift_[p] - up_[i][s];
-        }
-        internal::AddBroadcast(down_, sep_map_[i], 1.0, &acc_[i]);
-      }
       const std::vector<double>& b = acc_[i];
       double mx = -std::numeric_limits<double>::infinity();
       for (double v : b) mx = std::max(mx, v);
-      shift_[i] = mx;
       (*mu)[i].resize(b.size());
       const int64_t n = static_cast<int64_t>(b.size());
       const int parts = ThreadsFor(n);
@@ -138,6 +126,25 @@ class Engine {
         const int64_t lo = n * t / parts, hi = n * (t + 1) / parts;
         internal::ExpShifted(b.data() + lo, mx, (*mu)[i].data() + lo, hi - lo);
       });
+      if (k == 0) break;
+      internal::SumInto((*mu)[i], sep_map_[i], sep_size_[i], &up_[i]);
+      down_.resize(sep_size_[i]);
+      for (int64_t s = 0; s < sep_size_[i]; ++s) {
+        down_[s] = up_[i][s] > 0 ? std::log(up_[i][s]) + mx
+                                 : -std::numeric_limits<double>::infinity();
+      }
+      internal::AddBroadcast(down_, parent_sep_map_[i], 1.0, &acc_[jt_.parent[i]]);
+    }
+    // Downward pass: parents before children.
+    for (int k = 1; k < m; ++k) {
+      const int i = jt_.order[k];
+      internal::SumInto((*mu)[jt_.parent[i]], parent_sep_map_[i], sep_size_[i], &down_);
+      std::vector<double>& inv = up_[i];
+      for (double& e : inv) e = e > 0 ? 1.0 / e : 0.0;
+      const std::vector<uint32_t>& map = sep_map_[i];
+      double* out = (*mu)[i].data();
+      const int64_t n = size_[i];
+      for (int64_t c = 0; c < n; ++c) out[c] = (out[c] * inv[map[c]]) * down_[map[c]];
     }
     // Unnormalised beliefs -> counts summing to total.
     internal::ParallelFor(m, ThreadsFor(cells_), [&](int64_t i) {
@@ -242,7 +249,7 @@ class Engine {
   std::vector<std::vector<uint32_t>> sep_map_, parent_sep_map_;
   std::vector<int64_t> sep_size_;
   std::vector<std::vector<double>> acc_, up_;
-  std::vector<double> down_, shift_;
+  std::vector<double> down_;
 };
 
 }  // namespace
