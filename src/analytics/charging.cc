@@ -48,9 +48,11 @@ absl::Status InContext(const absl::Status& status, const TableCharge& c) {
                                    status.message()));
 }
 
+// The ledger accounts every (epsilon, delta) budget as epsilon at the budget's delta, whatever
+// the accountant, so the delta printed is the budget's, not a share this query spends.
 std::string Amount(const ledger::Budget& budget, const ledger::Spend& s) {
   if (budget.is_rho()) return absl::StrFormat("rho=%.6g", s.rho);
-  return absl::StrFormat("epsilon=%.6g delta=%.6g", s.epsilon, s.delta);
+  return absl::StrFormat("epsilon=%.6g (at the budget's delta=%.6g)", s.epsilon, s.delta);
 }
 
 }  // namespace
