@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <numeric>
 #include <utility>
@@ -18,12 +16,18 @@ constexpr uint64_t kPhi = 0x9E3779B97F4A7C15ull;
 // Buckets of ~16k-32k entries (256-512 KiB of packed entries: L2-resident while processed;
 // fewer, larger buckets measured faster than 4k-8k, as the scatter then writes fewer streams).
 constexpr int64_t kBucketTarget = 16384;
-// Entries per block of a bucket's chain in the scatter (4 KiB of packed entries).
-constexpr int64_t kBlockEntries = 256;
-// One unit's keys are sorted by rank counting up to this many, by insertion up to
-// kInsertionSortMax (as are sub-buckets of several units), else by std::sort.
-constexpr size_t kRankSortMax = 24;
-constexpr size_t kInsertionSortMax = 64;
+// Entries per block of a bucket's chain in the scatter (16 KiB of packed entries; on the 10M-row
+// benchmark ~4% less CPU than 4 KiB blocks, as the bucket passes read longer runs; a bucket wastes
+// less than one block per thread).
+constexpr int64_t kBlockEntries = 1024;
+// A bucket of at most this many entries is one sub-bucket.
+constexpr size_t kSmallBucket = 64;
+// A sub-bucket's units are taken out one at a time (stable, linear per unit) for up to this many
+// units; the rest are sorted by unit.
+constexpr int kMaxUnitRounds = 8;
+// A unit's l0 groups, and a kept group's linf rows, are chosen by counting each candidate's rank
+// (no data-dependent branches) up to this many candidates, else by std::nth_element.
+constexpr uint32_t kRankMax = 32;
 
 // (unit hash, group, row) in 16 bytes, for tables of < 2^32 rows and < 2^31 groups.
 struct PackedEntry {
@@ -34,12 +38,8 @@ struct PackedEntry {
   }
   int32_t gid() const { return static_cast<int32_t>(lo >> 32); }
   int64_t row() const { return static_cast<int64_t>(lo & 0xffffffffu); }
+  // (unit, group, row) order.
   bool operator<(const PackedEntry& o) const { return unit != o.unit ? unit < o.unit : lo < o.lo; }
-  // (group, row) within a unit, ordered by group then row.
-  using Key = uint64_t;
-  Key key() const { return lo; }
-  static int32_t KeyGid(Key k) { return static_cast<int32_t>(k >> 32); }
-  static int64_t KeyRow(Key k) { return static_cast<int64_t>(k & 0xffffffffu); }
 };
 
 struct WideEntry {
@@ -49,41 +49,14 @@ struct WideEntry {
   static WideEntry Make(uint64_t u, int32_t g, int64_t r) { return {u, g, r}; }
   int32_t gid() const { return g; }
   int64_t row() const { return r; }
-  struct Key {
-    int32_t g;
-    int64_t r;
-    bool operator<(const Key& o) const { return g != o.g ? g < o.g : r < o.r; }
-  };
-  Key key() const { return {g, r}; }
-  static int32_t KeyGid(const Key& k) { return k.g; }
-  static int64_t KeyRow(const Key& k) { return k.r; }
-  bool operator<(const WideEntry& o) const { return unit != o.unit ? unit < o.unit : key() < o.key(); }
+  bool operator<(const WideEntry& o) const {
+    return unit != o.unit ? unit < o.unit : g != o.g ? g < o.g : r < o.r;
+  }
 };
 
 // A run of consecutive entries [first, second).
 template <typename E>
 using Segment = std::pair<const E*, const E*>;
-
-// Sorts distinct keys [b, b + m) into out by counting each one's rank: no data-dependent
-// branches, for short runs.
-template <typename T>
-void RankSort(const T* b, size_t m, T* out) {
-  for (size_t i = 0; i < m; ++i) {
-    size_t rank = 0;
-    for (size_t j = 0; j < m; ++j) rank += b[j] < b[i] ? 1 : 0;
-    out[rank] = b[i];
-  }
-}
-
-template <typename T>
-void InsertionSort(T* b, T* e) {
-  for (T* i = b + 1; i < e; ++i) {
-    const T x = *i;
-    T* j = i;
-    for (; j > b && x < *(j - 1); --j) *j = *(j - 1);
-    *j = x;
-  }
-}
 
 // Applies the rule to the units of one bucket at a time, setting kept rows in its own mask.
 // One per thread.
@@ -91,7 +64,7 @@ template <typename E>
 class Selector {
  public:
   Selector(const UnitBoundingInput& in, uint64_t* keep)
-      : in_(in), keep_(keep), units_per_group_(in.num_gids, 0) {}
+      : in_(in), keep_(keep), units_per_group_(in.num_gids, 0), stamps_(in.num_gids, 0) {}
 
   // One bucket: entries of whole units, in table order, sharing the top `used_bits` bits of
   // the hash, in consecutive segments.
@@ -104,13 +77,13 @@ class Selector {
   int64_t kept() const { return kept_; }
 
  private:
-  using Key = typename E::Key;
-
   void SelectBucket(const std::vector<Segment<E>>& segs, int used_bits) {
     size_t m = 0;
     for (const auto& [b, e] : segs) m += static_cast<size_t>(e - b);
     sub_.resize(m);
-    if (m <= kInsertionSortMax) {
+    if (marks_.size() < m) marks_.resize(m);
+    num_marks_ = 0;
+    if (m <= kSmallBucket) {
       E* out = sub_.data();
       for (const auto& [b, e] : segs) out = std::copy(b, e, out);
       Select(sub_.data(), m);
@@ -146,172 +119,193 @@ class Selector {
   void SetMarkedBits() {
     constexpr size_t kAhead = 16;
     const int64_t* rows = marks_.data();
-    const size_t n = marks_.size();
+    const size_t n = num_marks_;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&keep_[rows[i + kAhead] >> 6], 1);
       keep_[rows[i] >> 6] |= uint64_t{1} << (rows[i] & 63);
     }
-    marks_.clear();
   }
 
-  // A unit's rows in one group: entries [begin, begin + count) of the unit, in table order.
-  struct Run {
-    int32_t gid;
-    uint32_t begin;
-    uint32_t count;
-    uint64_t priority;  // group priority
-  };
-
-  // Entries e[0..m): whole units. Sorts them by (unit, group, row), then bounds unit by unit.
+  // Entries e[0..m): whole units, in table order. Bounds them unit by unit.
   void Select(E* e, size_t m) {
     if (m == 0) return;  // an empty bucket (an empty table, or no row hashed here)
     uint64_t differ = 0;
     for (size_t i = 1; i < m; ++i) differ |= e[i].unit ^ e[0].unit;
-    if (keys_.size() < 2 * m) keys_.resize(2 * m);
-    Key* keys = keys_.data();
-    if (differ == 0) {  // one unit: sort its keys
-      for (size_t i = 0; i < m; ++i) keys[i] = e[i].key();
-      if (m <= kRankSortMax) {
-        RankSort(keys, m, keys + m);
-        keys += m;
-      } else if (m <= kInsertionSortMax) {
-        InsertionSort(keys, keys + m);
-      } else {
-        std::sort(keys, keys + m);
-      }
-      Unit(e[0].unit, keys, m);
+    if (differ == 0) {
+      Unit(e[0].unit, e, m);
       return;
     }
-    if (m > kInsertionSortMax) {
-      std::sort(e, e + m);
-    } else {
-      InsertionSort(e, e + m);
+    // Several units: one at a time, in order of first appearance, each unit's entries moved
+    // out in table order (stable), the others kept in order for the next round.
+    if (others_.size() < m) others_.resize(m);
+    E* unit = others_.data();
+    size_t left = m;
+    for (int round = 0; left > 0 && round < kMaxUnitRounds; ++round) {
+      const uint64_t u = e[0].unit;
+      size_t a = 0, b = 0;
+      for (size_t i = 0; i < left; ++i) {  // without data-dependent branches
+        const bool mine = e[i].unit == u;
+        unit[a] = e[i];
+        e[b] = e[i];
+        a += mine ? 1 : 0;
+        b += mine ? 0 : 1;
+      }
+      Unit(u, unit, a);
+      left = b;
     }
-    for (size_t b = 0; b < m;) {
+    // Many units: (unit, group, row) order keeps each unit's rows of a group in table order.
+    std::sort(e, e + left);
+    for (size_t b = 0; b < left;) {
       size_t end = b + 1;
-      while (end < m && e[end].unit == e[b].unit) ++end;
-      for (size_t i = b; i < end; ++i) keys[i - b] = e[i].key();
-      Unit(e[b].unit, keys, end - b);
+      while (end < left && e[end].unit == e[b].unit) ++end;
+      Unit(e[b].unit, e + b, end - b);
       b = end;
     }
   }
 
-  // One unit's keys, sorted by (group, row).
-  void Unit(uint64_t unit, const Key* e, size_t m) {
-    runs_.clear();
-    if (m <= 64) {  // run starts as a bit set, without data-dependent branches
-      uint64_t starts = 1;
-      for (size_t i = 1; i < m; ++i) {
-        starts |= static_cast<uint64_t>(E::KeyGid(e[i]) != E::KeyGid(e[i - 1])) << i;
-      }
-      for (; starts != 0; starts &= starts - 1) {
-        const uint32_t i = static_cast<uint32_t>(std::countr_zero(starts));
-        const uint64_t rest = starts & (starts - 1);
-        const uint32_t j = rest != 0 ? static_cast<uint32_t>(std::countr_zero(rest)) : static_cast<uint32_t>(m);
-        runs_.push_back({E::KeyGid(e[i]), i, j - i, 0});
-      }
-    } else {
-      for (size_t i = 0; i < m;) {
-        const int32_t g = E::KeyGid(e[i]);
-        size_t j = i + 1;
-        while (j < m && E::KeyGid(e[j]) == g) ++j;
-        runs_.push_back({g, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i), 0});
-        i = j;
-      }
+  // One unit's entries e[0..m), in table order within each group (groups may interleave).
+  void Unit(uint64_t unit, const E* e, size_t m) {
+    if (slots_.size() < m) {
+      slots_.resize(m);
+      gids_.resize(m);
+      counts_of_.resize(m + 1);
+      flags_.resize(m);
+      keep_group_.resize(m);
+      priorities_.resize(m);
     }
-    const size_t nr = runs_.size();
-    Run* runs = runs_.data();
-    size_t kept_runs = nr;
-    if (static_cast<int64_t>(nr) > in_.l0) {
-      // Keep the l0 groups of smallest priority (ties, i.e. group hash collisions, by group id).
-      for (size_t i = 0; i < nr; ++i) {
-        runs[i].priority = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[runs[i].gid]));
-      }
-      auto before = [](const Run& x, const Run& y) {
-        return x.priority != y.priority ? x.priority < y.priority : x.gid < y.gid;
-      };
-      if (nr <= 64) {
-        const uint64_t kept = KeepSmallest(~uint64_t{0} >> (64 - nr), in_.l0,
-                                           [&](int a, int b) { return before(runs[a], runs[b]); });
-        size_t w = 0;  // compact the kept runs
-        for (size_t i = 0; i < nr; ++i) {
-          if ((kept >> i) & 1) runs[w++] = runs[i];
+    const uint32_t d = Slot(e, m);
+    const bool all_groups = !ChooseGroups(unit, d);
+    // Per slot j, how its rows are kept (keep_group_[j]: 0 none, 1 all, 2 those flagged in
+    // flags_[offset of j + k] for the unit's k-th row in the group).
+    uint8_t* mode = keep_group_.data();
+    const int64_t linf = in_.linf;
+    uint32_t offset = 0;
+    for (uint32_t j = 0; j < d; ++j) {
+      const uint32_t c = counts_of_[j];
+      counts_of_[j] = offset;  // from here on: the slot's offset into flags_
+      uint8_t how = all_groups ? 1 : mode[j];
+      if (how != 0) {
+        ++units_per_group_[gids_[j]];
+        kept_ += std::min<int64_t>(c, linf);
+        if (c > linf) {
+          ChooseRows(unit, gids_[j], c, flags_.data() + offset);
+          how = 2;
         }
-      } else {
-        std::nth_element(runs, runs + in_.l0, runs + nr, before);
       }
-      kept_runs = static_cast<size_t>(in_.l0);
+      mode[j] = how;
+      offset += c;
     }
-    for (size_t i = 0; i < kept_runs; ++i) KeepRows(unit, runs[i], e + runs[i].begin);
+    // The kept rows, appended without data-dependent branches.
+    int64_t* out = marks_.data() + num_marks_;
+    const uint8_t* flags = flags_.data();
+    size_t w = 0;
+    for (size_t i = 0; i < m; ++i) {
+      const EntrySlot s = slots_[i];
+      out[w] = e[i].row();
+      w += (mode[s.slot] & 1) | ((mode[s.slot] >> 1) & flags[counts_of_[s.slot] + s.k]);
+    }
+    num_marks_ += w;
   }
 
-  // In a kept group: all rows when count <= linf, else the linf of smallest row priority
-  // (distinct: Mix64 is one-to-one).
-  void KeepRows(uint64_t unit, const Run& run, const Key* e) {
-    ++units_per_group_[run.gid];
-    const int64_t c = run.count, linf = in_.linf;
-    if (c <= linf) {
-      for (int64_t k = 0; k < c; ++k) Mark(E::KeyRow(e[k]));
-      kept_ += c;
-      return;
+  // Numbers the unit's distinct groups 0..d-1 in order of first appearance (gids_), counts
+  // their rows (counts_of_) and gives each entry its slot and its index k among the unit's rows
+  // of that group. Returns d. A group's slot is found through stamps_[gid] = epoch << 32 | slot,
+  // valid only for the current unit's epoch, so nothing is cleared between units.
+  uint32_t Slot(const E* e, size_t m) {
+    if (++epoch_ == 0) {  // wrapped: old stamps could look current
+      std::fill(stamps_.begin(), stamps_.end(), uint64_t{0});
+      epoch_ = 1;
     }
-    kept_ += linf;
-    const uint64_t base = Mix64(unit ^ Mix64(in_.group_hash[run.gid] ^ in_.salt));
-    priorities_.resize(static_cast<size_t>(c));
+    const uint64_t tag = static_cast<uint64_t>(epoch_) << 32;
+    uint32_t d = 0;
+    uint64_t* stamps = stamps_.data();
+    int32_t* gids = gids_.data();
+    uint32_t* counts = counts_of_.data();
+    for (size_t i = 0; i < m; ++i) {  // without data-dependent branches (selects only)
+      const int32_t g = e[i].gid();
+      const uint64_t stamp = stamps[static_cast<size_t>(g)];
+      const bool is_new = (stamp & ~uint64_t{0xffffffff}) != tag;
+      const uint32_t j = is_new ? d : static_cast<uint32_t>(stamp);
+      const uint32_t k = is_new ? 0 : counts[j];
+      stamps[static_cast<size_t>(g)] = tag | j;
+      gids[j] = g;
+      counts[j] = k + 1;
+      slots_[i] = {j, k};
+      d += is_new ? 1 : 0;
+    }
+    return d;
+  }
+
+  // Whether the unit has more than l0 groups; if so keep_group_[j] = 1 for the l0 of smallest
+  // group priority among its d groups (ties, i.e. group hash collisions, by group id), else 0.
+  bool ChooseGroups(uint64_t unit, uint32_t d) {
+    if (static_cast<int64_t>(d) <= in_.l0) return false;
     uint64_t* pr = priorities_.data();
-    for (int64_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
-    if (c <= 64) {
-      uint64_t keep = KeepSmallest(~uint64_t{0} >> (64 - c), linf,
-                                   [pr](int a, int b) { return pr[a] < pr[b]; });
-      for (; keep != 0; keep &= keep - 1) Mark(E::KeyRow(e[std::countr_zero(keep)]));
+    for (uint32_t j = 0; j < d; ++j) pr[j] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gids_[j]]));
+    auto before = [&](uint32_t a, uint32_t b) {
+      return pr[a] != pr[b] ? pr[a] < pr[b] : gids_[a] < gids_[b];
+    };
+    uint8_t* keep = keep_group_.data();
+    if (d <= kRankMax) {
+      for (uint32_t j = 0; j < d; ++j) {
+        int64_t rank = 0;
+        for (uint32_t i = 0; i < d; ++i) rank += before(i, j) ? 1 : 0;
+        keep[j] = rank < in_.l0 ? 1 : 0;
+      }
+      return true;
+    }
+    order_.resize(d);
+    std::iota(order_.begin(), order_.end(), uint32_t{0});
+    std::nth_element(order_.begin(), order_.begin() + in_.l0, order_.end(), before);
+    for (uint32_t j = 0; j < d; ++j) keep[j] = 0;
+    for (int64_t i = 0; i < in_.l0; ++i) keep[order_[i]] = 1;
+    return true;
+  }
+
+  // In a kept group with c > linf rows: flags[k] = 1 for the linf of its rows of smallest row
+  // priority (distinct: Mix64 is one-to-one), 0 for the others.
+  void ChooseRows(uint64_t unit, int32_t gid, uint32_t c, uint8_t* flags) {
+    const int64_t linf = in_.linf;
+    const uint64_t base = Mix64(unit ^ Mix64(in_.group_hash[gid] ^ in_.salt));
+    uint64_t* pr = priorities_.data();
+    for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
+    if (c <= kRankMax) {
+      for (uint32_t k = 0; k < c; ++k) {
+        int64_t rank = 0;
+        for (uint32_t i = 0; i < c; ++i) rank += pr[i] < pr[k] ? 1 : 0;
+        flags[k] = rank < linf ? 1 : 0;
+      }
       return;
     }
-    std::nth_element(pr, pr + (linf - 1), pr + c);
-    const uint64_t threshold = pr[linf - 1];
-    for (int64_t k = 0; k < c; ++k) {
-      if (Mix64(base + static_cast<uint64_t>(k) * kPhi) <= threshold) Mark(E::KeyRow(e[k]));
-    }
-  }
-
-  void Mark(int64_t row) { marks_.push_back(row); }
-
-  // The `keep` smallest of the items in the bit set `items` (of c items) under the strict total
-  // order `less`, as a bit set: picking the keep smallest or dropping the others, whichever is
-  // fewer.
-  template <typename Less>
-  static uint64_t KeepSmallest(uint64_t items, int64_t keep, Less less) {
-    const int64_t c = 64 - std::countl_zero(items);  // items are the low c bits
-    if (keep >= c) return items;
-    if (keep <= c - keep) return Extremes(items, keep, less);
-    return items & ~Extremes(items, c - keep, [&](int a, int b) { return less(b, a); });
-  }
-
-  // The `want` first items of `items` under `less`, by repeated minimum.
-  template <typename Less>
-  static uint64_t Extremes(uint64_t items, int64_t want, Less less) {
-    uint64_t chosen = 0;
-    for (int64_t round = 0; round < want; ++round) {
-      const uint64_t left = items & ~chosen;
-      int best = std::countr_zero(left);
-      for (uint64_t b = left & (left - 1); b != 0; b &= b - 1) {
-        const int k = std::countr_zero(b);
-        best = less(k, best) ? k : best;
-      }
-      chosen |= uint64_t{1} << best;
-    }
-    return chosen;
+    threshold_.assign(pr, pr + c);
+    std::nth_element(threshold_.begin(), threshold_.begin() + (linf - 1), threshold_.end());
+    const uint64_t threshold = threshold_[linf - 1];
+    for (uint32_t k = 0; k < c; ++k) flags[k] = pr[k] <= threshold ? 1 : 0;
   }
 
   const UnitBoundingInput& in_;
   uint64_t* keep_;
   std::vector<int64_t> units_per_group_;
   int64_t kept_ = 0;
-  std::vector<Key> keys_;
-  std::vector<Run> runs_;
+  struct EntrySlot {
+    uint32_t slot;  // the entry's group among the unit's
+    uint32_t k;     // the entry's index among the unit's rows of that group
+  };
+  std::vector<uint64_t> stamps_;  // per gid
+  uint32_t epoch_ = 0;
+  std::vector<EntrySlot> slots_;         // per entry of the unit
+  std::vector<int32_t> gids_;       // per slot
+  std::vector<uint32_t> counts_of_;  // per slot: rows, then offsets into flags_
+  std::vector<uint8_t> keep_group_;  // per slot
+  std::vector<uint8_t> flags_;       // per (slot, k): row kept
   std::vector<uint64_t> priorities_;
+  std::vector<uint64_t> threshold_;
+  std::vector<uint32_t> order_;
   std::vector<uint32_t> counts_;
   std::vector<E> sub_;
-  std::vector<int64_t> marks_;  // rows kept in the current bucket
+  std::vector<E> others_;  // one unit's entries, taken out of a sub-bucket of several
+  std::vector<int64_t> marks_;  // rows kept in the current bucket: the first num_marks_
+  size_t num_marks_ = 0;
 };
 
 // The unit hash of UnitHasher, specialised per unit column type.

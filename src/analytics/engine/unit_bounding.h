@@ -14,17 +14,20 @@
 // How (measured in docs/benchmarks.md, "Analytics"; every step parallel over threads):
 //  1. one scatter pass: each candidate row becomes a 16-byte entry (unit hash, group, row)
 //     appended to one of 2^b buckets by the top b bits of its unit hash (buckets of ~16-32k
-//     entries, L2-sized), as a chain of 4 KiB blocks in the thread's arena; no histogram pass;
+//     entries, L2-sized), as a chain of 16 KiB blocks in the thread's arena; no histogram pass;
 //  2. per bucket, a stable counting sort on the next bits of the unit hash into sub-buckets of
-//     ~2-4 entries on average, so that most non-empty ones hold exactly one unit;
-//  3. per sub-bucket, the unit's (group, row) keys are sorted (rank counting up to 24 keys,
-//     no data-dependent branches), its groups are the runs of equal group, the l0 runs of
-//     smallest priority and in each the linf rows of smallest priority are picked by repeated
-//     minimum over bit sets (a few units in a sub-bucket are sorted by unit first; more than
-//     64 groups or rows fall back to std::nth_element); a bucket's kept rows are listed, then
-//     set in the thread's bit mask in one prefetching loop; the threads' masks are OR-ed.
-// A unit never spans two buckets or sub-buckets, and ranks follow table order (every step is
-// stable), so the result is exactly the rule's. Limits: a unit has fewer than 2^32 rows.
+//     ~2-4 entries on average, so that most non-empty ones hold exactly one unit (the units of a
+//     sub-bucket of several are taken out one at a time, stably; many are sorted by unit);
+//  3. per unit, without sorting its rows: its distinct groups are numbered in order of first
+//     appearance through a per-group stamp table (valid for one unit at a time, never cleared),
+//     each row getting its group's number and its index k among the unit's rows there; when it
+//     has more than l0 groups, the l0 of smallest priority are found by counting each one's rank
+//     (std::nth_element above 32 groups); in a kept group of more than linf rows the linf of
+//     smallest row priority likewise; the kept rows are appended to the bucket's list without
+//     data-dependent branches, then set in the thread's bit mask in one prefetching loop; the
+//     threads' masks are OR-ed.
+// A unit never spans two buckets or sub-buckets, and its rows of a group stay in table order
+// (every step is stable or sorts by (unit, group, row)), so the result is exactly the rule's. Limits: a unit has fewer than 2^32 rows.
 #ifndef DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
 #define DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
 

@@ -128,21 +128,27 @@ io::Table MakeTable(const Case& c, random::BitGenerator& rng) {
   return *io::Table::Make(std::move(cols));
 }
 
+// The case's query: grp grouped by privacy unit uid, its bounds, and with nulls_and_filter a row
+// filter and declared keys that leave out the last group.
+void MakeQuery(const Case& c, QuerySpec* spec, ResolvedQuery* rq) {
+  spec->max_groups_per_unit = c.l0;
+  spec->max_rows_per_group = c.linf;
+  rq->group_indices = {1};
+  rq->unit_index = 0;
+  rq->public_keys = {{}};
+  if (c.nulls_and_filter) {
+    spec->row_filter.assign(c.rows, 1);
+    for (int64_t r = 0; r < c.rows; r += 7) spec->row_filter[r] = 0;
+    for (int g = 0; g + 1 < c.groups; ++g) rq->public_keys[0].push_back(absl::StrCat("g", g));
+  }
+}
+
 void CheckCase(const Case& c, uint64_t seed) {
   random::testing::SeededRng rng(seed);
   const io::Table t = MakeTable(c, rng);
   QuerySpec spec;
-  spec.max_groups_per_unit = c.l0;
-  spec.max_rows_per_group = c.linf;
   ResolvedQuery rq;
-  rq.group_indices = {1};
-  rq.unit_index = 0;
-  rq.public_keys = {{}};
-  if (c.nulls_and_filter) {
-    spec.row_filter.assign(c.rows, 1);
-    for (int64_t r = 0; r < c.rows; r += 7) spec.row_filter[r] = 0;
-    for (int g = 0; g + 1 < c.groups; ++g) rq.public_keys[0].push_back(absl::StrCat("g", g));
-  }
+  MakeQuery(c, &spec, &rq);
   const uint64_t salt = rng.NextU64();
   auto bounded = BoundContributions(t, spec, rq, salt, c.threads);
   ASSERT_TRUE(bounded.ok()) << bounded.status();
@@ -172,10 +178,61 @@ TEST(UnitBoundingTest, KeepsExactlyTheRulesRows) {
       {60000, 20000, 30, UnitType::kInt64, 3, 5, 2, false, false},
       {60000, 8000, 12, UnitType::kString, 2, 4, 2, true, true},
       {60000, 60000, 200, UnitType::kDouble, 1, 1, 2, true, false},
+      {50, 40, 4, UnitType::kInt64, 1, 1, 1, false, false},  // one small bucket of many units
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE("case " + std::to_string(i));
     CheckCase(cases[i], 11 + i);
+  }
+}
+
+// The caps are exact: every unit keeps min(its groups, l0) groups and, in each kept group,
+// min(its rows there, linf) rows; units_per_group and kept agree with the mask. Tables whose
+// units have 1 to ~100 rows over up to 40 groups, buckets of one and of many units per
+// sub-bucket, 1 and 2 threads.
+TEST(UnitBoundingTest, CapsAreExact) {
+  const std::vector<Case> cases = {
+      {50, 40, 4, UnitType::kInt64, 1, 1, 1, false, false},
+      {4000, 400, 6, UnitType::kInt64, 2, 3, 1, false, false},
+      {4000, 40, 40, UnitType::kInt64, 3, 5, 2, false, false},
+      {60000, 30000, 10, UnitType::kInt64, 2, 1, 2, false, false},
+      {60000, 600, 8, UnitType::kInt64, 1, 50, 2, false, true},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    SCOPED_TRACE("case " + std::to_string(i));
+    random::testing::SeededRng rng(40 + i);
+    const io::Table t = MakeTable(c, rng);
+    QuerySpec spec;
+    ResolvedQuery rq;
+    MakeQuery(c, &spec, &rq);
+    auto bounded = BoundContributions(t, spec, rq, rng.NextU64(), c.threads);
+    ASSERT_TRUE(bounded.ok()) << bounded.status();
+    // unit -> gid -> (rows, kept rows)
+    std::map<int64_t, std::map<int32_t, std::pair<int64_t, int64_t>>> units;
+    int64_t kept = 0;
+    for (int64_t r = 0; r < c.rows; ++r) {
+      const bool got = (bounded->keep[r >> 6] >> (r & 63)) & 1;
+      auto& cell = units[t.column(0).int64_values()[r]][bounded->row_gid[r]];
+      ++cell.first;
+      cell.second += got;
+      kept += got;
+    }
+    EXPECT_EQ(kept, bounded->kept);
+    std::vector<int64_t> units_per_group(bounded->group_keys.size(), 0);
+    int64_t bad = 0;
+    for (const auto& [u, groups] : units) {
+      int64_t kept_groups = 0;
+      for (const auto& [g, cell] : groups) {
+        if (cell.second == 0) continue;
+        ++kept_groups;
+        ++units_per_group[g];
+        bad += cell.second != std::min(cell.first, c.linf);
+      }
+      bad += kept_groups != std::min<int64_t>(static_cast<int64_t>(groups.size()), c.l0);
+    }
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(units_per_group, bounded->units_per_group);
   }
 }
 
@@ -187,12 +244,8 @@ TEST(UnitBoundingTest, EmptyAndTinyTablesKeepWhatTheRuleSays) {
       const Case c = {rows, 3, 2, UnitType::kInt64, 1, 1, threads, false, false};
       const io::Table t = MakeTable(c, rng);
       QuerySpec spec;
-      spec.max_groups_per_unit = 1;
-      spec.max_rows_per_group = 1;
       ResolvedQuery rq;
-      rq.group_indices = {1};
-      rq.unit_index = 0;
-      rq.public_keys = {{}};
+      MakeQuery(c, &spec, &rq);
       auto bounded = BoundContributions(t, spec, rq, rng.NextU64(), threads);
       ASSERT_TRUE(bounded.ok()) << bounded.status();
       EXPECT_LE(bounded->kept, std::min<int64_t>(rows, 3));
