@@ -48,7 +48,7 @@ BENCHMARK(BM_MstAdult)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // AIM with default options on adult; args: epsilon * 10, seed of the (insecure, reproducible)
 // noise. Counters: workload error (mean L1 of normalised 3-way marginals, 48,842 rows sampled),
-// rounds, final model cells.
+// rounds, final model cells, the final fit's loss and iterations.
 void BM_AimAdult(benchmark::State& state) {
   const EncodedData* data = Adult();
   if (data == nullptr) return state.SkipWithError("adult data not found");
@@ -62,7 +62,7 @@ void BM_AimAdult(benchmark::State& state) {
   if (const char* v = std::getenv("SYNTH_BENCH_TOL")) o.inference.tolerance = std::atof(v);
   if (const char* v = std::getenv("SYNTH_BENCH_ROUND_ITERS")) o.round_iters = std::atoi(v);
   if (const char* v = std::getenv("SYNTH_BENCH_MB")) o.max_model_mb = std::atof(v);
-  double error = 0, rounds = 0, cells = 0;
+  double error = 0, rounds = 0, cells = 0, loss = 0, iters = 0;
   for (auto _ : state) {
     random::testing::SeededRng rng(state.range(1));
     auto r = FitAim(*data, o, rng);
@@ -74,11 +74,15 @@ void BM_AimAdult(benchmark::State& state) {
     error = *WorkloadError(*data, *synth, AllKWay(data->num_attrs(), 3));
     rounds = r->report.rounds;
     cells = static_cast<double>(r->report.model_cells);
+    loss = r->model.graphical_model().loss();
+    iters = r->model.graphical_model().iterations();
     state.ResumeTiming();
   }
   state.counters["error"] = error;
   state.counters["rounds"] = rounds;
   state.counters["cells"] = cells;
+  state.counters["loss"] = loss;    // final fit's loss and iterations
+  state.counters["iters"] = iters;
 }
 BENCHMARK(BM_AimAdult)
     ->ArgsProduct({{3, 10, 30, 100}, {1, 2, 3}})

@@ -33,7 +33,7 @@ struct Args {
   double epsilon = 0, delta = 1e-9;
   int64_t rows = -1;
   std::vector<std::string> workload;
-  int rounds = 0, threads = 2, iters = 2000, numeric_bins = 32;
+  int rounds = 0, threads = 2, iters = 0, numeric_bins = 32;
   double max_model_mb = 8;
   bool dry_run = false, no_header = false;
   int skip_lines = 0;
@@ -234,7 +234,9 @@ Runner Setup(CLI::App& app) {
   app.add_option("--rounds", a->rounds, "AIM budget rounds T (default 16 x columns)");
   app.add_option("--max-model-mb", a->max_model_mb, "AIM model-size limit in MiB")
       ->capture_default_str();
-  app.add_option("--iters", a->iters, "Final inference iterations")->capture_default_str();
+  app.add_option("--iters", a->iters,
+                 "Final inference iterations (0 = the method's default: MST 2000, AIM 500)")
+      ->capture_default_str();
   app.add_option("--numeric-bins", a->numeric_bins, "Bins per numeric column (DP quantiles)")
       ->capture_default_str();
   app.add_option("--threads", a->threads, "Worker threads")->capture_default_str();

@@ -49,6 +49,7 @@ absl::Status ValidateOptions(const SynthOptions& o) {
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("numeric_bins", o.numeric_bins, 2));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("quantile_grid", o.quantile_grid, 2));
   DPKIT_RETURN_IF_ERROR(ValidateAtLeast("rows per round iterations", o.round_iters, 1));
+  DPKIT_RETURN_IF_ERROR(ValidateAtLeast("inference iterations", o.inference.max_iters, 0));
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("max_model_mb", o.max_model_mb));
   return accounting::ZcdpRhoForEpsilon(o.epsilon, o.delta).status();
 }
@@ -103,7 +104,7 @@ absl::StatusOr<FitResult> RunMechanism(const EncodedData& data, double rho,
     MstOptions m;
     m.rho = rho;
     m.noise = &noise;
-    m.inference = o.inference;
+    if (o.inference.max_iters > 0) m.inference = o.inference;
     m.threads = o.threads;
     m.progress = o.progress;
     return FitMst(data, m, gen);
@@ -128,7 +129,7 @@ absl::StatusOr<FitResult> RunMechanism(const EncodedData& data, double rho,
   a.rounds = o.rounds;
   a.max_model_mb = o.max_model_mb;
   a.round_iters = o.round_iters;
-  a.inference = o.inference;
+  if (o.inference.max_iters > 0) a.inference = o.inference;
   a.threads = o.threads;
   a.progress = o.progress;
   return FitAim(data, a, gen);

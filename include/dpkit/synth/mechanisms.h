@@ -137,7 +137,9 @@ struct AimOptions {
   // eps=3 run on adult took > 10 min with 200 as models reach millions of cells; the final fit
   // still runs `inference.max_iters`).
   int round_iters = 50;
-  InferenceOptions inference = {.max_iters = 2000, .tolerance = 1e-8};  // final fit
+  // Final fit, warm-started from the last round's model. 500 iterations: on adult the workload
+  // error is the same as with 2000 (docs/synth.md "Speed") at a quarter of the fit's time.
+  InferenceOptions inference = {.max_iters = 500, .tolerance = 1e-8};
   int threads = 2;
   ProgressFn progress;
 };

@@ -29,7 +29,8 @@ struct SynthOptions {
   int rounds = 0;             // AIM T (0 = 16 * number of columns)
   double max_model_mb = 8;    // AIM model-size limit (the paper: 80; docs/synth.md)
   int round_iters = 50;       // AIM inference iterations per round (see AimOptions)
-  InferenceOptions inference = {.max_iters = 2000, .tolerance = 1e-8};
+  // Final fit; max_iters 0 = the method's default (MstOptions: 2000, AimOptions: 500).
+  InferenceOptions inference = {.max_iters = 0, .tolerance = 1e-8};
   int threads = 2;
   ProgressFn progress;
 };
