@@ -54,6 +54,19 @@ customer_neighbours() {
   python3 "$PRIVACY_DIR/make_neighbours.py" "$WORK/base.csv" "$WORK/D/customers.csv" "$WORK/D2/customers.csv"
 }
 
+# pipeline_runs <suffix> <schema>: five runs per side of `dpkit pipeline` (MST, epsilon 1, a 20%
+# holdout) on D and D' (customer_neighbours), as run sides D<suffix> and D2<suffix>.
+pipeline_runs() {
+  local i side
+  for i in 1 2 3 4 5; do
+    for side in D D2; do
+      use_input "$side"
+      privacy_run "$side$1" "$i" "$DPKIT" pipeline --data "$INPUT/customers.csv" \
+        --schema "$2" --out run --epsilon 1 --delta 1e-6 --method mst --holdout 0.2
+    done
+  done
+}
+
 # run_dirs <side>: the run folders of a side.
 run_dirs() { ls -d "$WORK/runs/$1"/*; }
 

@@ -19,13 +19,7 @@ json.dump(s, open(sys.argv[2], "w"))
 PY
 
 for mode in coarser null; do
-  for i in 1 2 3 4 5; do
-    for side in D D2; do
-      use_input "$side"
-      privacy_run "$side-$mode" "$i" "$DPKIT" pipeline --data "$INPUT/customers.csv" \
-        --schema "$WORK/$mode.json" --out run --epsilon 1 --delta 1e-6 --method mst --holdout 0.2
-    done
-  done
+  pipeline_runs "-$mode" "$WORK/$mode.json"
   privacy_compare "D-$mode" "D2-$mode" --owner 'run/owner/*' --owner 'run/ledger.db'
   for d in $(run_dirs "D2-$mode") $(run_dirs "D-$mode"); do
     [ "$(cat "$d/.channels/exit")" = 0 ] || { fail "pipeline failed in $d: $(cat "$d/.channels/stderr")"; continue; }

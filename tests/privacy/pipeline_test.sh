@@ -6,13 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 customer_neighbours 800
-for i in 1 2 3 4 5; do
-  for side in D D2; do
-    use_input "$side"
-    privacy_run "$side" "$i" "$DPKIT" pipeline --data "$INPUT/customers.csv" \
-      --schema "$PRIVACY_DIR/customers_schema.json" --out run --epsilon 1 --delta 1e-6 --method mst --holdout 0.2
-  done
-done
+pipeline_runs "" "$PRIVACY_DIR/customers_schema.json"
 privacy_compare D D2 --owner 'run/owner/*' --owner 'run/ledger.db'
 
 for d in $(run_dirs D2); do
