@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <numeric>
@@ -22,9 +23,6 @@ constexpr int64_t kBucketTarget = 16384;
 constexpr int64_t kBlockEntries = 1024;
 // A bucket of at most this many entries is one sub-bucket.
 constexpr size_t kSmallBucket = 64;
-// A sub-bucket's units are taken out one at a time (stable, linear per unit) for up to this many
-// units; the rest are sorted by unit.
-constexpr int kMaxUnitRounds = 8;
 // A unit's l0 groups, and a kept group's linf rows, are chosen by counting each candidate's rank
 // (no data-dependent branches) up to this many candidates, else by std::nth_element.
 constexpr uint32_t kRankMax = 32;
@@ -59,17 +57,27 @@ template <typename E>
 using Segment = std::pair<const E*, const E*>;
 
 // Applies the rule to the units of one bucket at a time, setting kept rows in its own mask.
-// One per thread.
+// One per thread. A bucket is handled in flat passes over all its entries (or all its runs of
+// one unit's rows of one group), not unit by unit: fewer short loops of data-dependent length.
 template <typename E>
 class Selector {
  public:
   Selector(const UnitBoundingInput& in, uint64_t* keep)
-      : in_(in), keep_(keep), units_per_group_(in.num_gids, 0), stamps_(in.num_gids, 0) {}
+      : in_(in), keep_(keep), units_per_group_(in.num_gids, 0) {
+    const uint64_t max_gid = in.num_gids > 0 ? in.num_gids - 1 : 0;
+    gid_digits_ = (std::bit_width(max_gid) + kDigitBits - 1) / kDigitBits;
+  }
 
   // One bucket: entries of whole units, in table order, sharing the top `used_bits` bits of
   // the hash, in consecutive segments.
   void Bucket(const std::vector<Segment<E>>& segs, int used_bits) {
-    SelectBucket(segs, used_bits);
+    size_t m = 0;
+    for (const auto& [b, e] : segs) m += static_cast<size_t>(e - b);
+    if (m == 0) return;  // an empty bucket (an empty table, or no row hashed here)
+    const E* e = Sort(segs, used_bits, m);
+    Runs(e, m);
+    ChooseGroups(e);
+    ChooseRows(e, m);
     SetMarkedBits();
   }
 
@@ -77,39 +85,205 @@ class Selector {
   int64_t kept() const { return kept_; }
 
  private:
-  void SelectBucket(const std::vector<Segment<E>>& segs, int used_bits) {
-    size_t m = 0;
-    for (const auto& [b, e] : segs) m += static_cast<size_t>(e - b);
-    sub_.resize(m);
-    if (marks_.size() < m) marks_.resize(m);
-    num_marks_ = 0;
-    if (m <= kSmallBucket) {
-      E* out = sub_.data();
-      for (const auto& [b, e] : segs) out = std::copy(b, e, out);
-      Select(sub_.data(), m);
+  // Sorts the bucket's m entries stably by (unit, group), so that each unit's rows of a group
+  // are one run, in table order: a least-significant-digit radix sort on the group id's digits,
+  // then on the next `sbits` bits of the unit hash (sub-buckets of ~2-4 entries on average),
+  // then, in the sub-buckets holding several units, a stable sort by unit. Returns the sorted
+  // entries (in a_ or b_).
+  const E* Sort(const std::vector<Segment<E>>& segs, int used_bits, size_t m) {
+    int sbits = 0;
+    while (m > kSmallBucket && sbits < 16 && (m >> (sbits + 1)) >= 2) ++sbits;
+    const int shift = sbits == 0 ? 0 : 64 - used_bits - sbits;
+    const uint64_t smask = (uint64_t{1} << sbits) - 1;
+    auto sub_key = [=](const E& x) { return static_cast<size_t>((x.unit >> shift) & smask); };
+    const int digits = gid_digits_;
+    auto digit = [](const E& x, int d) {
+      return static_cast<size_t>((static_cast<uint32_t>(x.gid()) >> (d * kDigitBits)) & (kDigits - 1));
+    };
+    // Every pass's histogram in one read (a pass permutes entries, so its counts are the same).
+    counts_.assign(static_cast<size_t>(digits) * kDigits + smask + 1, 0);
+    uint32_t* sub_next = counts_.data() + static_cast<size_t>(digits) * kDigits;
+    for (const auto& [b, e] : segs) {
+      for (const E* p = b; p < e; ++p) {
+        for (int d = 0; d < digits; ++d) ++counts_[static_cast<size_t>(d) * kDigits + digit(*p, d)];
+        ++sub_next[sub_key(*p)];
+      }
+    }
+    for (int d = 0; d <= digits; ++d) {  // counts to starts
+      uint32_t* c = counts_.data() + static_cast<size_t>(d) * kDigits;
+      const size_t n = d < digits ? kDigits : smask + 1;
+      uint32_t sum = 0;
+      for (size_t k = 0; k < n; ++k) sum += std::exchange(c[k], sum);
+    }
+    if (a_.size() < m) {
+      a_.resize(m);
+      b_.resize(m);
+    }
+    E* dst = a_.data();
+    E* other = b_.data();
+    std::vector<Segment<E>> src = segs;
+    for (int d = 0; d <= digits; ++d) {
+      uint32_t* next = counts_.data() + static_cast<size_t>(d) * kDigits;
+      for (const auto& [b, e] : src) {
+        if (d < digits) {
+          for (const E* p = b; p < e; ++p) dst[next[digit(*p, d)]++] = *p;
+        } else {
+          for (const E* p = b; p < e; ++p) dst[next[sub_key(*p)]++] = *p;
+        }
+      }
+      src.assign(1, Segment<E>(dst, dst + m));
+      std::swap(dst, other);
+    }
+    E* sorted = other;
+    // sub_next[k] is now the end of sub-bucket k.
+    size_t done = 0;  // sub-buckets before this entry are separated
+    for (size_t i = 1; i < m; ++i) {
+      if (i < done || sorted[i].unit == sorted[i - 1].unit) continue;
+      const size_t k = sub_key(sorted[i]);
+      if (k != sub_key(sorted[i - 1])) continue;
+      const size_t begin = k == 0 ? 0 : sub_next[k - 1];
+      done = sub_next[k];
+      SortByUnit(sorted + begin, done - begin);
+    }
+    return sorted;
+  }
+
+  // Stable sort of e[0..n) by unit: insertion sort when short (most sub-buckets of several units
+  // hold two or three), else std::stable_sort.
+  static void SortByUnit(E* e, size_t n) {
+    if (n > 32) {
+      std::stable_sort(e, e + n, [](const E& x, const E& y) { return x.unit < y.unit; });
       return;
     }
-    // Stable counting sort on the next sbits bits: sub-buckets of ~2-4 entries on average, so
-    // most non-empty ones hold one unit.
-    int sbits = 0;
-    while (sbits < 16 && (m >> (sbits + 1)) >= 2) ++sbits;
-    const int shift = 64 - used_bits - sbits;
-    const uint64_t mask = (uint64_t{1} << sbits) - 1;
-    counts_.assign((size_t{1} << sbits) + 1, 0);
-    for (const auto& [b, e] : segs) {
-      for (const E* p = b; p < e; ++p) ++counts_[((p->unit >> shift) & mask) + 1];
+    for (size_t i = 1; i < n; ++i) {
+      const E x = e[i];
+      size_t j = i;
+      for (; j > 0 && e[j - 1].unit > x.unit; --j) e[j] = e[j - 1];
+      e[j] = x;
     }
-    for (size_t k = 1; k < counts_.size(); ++k) counts_[k] += counts_[k - 1];
-    for (const auto& [b, e] : segs) {
-      for (const E* p = b; p < e; ++p) sub_[counts_[(p->unit >> shift) & mask]++] = *p;
+  }
+
+  // Numbers the sorted entries' units and runs (one unit's rows of one group): run r is entries
+  // [run_start_[r], run_start_[r + 1]), the bucket's unit u has runs [unit_run_[u],
+  // unit_run_[u + 1]), entry i is in run run_of_[i]. No data-dependent branches.
+  void Runs(const E* e, size_t m) {
+    if (run_start_.size() < m + 1) {
+      run_start_.resize(m + 1);
+      unit_run_.resize(m + 1);
+      run_of_.resize(m);
+      choose_.resize(m);
+      flags_.resize(m);
+      marks_.resize(m);
     }
-    // counts_[k] is now the end of sub-bucket k.
-    uint32_t start = 0;
-    for (size_t k = 0; k + 1 < counts_.size(); ++k) {
-      const uint32_t end = counts_[k];
-      if (end > start) Select(sub_.data() + start, end - start);
-      start = end;
+    // Entry 0 starts unit 0 and run 0; each slot below is written by every later entry and keeps
+    // the value of the first entry of a new unit / run, as the count moves past it right after.
+    unit_run_[0] = 0;
+    run_start_[0] = 0;
+    run_of_[0] = 0;
+    uint32_t runs = 1, units = 1;
+    for (size_t i = 1; i < m; ++i) {
+      const uint64_t unit_differs = e[i].unit ^ e[i - 1].unit;
+      const uint64_t differs = unit_differs | static_cast<uint32_t>(e[i].gid() ^ e[i - 1].gid());
+      unit_run_[units] = runs;
+      units += unit_differs != 0 ? 1 : 0;
+      run_start_[runs] = static_cast<uint32_t>(i);
+      runs += differs != 0 ? 1 : 0;
+      run_of_[i] = runs - 1;
     }
+    run_start_[runs] = static_cast<uint32_t>(m);
+    unit_run_[units] = runs;
+    num_runs_ = runs;
+    num_units_ = units;
+  }
+
+  // run_keep_[r]: run r's group is among its unit's l0 groups of smallest group priority (ties,
+  // i.e. group hash collisions, by group id), found by counting each run's rank among its unit's
+  // runs (std::nth_element for units of more than kRankMax groups).
+  void ChooseGroups(const E* e) {
+    const size_t runs = num_runs_;
+    if (priorities_.size() < runs) {
+      priorities_.resize(runs);
+      run_gid_.resize(runs);
+      run_keep_.resize(runs);
+    }
+    uint64_t* pr = priorities_.data();
+    int32_t* gid = run_gid_.data();
+    for (size_t r = 0; r < runs; ++r) {
+      const E& x = e[run_start_[r]];
+      gid[r] = x.gid();
+      pr[r] = Mix64(in_.salt ^ Mix64(x.unit ^ in_.group_hash[gid[r]]));
+    }
+    auto before = [&](uint32_t a, uint32_t b) {  // without branches
+      return (pr[a] < pr[b]) | ((pr[a] == pr[b]) & (gid[a] < gid[b]));
+    };
+    for (uint32_t u = 0; u < num_units_; ++u) {
+      KeepFirst(unit_run_[u], unit_run_[u + 1], in_.l0, before, run_keep_.data());
+    }
+  }
+
+  // keep[i] = 1 for the `first` of i in [b, end) that come first in `before` (a strict total
+  // order on them), 0 for the others: by counting ranks for up to kRankMax, else with
+  // std::nth_element.
+  template <typename Before>
+  void KeepFirst(uint32_t b, uint32_t end, int64_t first, Before before, uint8_t* keep) {
+    const uint32_t n = end - b;
+    if (n <= kRankMax) {
+      for (uint32_t k = b; k < end; ++k) {
+        int64_t rank = 0;
+        for (uint32_t i = b; i < end; ++i) rank += before(i, k) ? 1 : 0;
+        keep[k] = rank < first ? 1 : 0;
+      }
+      return;
+    }
+    const bool all = static_cast<int64_t>(n) <= first;
+    for (uint32_t i = b; i < end; ++i) keep[i] = all ? 1 : 0;
+    if (all) return;
+    order_.resize(n);
+    std::iota(order_.begin(), order_.end(), b);
+    std::nth_element(order_.begin(), order_.begin() + first, order_.end(), before);
+    for (int64_t i = 0; i < first; ++i) keep[order_[i]] = 1;
+  }
+
+  // flags_[i]: entry i is kept, i.e. its run's group is kept and, in a run of c > linf rows, it
+  // is among the linf of smallest row priority Mix64(base + k * phi) (k: its index in the run,
+  // base = Mix64(unit ^ Mix64(group_hash ^ salt)); distinct, as Mix64 is one-to-one). Then the
+  // kept rows are appended to marks_ without data-dependent branches.
+  void ChooseRows(const E* e, size_t m) {
+    const int64_t linf = in_.linf;
+    int64_t kept = 0;
+    for (uint32_t r = 0; r < num_runs_; ++r) {
+      const uint32_t c = run_start_[r + 1] - run_start_[r];
+      const uint8_t keep = run_keep_[r];
+      units_per_group_[run_gid_[r]] += keep;
+      kept += keep * std::min<int64_t>(c, linf);
+    }
+    kept_ += kept;
+    size_t n = 0;  // runs to choose rows in, listed without data-dependent branches
+    for (uint32_t r = 0; r < num_runs_; ++r) {
+      choose_[n] = r;
+      n += run_keep_[r] & (run_start_[r + 1] - run_start_[r] > linf ? 1 : 0);
+    }
+    for (size_t j = 0; j < n; ++j) ChooseRowsOfRun(e, choose_[j]);
+    // flags_ is set only in the runs just chosen from, and read only there.
+    size_t w = 0;
+    for (size_t i = 0; i < m; ++i) {
+      const uint32_t r = run_of_[i];
+      const uint8_t all = run_start_[r + 1] - run_start_[r] <= linf ? 1 : 0;
+      marks_[w] = e[i].row();
+      w += run_keep_[r] & (all | flags_[i]);
+    }
+    num_marks_ = w;
+  }
+
+  // Run r of c > linf rows: flags_ of its linf rows of smallest row priority.
+  void ChooseRowsOfRun(const E* e, uint32_t r) {
+    const uint32_t s = run_start_[r], c = run_start_[r + 1] - s;
+    const uint64_t base = Mix64(e[s].unit ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
+    if (row_pr_.size() < c) row_pr_.resize(c);
+    uint64_t* pr = row_pr_.data();
+    for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
+    KeepFirst(0, c, in_.linf, [pr](uint32_t a, uint32_t b) { return pr[a] < pr[b]; },
+              flags_.data() + s);
   }
 
   // Sets the mask bits of the rows a bucket kept. The rows are scattered over the table, so
@@ -126,185 +300,30 @@ class Selector {
     }
   }
 
-  // Entries e[0..m): whole units, in table order. Bounds them unit by unit.
-  void Select(E* e, size_t m) {
-    if (m == 0) return;  // an empty bucket (an empty table, or no row hashed here)
-    uint64_t differ = 0;
-    for (size_t i = 1; i < m; ++i) differ |= e[i].unit ^ e[0].unit;
-    if (differ == 0) {
-      Unit(e[0].unit, e, m);
-      return;
-    }
-    // Several units: one at a time, in order of first appearance, each unit's entries moved
-    // out in table order (stable), the others kept in order for the next round.
-    if (others_.size() < m) others_.resize(m);
-    E* unit = others_.data();
-    size_t left = m;
-    for (int round = 0; left > 0 && round < kMaxUnitRounds; ++round) {
-      const uint64_t u = e[0].unit;
-      size_t a = 0, b = 0;
-      for (size_t i = 0; i < left; ++i) {  // without data-dependent branches
-        const bool mine = e[i].unit == u;
-        unit[a] = e[i];
-        e[b] = e[i];
-        a += mine ? 1 : 0;
-        b += mine ? 0 : 1;
-      }
-      Unit(u, unit, a);
-      left = b;
-    }
-    // Many units: (unit, group, row) order keeps each unit's rows of a group in table order.
-    std::sort(e, e + left);
-    for (size_t b = 0; b < left;) {
-      size_t end = b + 1;
-      while (end < left && e[end].unit == e[b].unit) ++end;
-      Unit(e[b].unit, e + b, end - b);
-      b = end;
-    }
-  }
-
-  // One unit's entries e[0..m), in table order within each group (groups may interleave).
-  void Unit(uint64_t unit, const E* e, size_t m) {
-    if (slots_.size() < m) {
-      slots_.resize(m);
-      gids_.resize(m);
-      counts_of_.resize(m + 1);
-      flags_.resize(m);
-      keep_group_.resize(m);
-      priorities_.resize(m);
-    }
-    const uint32_t d = Slot(e, m);
-    const bool all_groups = !ChooseGroups(unit, d);
-    // Per slot j, how its rows are kept (keep_group_[j]: 0 none, 1 all, 2 those flagged in
-    // flags_[offset of j + k] for the unit's k-th row in the group).
-    uint8_t* mode = keep_group_.data();
-    const int64_t linf = in_.linf;
-    uint32_t offset = 0;
-    for (uint32_t j = 0; j < d; ++j) {
-      const uint32_t c = counts_of_[j];
-      counts_of_[j] = offset;  // from here on: the slot's offset into flags_
-      uint8_t how = all_groups ? 1 : mode[j];
-      if (how != 0) {
-        ++units_per_group_[gids_[j]];
-        kept_ += std::min<int64_t>(c, linf);
-        if (c > linf) {
-          ChooseRows(unit, gids_[j], c, flags_.data() + offset);
-          how = 2;
-        }
-      }
-      mode[j] = how;
-      offset += c;
-    }
-    // The kept rows, appended without data-dependent branches.
-    int64_t* out = marks_.data() + num_marks_;
-    const uint8_t* flags = flags_.data();
-    size_t w = 0;
-    for (size_t i = 0; i < m; ++i) {
-      const EntrySlot s = slots_[i];
-      out[w] = e[i].row();
-      w += (mode[s.slot] & 1) | ((mode[s.slot] >> 1) & flags[counts_of_[s.slot] + s.k]);
-    }
-    num_marks_ += w;
-  }
-
-  // Numbers the unit's distinct groups 0..d-1 in order of first appearance (gids_), counts
-  // their rows (counts_of_) and gives each entry its slot and its index k among the unit's rows
-  // of that group. Returns d. A group's slot is found through stamps_[gid] = epoch << 32 | slot,
-  // valid only for the current unit's epoch, so nothing is cleared between units.
-  uint32_t Slot(const E* e, size_t m) {
-    if (++epoch_ == 0) {  // wrapped: old stamps could look current
-      std::fill(stamps_.begin(), stamps_.end(), uint64_t{0});
-      epoch_ = 1;
-    }
-    const uint64_t tag = static_cast<uint64_t>(epoch_) << 32;
-    uint32_t d = 0;
-    uint64_t* stamps = stamps_.data();
-    int32_t* gids = gids_.data();
-    uint32_t* counts = counts_of_.data();
-    for (size_t i = 0; i < m; ++i) {  // without data-dependent branches (selects only)
-      const int32_t g = e[i].gid();
-      const uint64_t stamp = stamps[static_cast<size_t>(g)];
-      const bool is_new = (stamp & ~uint64_t{0xffffffff}) != tag;
-      const uint32_t j = is_new ? d : static_cast<uint32_t>(stamp);
-      const uint32_t k = is_new ? 0 : counts[j];
-      stamps[static_cast<size_t>(g)] = tag | j;
-      gids[j] = g;
-      counts[j] = k + 1;
-      slots_[i] = {j, k};
-      d += is_new ? 1 : 0;
-    }
-    return d;
-  }
-
-  // Whether the unit has more than l0 groups; if so keep_group_[j] = 1 for the l0 of smallest
-  // group priority among its d groups (ties, i.e. group hash collisions, by group id), else 0.
-  bool ChooseGroups(uint64_t unit, uint32_t d) {
-    if (static_cast<int64_t>(d) <= in_.l0) return false;
-    uint64_t* pr = priorities_.data();
-    for (uint32_t j = 0; j < d; ++j) pr[j] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gids_[j]]));
-    auto before = [&](uint32_t a, uint32_t b) {
-      return pr[a] != pr[b] ? pr[a] < pr[b] : gids_[a] < gids_[b];
-    };
-    uint8_t* keep = keep_group_.data();
-    if (d <= kRankMax) {
-      for (uint32_t j = 0; j < d; ++j) {
-        int64_t rank = 0;
-        for (uint32_t i = 0; i < d; ++i) rank += before(i, j) ? 1 : 0;
-        keep[j] = rank < in_.l0 ? 1 : 0;
-      }
-      return true;
-    }
-    order_.resize(d);
-    std::iota(order_.begin(), order_.end(), uint32_t{0});
-    std::nth_element(order_.begin(), order_.begin() + in_.l0, order_.end(), before);
-    for (uint32_t j = 0; j < d; ++j) keep[j] = 0;
-    for (int64_t i = 0; i < in_.l0; ++i) keep[order_[i]] = 1;
-    return true;
-  }
-
-  // In a kept group with c > linf rows: flags[k] = 1 for the linf of its rows of smallest row
-  // priority (distinct: Mix64 is one-to-one), 0 for the others.
-  void ChooseRows(uint64_t unit, int32_t gid, uint32_t c, uint8_t* flags) {
-    const int64_t linf = in_.linf;
-    const uint64_t base = Mix64(unit ^ Mix64(in_.group_hash[gid] ^ in_.salt));
-    uint64_t* pr = priorities_.data();
-    for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
-    if (c <= kRankMax) {
-      for (uint32_t k = 0; k < c; ++k) {
-        int64_t rank = 0;
-        for (uint32_t i = 0; i < c; ++i) rank += pr[i] < pr[k] ? 1 : 0;
-        flags[k] = rank < linf ? 1 : 0;
-      }
-      return;
-    }
-    threshold_.assign(pr, pr + c);
-    std::nth_element(threshold_.begin(), threshold_.begin() + (linf - 1), threshold_.end());
-    const uint64_t threshold = threshold_[linf - 1];
-    for (uint32_t k = 0; k < c; ++k) flags[k] = pr[k] <= threshold ? 1 : 0;
-  }
+  // Radix digits of the group id: 8 bits (one pass for up to 256 groups).
+  static constexpr int kDigitBits = 8;
+  static constexpr size_t kDigits = size_t{1} << kDigitBits;
 
   const UnitBoundingInput& in_;
   uint64_t* keep_;
   std::vector<int64_t> units_per_group_;
   int64_t kept_ = 0;
-  struct EntrySlot {
-    uint32_t slot;  // the entry's group among the unit's
-    uint32_t k;     // the entry's index among the unit's rows of that group
-  };
-  std::vector<uint64_t> stamps_;  // per gid
-  uint32_t epoch_ = 0;
-  std::vector<EntrySlot> slots_;         // per entry of the unit
-  std::vector<int32_t> gids_;       // per slot
-  std::vector<uint32_t> counts_of_;  // per slot: rows, then offsets into flags_
-  std::vector<uint8_t> keep_group_;  // per slot
-  std::vector<uint8_t> flags_;       // per (slot, k): row kept
-  std::vector<uint64_t> priorities_;
-  std::vector<uint64_t> threshold_;
+  int gid_digits_ = 0;
+  std::vector<uint32_t> counts_;     // radix histograms, then next positions
+  std::vector<E> a_, b_;             // the radix sort's buffers
+  std::vector<uint32_t> run_start_;  // per run, plus the end
+  std::vector<uint32_t> unit_run_;   // per unit: its first run, plus the end
+  std::vector<uint32_t> run_of_;     // per entry
+  uint32_t num_runs_ = 0;
+  uint32_t num_units_ = 0;
+  std::vector<uint64_t> priorities_;  // per run: group priority
+  std::vector<int32_t> run_gid_;      // per run
+  std::vector<uint8_t> run_keep_;     // per run
+  std::vector<uint64_t> row_pr_;      // per row of one run
+  std::vector<uint32_t> choose_;      // runs to choose rows in
   std::vector<uint32_t> order_;
-  std::vector<uint32_t> counts_;
-  std::vector<E> sub_;
-  std::vector<E> others_;  // one unit's entries, taken out of a sub-bucket of several
-  std::vector<int64_t> marks_;  // rows kept in the current bucket: the first num_marks_
+  std::vector<uint8_t> flags_;   // per entry: kept
+  std::vector<int64_t> marks_;   // rows kept in the current bucket: the first num_marks_
   size_t num_marks_ = 0;
 };
 

@@ -15,19 +15,25 @@
 //  1. one scatter pass: each candidate row becomes a 16-byte entry (unit hash, group, row)
 //     appended to one of 2^b buckets by the top b bits of its unit hash (buckets of ~16-32k
 //     entries, L2-sized), as a chain of 16 KiB blocks in the thread's arena; no histogram pass;
-//  2. per bucket, a stable counting sort on the next bits of the unit hash into sub-buckets of
-//     ~2-4 entries on average, so that most non-empty ones hold exactly one unit (the units of a
-//     sub-bucket of several are taken out one at a time, stably; many are sorted by unit);
-//  3. per unit, without sorting its rows: its distinct groups are numbered in order of first
-//     appearance through a per-group stamp table (valid for one unit at a time, never cleared),
-//     each row getting its group's number and its index k among the unit's rows there; when it
-//     has more than l0 groups, the l0 of smallest priority are found by counting each one's rank
-//     (std::nth_element above 32 groups); in a kept group of more than linf rows the linf of
-//     smallest row priority likewise; the kept rows are appended to the bucket's list without
-//     data-dependent branches, then set in the thread's bit mask in one prefetching loop; the
-//     threads' masks are OR-ed.
-// A unit never spans two buckets or sub-buckets, and its rows of a group stay in table order
-// (every step is stable or sorts by (unit, group, row)), so the result is exactly the rule's. Limits: a unit has fewer than 2^32 rows.
+//  2. per bucket, a stable least-significant-digit radix sort by (unit, group): on the group
+//     id's 8-bit digits (one pass up to 256 groups), then on the next bits of the unit hash
+//     (sub-buckets of ~2-4 entries on average, so that most non-empty ones hold exactly one
+//     unit), then a stable sort by unit inside the sub-buckets that hold several; each unit's
+//     rows of one group are now one run, in table order;
+//  3. flat passes over the whole bucket rather than unit by unit (no short loops of
+//     data-dependent length per unit, except the rank counts): the runs and units are numbered
+//     without data-dependent branches; each run's group priority is computed, and a unit keeps
+//     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
+//     (std::nth_element above 32 groups); in a kept run of more than linf rows, the linf of
+//     smallest row priority likewise (k = the row's index in its run); the kept rows are
+//     appended to the bucket's list without data-dependent branches, then set in the thread's
+//     bit mask in one prefetching loop; the threads' masks are OR-ed.
+// A unit never spans two buckets, and its rows of a group stay in table order (every sort is
+// stable), so the result is exactly the rule's. Timing: every pass's length depends on the
+// bucket's entries, runs and units; the rank counts' on each unit's numbers of groups and rows;
+// no branch depends on the salt except inside std::nth_element (a unit of more than 32 groups or
+// a group of more than 32 rows). Limits: a bucket has fewer than 2^32 entries (a unit fewer than
+// 2^32 rows).
 #ifndef DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
 #define DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
 
