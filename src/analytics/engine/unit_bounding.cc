@@ -92,7 +92,7 @@ class Selector {
   // entries (in a_ or b_).
   const E* Sort(const std::vector<Segment<E>>& segs, int used_bits, size_t m) {
     int sbits = 0;
-    while (m > kSmallBucket && sbits < 16 && (m >> (sbits + 1)) >= 2) ++sbits;
+    while (m > kSmallBucket && sbits < 16 && (m >> (sbits + 1)) >= 1) ++sbits;
     const int shift = sbits == 0 ? 0 : 64 - used_bits - sbits;
     const uint64_t smask = (uint64_t{1} << sbits) - 1;
     auto sub_key = [=](const E& x) { return static_cast<size_t>((x.unit >> shift) & smask); };
@@ -138,9 +138,9 @@ class Selector {
     // sub_next[k] is now the end of sub-bucket k.
     size_t done = 0;  // sub-buckets before this entry are separated
     for (size_t i = 1; i < m; ++i) {
-      if (i < done || sorted[i].unit == sorted[i - 1].unit) continue;
       const size_t k = sub_key(sorted[i]);
-      if (k != sub_key(sorted[i - 1])) continue;
+      const bool several = (sorted[i].unit != sorted[i - 1].unit) & (k == sub_key(sorted[i - 1]));
+      if (!several || i < done) continue;  // without a branch per unit
       const size_t begin = k == 0 ? 0 : sub_next[k - 1];
       done = sub_next[k];
       SortByUnit(sorted + begin, done - begin);
@@ -198,7 +198,8 @@ class Selector {
 
   // run_keep_[r]: run r's group is among its unit's l0 groups of smallest group priority (ties,
   // i.e. group hash collisions, by group id), found by counting each run's rank among its unit's
-  // runs (std::nth_element for units of more than kRankMax groups).
+  // runs (std::nth_element for units of more than kRankMax groups). Priorities are computed only
+  // for units of more than l0 groups (listed without data-dependent branches).
   void ChooseGroups(const E* e) {
     const size_t runs = num_runs_;
     if (priorities_.size() < runs) {
@@ -209,15 +210,22 @@ class Selector {
     uint64_t* pr = priorities_.data();
     int32_t* gid = run_gid_.data();
     for (size_t r = 0; r < runs; ++r) {
-      const E& x = e[run_start_[r]];
-      gid[r] = x.gid();
-      pr[r] = Mix64(in_.salt ^ Mix64(x.unit ^ in_.group_hash[gid[r]]));
+      gid[r] = e[run_start_[r]].gid();
+      run_keep_[r] = 1;
+    }
+    size_t n = 0;
+    for (uint32_t u = 0; u < num_units_; ++u) {
+      choose_[n] = u;
+      n += unit_run_[u + 1] - unit_run_[u] > in_.l0 ? 1 : 0;
     }
     auto before = [&](uint32_t a, uint32_t b) {  // without branches
       return (pr[a] < pr[b]) | ((pr[a] == pr[b]) & (gid[a] < gid[b]));
     };
-    for (uint32_t u = 0; u < num_units_; ++u) {
-      KeepFirst(unit_run_[u], unit_run_[u + 1], in_.l0, before, run_keep_.data());
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t b = unit_run_[choose_[j]], end = unit_run_[choose_[j] + 1];
+      const uint64_t unit = e[run_start_[b]].unit;
+      for (uint32_t r = b; r < end; ++r) pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
+      KeepFirst(b, end, in_.l0, before, run_keep_.data());
     }
   }
 
@@ -320,7 +328,7 @@ class Selector {
   std::vector<int32_t> run_gid_;      // per run
   std::vector<uint8_t> run_keep_;     // per run
   std::vector<uint64_t> row_pr_;      // per row of one run
-  std::vector<uint32_t> choose_;      // runs to choose rows in
+  std::vector<uint32_t> choose_;      // units to choose groups in, then runs to choose rows in
   std::vector<uint32_t> order_;
   std::vector<uint8_t> flags_;   // per entry: kept
   std::vector<int64_t> marks_;   // rows kept in the current bucket: the first num_marks_
