@@ -454,6 +454,12 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
   const size_t words = bounded.words();
   const bool dense_leaves =
       n_tree > 0 && num_gids * n_tree * kTreeLeaves * static_cast<size_t>(threads) <= kMaxDenseLeafWords;
+  // A value column without nulls counts every kept row (its n is the group's row count), so the
+  // mask is not read once more just to count rows.
+  int64_t counted_by = -1;
+  for (size_t v = 0; v < nv && counted_by < 0; ++v) {
+    if (readers[v].valid == nullptr) counted_by = static_cast<int64_t>(v);
+  }
   std::vector<ThreadAccumulator> acc(static_cast<size_t>(threads));
   ParallelFor(threads, [&](int t) {
     ThreadAccumulator& a = acc[t];
@@ -465,8 +471,11 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
       a.leaf_maps.resize(num_gids * n_tree);
     }
     const size_t w0 = words * t / threads, w1 = words * (t + 1) / threads;
-    bounded.ForEachKept(w0, w1, [&](int64_t, int32_t g) { ++a.rows[g]; });
+    if (counted_by < 0) bounded.ForEachKept(w0, w1, [&](int64_t, int32_t g) { ++a.rows[g]; });
     for (size_t v = 0; v < nv; ++v) AddColumnTo(bounded, w0, w1, readers[v], v, nv, n_tree, dense_leaves, &a);
+    if (counted_by >= 0) {
+      for (size_t g = 0; g < num_gids; ++g) a.rows[g] = a.sums[g * nv + counted_by].n;
+    }
   });
   state->input_rows += bounded.input_rows;
   state->dropped_rows += bounded.dropped_rows;
