@@ -164,13 +164,16 @@ class Selector {
   }
 
   // Numbers the sorted entries' units and runs (one unit's rows of one group): run r is entries
-  // [run_start_[r], run_start_[r + 1]), the bucket's unit u has runs [unit_run_[u],
-  // unit_run_[u + 1]), entry i is in run run_of_[i]. No data-dependent branches.
+  // [run_start_[r], run_start_[r + 1]) of group run_gid_[r], the bucket's unit u has runs
+  // [unit_run_[u], unit_run_[u + 1]), entry i is in run run_of_[i]. No data-dependent branches.
   void Runs(const E* e, size_t m) {
     if (run_start_.size() < m + 1) {
       run_start_.resize(m + 1);
       unit_run_.resize(m + 1);
       run_of_.resize(m);
+      run_gid_.resize(m + 1);
+      run_keep_.resize(m);
+      priorities_.resize(m);
       choose_.resize(m);
       flags_.resize(m);
       marks_.resize(m);
@@ -179,6 +182,7 @@ class Selector {
     // the value of the first entry of a new unit / run, as the count moves past it right after.
     unit_run_[0] = 0;
     run_start_[0] = 0;
+    run_gid_[0] = e[0].gid();
     run_of_[0] = 0;
     uint32_t runs = 1, units = 1;
     for (size_t i = 1; i < m; ++i) {
@@ -187,6 +191,7 @@ class Selector {
       unit_run_[units] = runs;
       units += unit_differs != 0 ? 1 : 0;
       run_start_[runs] = static_cast<uint32_t>(i);
+      run_gid_[runs] = e[i].gid();
       runs += differs != 0 ? 1 : 0;
       run_of_[i] = runs - 1;
     }
@@ -201,18 +206,9 @@ class Selector {
   // runs (std::nth_element for units of more than kRankMax groups). Priorities are computed only
   // for units of more than l0 groups (listed without data-dependent branches).
   void ChooseGroups(const E* e) {
-    const size_t runs = num_runs_;
-    if (priorities_.size() < runs) {
-      priorities_.resize(runs);
-      run_gid_.resize(runs);
-      run_keep_.resize(runs);
-    }
     uint64_t* pr = priorities_.data();
-    int32_t* gid = run_gid_.data();
-    for (size_t r = 0; r < runs; ++r) {
-      gid[r] = e[run_start_[r]].gid();
-      run_keep_[r] = 1;
-    }
+    const int32_t* gid = run_gid_.data();
+    std::fill(run_keep_.begin(), run_keep_.begin() + num_runs_, uint8_t{1});
     size_t n = 0;
     for (uint32_t u = 0; u < num_units_; ++u) {
       choose_[n] = u;
@@ -252,33 +248,34 @@ class Selector {
     for (int64_t i = 0; i < first; ++i) keep[order_[i]] = 1;
   }
 
-  // flags_[i]: entry i is kept, i.e. its run's group is kept and, in a run of c > linf rows, it
-  // is among the linf of smallest row priority Mix64(base + k * phi) (k: its index in the run,
-  // base = Mix64(unit ^ Mix64(group_hash ^ salt)); distinct, as Mix64 is one-to-one). Then the
-  // kept rows are appended to marks_ without data-dependent branches.
+  // Entry i is kept if its run's group is kept and, in a run of c > linf rows, it is among the
+  // linf of smallest row priority Mix64(base + k * phi) (k: its index in the run, base =
+  // Mix64(unit ^ Mix64(group_hash ^ salt)); distinct, as Mix64 is one-to-one): then flags_[i].
+  // Counts the kept units and rows, and appends the kept rows to marks_ without data-dependent
+  // branches.
   void ChooseRows(const E* e, size_t m) {
     const int64_t linf = in_.linf;
     int64_t kept = 0;
+    size_t n = 0;  // runs to choose rows in, listed without data-dependent branches
+    uint8_t* mode = run_keep_.data();  // from here on: 0 none kept, 1 all, 2 those flagged
     for (uint32_t r = 0; r < num_runs_; ++r) {
       const uint32_t c = run_start_[r + 1] - run_start_[r];
-      const uint8_t keep = run_keep_[r];
+      const uint8_t keep = mode[r];
+      const uint8_t choose = keep & (c > linf ? 1 : 0);
       units_per_group_[run_gid_[r]] += keep;
       kept += keep * std::min<int64_t>(c, linf);
+      choose_[n] = r;
+      n += choose;
+      mode[r] = keep << choose;
     }
     kept_ += kept;
-    size_t n = 0;  // runs to choose rows in, listed without data-dependent branches
-    for (uint32_t r = 0; r < num_runs_; ++r) {
-      choose_[n] = r;
-      n += run_keep_[r] & (run_start_[r + 1] - run_start_[r] > linf ? 1 : 0);
-    }
     for (size_t j = 0; j < n; ++j) ChooseRowsOfRun(e, choose_[j]);
     // flags_ is set only in the runs just chosen from, and read only there.
     size_t w = 0;
     for (size_t i = 0; i < m; ++i) {
-      const uint32_t r = run_of_[i];
-      const uint8_t all = run_start_[r + 1] - run_start_[r] <= linf ? 1 : 0;
+      const uint8_t how = mode[run_of_[i]];
       marks_[w] = e[i].row();
-      w += run_keep_[r] & (all | flags_[i]);
+      w += (how & 1) | ((how >> 1) & flags_[i]);
     }
     num_marks_ = w;
   }
