@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
+#include <limits>
 #include <numeric>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -634,6 +635,73 @@ void Shuffle(std::vector<int32_t>* v, size_t begin, size_t end, random::BitGener
   }
 }
 
+// Orders the draws of one separator group so that every prefix of it holds each cell about in
+// proportion to the cell's count (copy q of a cell drawn c times sits at (q + u) / c, u uniform
+// per cell), where a random shuffle would scatter them: records sorted by their other
+// attributes then get the new values in the model's proportions within each run of equal
+// values (a balanced, stratified allocation; see SampleChunk).
+void BalancedOrder(std::vector<int32_t>* draws, random::BitGenerator& gen) {
+  std::vector<int32_t>& d = *draws;
+  std::sort(d.begin(), d.end());
+  std::vector<std::pair<double, int32_t>> pos;
+  pos.reserve(d.size());
+  for (size_t b = 0; b < d.size();) {
+    size_t e = b;
+    while (e < d.size() && d[e] == d[b]) ++e;
+    const double u = random::UniformDouble01(gen), c = static_cast<double>(e - b);
+    for (size_t q = 0; q < e - b; ++q) pos.push_back({(q + u) / c, d[b]});
+    b = e;
+  }
+  std::sort(pos.begin(), pos.end());
+  for (size_t r = 0; r < pos.size(); ++r) d[r] = pos[r].second;
+}
+
+// Rows sorted by their separator cell, then by the attributes drawn so far outside it (a random
+// order of them, mixed-radix while the key fits 62 bits), ties in random order; the separator
+// cell of each row is returned in `key`.
+void SortRows(const std::vector<int>& domain, const Attrs& sep, const std::vector<int>& drawn,
+              const std::vector<std::vector<int32_t>>& cols, random::BitGenerator& gen,
+              std::vector<int64_t>* key, std::vector<int32_t>* idx) {
+  const int64_t rows = static_cast<int64_t>(idx->size());
+  std::vector<int> ctx;
+  for (int a : drawn) {
+    if (!std::binary_search(sep.begin(), sep.end(), a)) ctx.push_back(a);
+  }
+  for (size_t i = ctx.size(); i > 1; --i) std::swap(ctx[i - 1], ctx[random::UniformUint64(gen, i)]);
+  std::vector<int> used;
+  int64_t radix = 1;
+  for (int a : ctx) {
+    if (radix > (int64_t{1} << 62) / domain[a]) break;
+    radix *= domain[a];
+    used.push_back(a);
+  }
+  struct Row {
+    int64_t sep, ctx;
+    uint64_t tie;
+    int32_t row;
+  };
+  std::vector<uint64_t> tie(rows, 0);
+  if (!used.empty()) gen.Fill(tie.data(), tie.size() * sizeof(uint64_t));
+  std::vector<Row> order(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t s = 0, c = 0;
+    for (int a : sep) s = s * domain[a] + cols[a][r];
+    for (int a : used) c = c * domain[a] + cols[a][r];
+    (*key)[r] = s;
+    order[r] = {s, c, tie[r], static_cast<int32_t>(r)};
+  }
+  std::sort(order.begin(), order.end(), [](const Row& x, const Row& y) {
+    return std::tie(x.sep, x.ctx, x.tie, x.row) < std::tie(y.sep, y.ctx, y.tie, y.row);
+  });
+  for (int64_t r = 0; r < rows; ++r) (*idx)[r] = order[r].row;
+}
+
+// Draws `rows` records clique by clique in junction-tree order. Within each separator cell the
+// new attributes' values are allocated by systematic rounding (Allocate); where attributes
+// outside the separator were drawn already, the records are sorted by them and take the values
+// in balanced order (BalancedOrder), so the sample's joint of the new and the earlier attributes
+// follows the model's conditional independence given the separator up to about one record per
+// run of equal values, instead of up to random (hypergeometric) deviations.
 void SampleChunk(const GraphicalModel::Impl& m, const SampleTables& t, int64_t rows,
                  random::BitGenerator& gen, std::vector<std::vector<int32_t>>* cols) {
   const std::vector<int>& domain = m.domain;
@@ -641,18 +709,13 @@ void SampleChunk(const GraphicalModel::Impl& m, const SampleTables& t, int64_t r
   const internal::JunctionTree& jt = m.jt;
   std::vector<int64_t> key(rows);
   std::vector<int32_t> idx(rows), draws;
+  std::vector<int> drawn;  // attributes drawn so far
   for (int i : jt.order) {
     const Attrs& sep = t.sep[i];
     const Attrs& fresh = t.fresh[i];
     if (fresh.empty()) continue;
-    // Separator cell of each row.
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t s = 0;
-      for (int a : sep) s = s * domain[a] + (*cols)[a][r];
-      key[r] = s;
-    }
-    std::iota(idx.begin(), idx.end(), 0);
-    std::stable_sort(idx.begin(), idx.end(), [&](int32_t a, int32_t b) { return key[a] < key[b]; });
+    SortRows(domain, sep, drawn, *cols, gen, &key, &idx);
+    const bool balanced = drawn.size() > sep.size();
     int64_t start = 0;
     while (start < rows) {
       int64_t end = start;
@@ -661,7 +724,11 @@ void SampleChunk(const GraphicalModel::Impl& m, const SampleTables& t, int64_t r
       draws.clear();
       Allocate(t.cond[i].data() + s * t.fresh_size[i], t.fresh_size[i], end - start, gen,
                &draws);
-      Shuffle(&draws, 0, draws.size(), gen);
+      if (balanced) {
+        BalancedOrder(&draws, gen);
+      } else {
+        Shuffle(&draws, 0, draws.size(), gen);
+      }
       for (int64_t r = start; r < end; ++r) {
         int64_t cell = draws[r - start];
         const int32_t row = idx[r];
@@ -673,6 +740,7 @@ void SampleChunk(const GraphicalModel::Impl& m, const SampleTables& t, int64_t r
       }
       start = end;
     }
+    drawn.insert(drawn.end(), fresh.begin(), fresh.end());
   }
 }
 

@@ -91,7 +91,9 @@ class GraphicalModel {
   // Draws `rows` records. Records are produced in chunks of up to `chunk_rows`; within a chunk,
   // each junction-tree clique's values are allocated to the records sharing a separator value
   // by systematic rounding (floor of the expected counts, the remainder drawn at random), which
-  // keeps the synthetic marginals close to the model's. Chunks are passed to `sink` in order as
+  // keeps the synthetic marginals close to the model's; the records of a separator value get
+  // the allocated values in balanced order along their earlier-drawn attributes (sorted), so
+  // marginals spanning several cliques are close to the model's too (not only in expectation). Chunks are passed to `sink` in order as
   // column-major codes (columns[attr][row]). With a thread-safe (secure) generator, chunks are
   // drawn by up to `threads` threads.
   using ChunkSink = std::function<absl::Status(const std::vector<std::vector<int32_t>>& columns,
