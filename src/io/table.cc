@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "dpkit/io/civil_date.h"
 #include "io/number_format.h"
 
 namespace dpkit::io {
@@ -25,32 +26,6 @@ std::string ToLower(std::string_view s) {
   }
   return out;
 }
-
-// Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms", days_from_civil.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// Same source, civil_from_days.
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2);
-}
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 template <typename T>
 std::vector<T> TakeVec(const std::vector<T>& v, const std::vector<int64_t>& rows) {
@@ -120,21 +95,21 @@ bool ParseDate(std::string_view t, int64_t* days) {
   if (!digits(0, 4, &y) || !digits(5, 2, &m) || !digits(8, 2, &d)) return false;
   static constexpr int kDaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
-  int max_day = kDaysIn[m - 1] + ((m == 2 && IsLeap(y)) ? 1 : 0);
+  int max_day = kDaysIn[m - 1] + ((m == 2 && IsLeapYear(y)) ? 1 : 0);
   if (d > max_day) return false;
-  *days = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  *days = DaysFromCivil(y, m, d);
   return true;
 }
 
 std::string FormatDate(int64_t days) {
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  const CivilDate c = CivilFromDays(days);
   char buf[32];
-  if (y >= 0 && y <= 9999) {
-    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  if (c.year >= 0 && c.year <= 9999) {
+    std::snprintf(buf, sizeof(buf), "%04lld-%02d-%02d", static_cast<long long>(c.year), c.month,
+                  c.day);
   } else {
-    std::snprintf(buf, sizeof(buf), "%lld-%02u-%02u", static_cast<long long>(y), m, d);
+    std::snprintf(buf, sizeof(buf), "%lld-%02d-%02d", static_cast<long long>(c.year), c.month,
+                  c.day);
   }
   return buf;
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "dpkit/io/civil_date.h"
 #include "dpkit/io/table.h"
 #include "dpkit/pii/detectors.h"
 #include "dpkit/pii/operators.h"
@@ -324,9 +325,9 @@ std::string FakeDate(std::string_view original, random::BitGenerator& gen) {
     if (len(yi) == 2) y += y < 30 ? 2000 : 1900;
     int m = num(mi), d = num(di);
     if (m >= 1 && m <= 12 && d >= 1 && d <= 31) {
-      int64_t ny;
-      int nm, nd;
-      internal::CivilFromDays(internal::DaysFromCivil(y, m, d) + shift, &ny, &nm, &nd);
+      const io::CivilDate shifted = io::CivilFromDays(io::DaysFromCivil(y, m, d) + shift);
+      const int64_t ny = shifted.year;
+      const int nm = shifted.month, nd = shifted.day;
       auto fmt = [&](int64_t value, size_t width) {
         std::string s = std::to_string(value);
         if (width == 2 && s.size() > 2) s = s.substr(s.size() - 2);

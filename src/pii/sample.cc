@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "dpkit/base/validation.h"
+#include "dpkit/io/civil_date.h"
 #include "dpkit/pii/detectors.h"
 #include "dpkit/random/samplers.h"
 #include "pii/lexicon.h"
@@ -42,7 +43,7 @@ bool Bernoulli(random::BitGenerator& gen, double p) { return random::BernoulliDo
 std::string Lower(std::string_view s) { return internal::AsciiLower(s); }
 
 // Reference date for ages and tenure.
-const int64_t kRefDay = internal::DaysFromCivil(2025, 6, 30);
+const int64_t kRefDay = io::DaysFromCivil(2025, 6, 30);
 
 std::string CardNumber(random::BitGenerator& gen) {
   double u = Uniform01(gen);
@@ -116,13 +117,7 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
     int64_t a = Bernoulli(gen, 0.85) ? 18 + static_cast<int64_t>(UniformN(gen, 47))
                                      : 65 + static_cast<int64_t>(UniformN(gen, 21));
     dob[i] = kRefDay - a * 365 - static_cast<int64_t>(a / 4) - static_cast<int64_t>(UniformN(gen, 365));
-    {
-      int64_t y, ry;
-      int m, d, rm, rd;
-      internal::CivilFromDays(dob[i], &y, &m, &d);
-      internal::CivilFromDays(kRefDay, &ry, &rm, &rd);
-      age[i] = ry - y - ((rm < m || (rm == m && rd < d)) ? 1 : 0);
-    }
+    age[i] = io::WholeUnitsBetween(io::TimeUnit::kYears, dob[i], kRefDay);
     // Location: city -> state, zip, area code.
     double u = Uniform01(gen) * total;
     size_t ci = std::lower_bound(city_cdf.begin(), city_cdf.end(), u) - city_cdf.begin();
@@ -152,10 +147,8 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
       default: local = absl::StrCat(f, ".", l.substr(0, 1)); break;
     }
     if (Bernoulli(gen, 0.55)) {
-      int64_t y, dd;
-      int m, d;
-      internal::CivilFromDays(dob[i], &y, &m, &d);
-      dd = Bernoulli(gen, 0.5) ? y % 100 : static_cast<int64_t>(1 + UniformN(gen, 999));
+      const int64_t y = io::CivilFromDays(dob[i]).year;
+      const int64_t dd = Bernoulli(gen, 0.5) ? y % 100 : static_cast<int64_t>(1 + UniformN(gen, 999));
       absl::StrAppend(&local, dd);
     }
     auto providers = lexicon::EmailProviders();
@@ -181,9 +174,9 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
     segment[i] = seg < std::log(40000.0) ? "Budget" : (seg > std::log(110000.0) ? "Premium" : "Standard");
     double seg_mult = segment[i] == "Budget" ? 0.8 : (segment[i] == "Premium" ? 1.4 : 1.0);
     // Signup between 2015-01-01 and the reference date, after the 18th birthday.
-    int64_t earliest = std::max(internal::DaysFromCivil(2015, 1, 1), dob[i] + 18 * 365 + 5);
+    int64_t earliest = std::max(io::DaysFromCivil(2015, 1, 1), dob[i] + 18 * 365 + 5);
     signup[i] = earliest + static_cast<int64_t>(UniformN(gen, static_cast<uint64_t>(std::max<int64_t>(1, kRefDay - earliest))));
-    tenure[i] = (kRefDay - signup[i]) * 12 / 365;
+    tenure[i] = io::WholeUnitsBetween(io::TimeUnit::kMonths, signup[i], kRefDay);
     // Purchases and spend.
     double lambda = (1.5 + 5.5 * std::sqrt(income[i] / 70000.0)) * seg_mult;
     if (tenure[i] < 12) lambda *= std::max(0.2, tenure[i] / 12.0);
@@ -252,7 +245,7 @@ io::Hierarchy GazetteerHierarchy() {
 
 io::Schema CustomersSchema() {
   using io::DataType;
-  auto date = [](int y, int m, int d) { return static_cast<double>(internal::DaysFromCivil(y, m, d)); };
+  auto date = [](int y, int m, int d) { return static_cast<double>(io::DaysFromCivil(y, m, d)); };
   io::Schema s;
   s.privacy_unit = "customer_id";
   s.columns = {

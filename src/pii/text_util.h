@@ -44,10 +44,6 @@ bool ContextBefore(std::string_view s, size_t pos, size_t window,
 bool ContextAfter(std::string_view s, size_t pos, size_t window,
                   std::initializer_list<std::string_view> needles);
 
-// Days since 1970-01-01 <-> proleptic Gregorian civil date (H. Hinnant's algorithms).
-int64_t DaysFromCivil(int64_t y, int m, int d);
-void CivilFromDays(int64_t days, int64_t* y, int* m, int* d);
-
 }  // namespace dpkit::pii::internal
 
 #endif  // DPKIT_SRC_PII_TEXT_UTIL_H_
