@@ -12,9 +12,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// The separator synth/hierarchy.h joins a combination's values with.
-constexpr char kUnitSeparator = '\x1f';
-
 absl::Status Error(std::string_view source, size_t h, std::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat(std::string(source), ": hierarchies[", h, "]: ", std::string(what)));
@@ -77,7 +74,7 @@ absl::Status CheckValues(const Schema& schema, size_t h) {
     for (size_t i = 0; i < v.size(); ++i) {
       const std::vector<std::string>& cats = schema.Find(hi.columns[i])->categories;
       const bool declared = cats.empty() || std::find(cats.begin(), cats.end(), v[i]) != cats.end();
-      if (!declared || v[i].find(kUnitSeparator) != std::string::npos) {
+      if (!declared || v[i].find(kHierarchySeparator) != std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(
             Name(h, hi), ": value '", v[i], "' of entry ", entry,
             declared ? " holds the byte 0x1F" : " is not among the column's declared categories"));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
+#include "io/derivation_json.h"
 #include "io/hierarchy_json.h"
 #include "nlohmann/json.hpp"
 
@@ -128,6 +129,7 @@ absl::Status Schema::Validate() const {
         absl::StrCat("privacy_unit '", privacy_unit, "' is not a schema column (available: ",
                      absl::StrJoin(ColumnNames(), ", "), ")"));
   }
+  DPKIT_RETURN_IF_ERROR(internal::ValidateDerivations(*this));
   return internal::ValidateHierarchies(*this);
 }
 
@@ -180,6 +182,7 @@ std::string Schema::ToJson() const {
     if (!c.bins.empty()) j["bins"] = c.bins;
     if (!c.nullable) j["nullable"] = false;
     if (!c.pii.empty()) j["pii"] = c.pii;
+    if (c.derived) j["derived"] = internal::DerivationToJson(*c.derived);
     cols.push_back(std::move(j));
   }
   root["columns"] = std::move(cols);
@@ -282,12 +285,15 @@ absl::StatusOr<Schema> Schema::FromJson(std::string_view json, std::string_view 
       } else if (key == "pii") {
         if (!v.is_string()) return SchemaError(source, where, "'pii' must be a string");
         c.pii = v.get<std::string>();
+      } else if (key == "derived") {
+        DPKIT_ASSIGN_OR_RETURN(c.derived, internal::DerivationFromJson(
+                                              v, absl::StrCat(std::string(source), ": ", where)));
       } else {
         return SchemaError(
             source, where,
             absl::StrCat("unknown key '", key,
                          "' (allowed: name, type, lower, upper, categories, bins, nullable, "
-                         "pii)"));
+                         "pii, derived)"));
       }
     }
     schema.columns.push_back(std::move(c));

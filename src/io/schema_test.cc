@@ -160,6 +160,54 @@ TEST(SchemaTest, Hierarchies) {
               HasSubstr("'columns' entries must be strings"));
 }
 
+TEST(SchemaTest, DerivedColumns) {
+  constexpr char kAges[] = R"({"columns": [
+      {"name": "dob", "type": "date"}, {"name": "end", "type": "date"},
+      {"name": "age", "type": "int64", "lower": 18, "upper": 90,
+       "derived": {"whole": "years", "from": "dob", "to": "2025-06-30"}},
+      {"name": "stay", "type": "int64", "derived": {"whole": "days", "from": "dob", "to": "end"}}]})";
+  absl::StatusOr<Schema> s = Schema::FromJson(kAges);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const Derivation& age = *s->columns[2].derived;
+  EXPECT_EQ(age.unit, TimeUnit::kYears);
+  EXPECT_EQ(age.from.column, "dob");
+  EXPECT_EQ(age.to.column, "");
+  EXPECT_EQ(FormatDate(age.to.day), "2025-06-30");
+  EXPECT_EQ(s->columns[3].derived->to.column, "end");
+  EXPECT_FALSE(s->columns[0].derived.has_value());
+  absl::StatusOr<Schema> back = Schema::FromJson(s->ToJson());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->ToJson(), s->ToJson());
+  EXPECT_THAT(s->ToJson(), HasSubstr("\"to\": \"2025-06-30\""));
+
+  auto with = [](const std::string& column) {
+    return Err(absl::StrCat(R"({"privacy_unit": "id", "columns": [{"name": "id", "type": "int64"},
+      {"name": "dob", "type": "date"}, {"name": "n", "type": "int64"},)", column, "]}"));
+  };
+  auto derived = [&](const std::string& type, const std::string& rule) {
+    return with(absl::StrCat(R"({"name": "x", "type": ")", type, R"(", "derived": )", rule, "}"));
+  };
+  EXPECT_THAT(derived("double", R"({"whole": "years", "from": "dob", "to": "2025-01-01"})"),
+              HasSubstr("column 'x': a derived column must be an int64 column"));
+  EXPECT_THAT(derived("int64", R"({"whole": "weeks", "from": "dob", "to": "2025-01-01"})"),
+              HasSubstr("'whole' must be \"years\", \"months\" or \"days\""));
+  EXPECT_THAT(derived("int64", R"({"whole": "years", "from": "dob"})"), HasSubstr("missing 'to'"));
+  EXPECT_THAT(derived("int64", R"({"whole": "years", "from": "n", "to": "2025-01-01"})"),
+              HasSubstr("derived from 'n', which must be a date column of the schema"));
+  EXPECT_THAT(derived("int64", R"({"whole": "years", "from": "dobb", "to": "2025-01-01"})"),
+              HasSubstr("derived from 'dobb'"));
+  EXPECT_THAT(derived("int64", R"({"whole": "years", "from": "2000-01-01", "to": "2025-01-01"})"),
+              HasSubstr("needs a date column as 'from' or 'to'"));
+  EXPECT_THAT(derived("int64", R"({"whole": "years", "from": "dob", "to": 2025})"),
+              HasSubstr("'to' must be a date column or a YYYY-MM-DD date"));
+  EXPECT_THAT(derived("int64", R"({"whole": "years", "from": "dob", "to": "end", "by": 1})"),
+              HasSubstr("unknown key 'by'"));
+  EXPECT_THAT(derived("int64", R"("years")"), HasSubstr("'derived': must be an object"));
+  EXPECT_THAT(with(R"({"name": "x", "type": "int64", "pii": "none",
+                      "derived": {"whole": "years", "from": "dob", "to": "2025-01-01"}})"),
+              HasSubstr("without categories, bins or \"pii\""));
+}
+
 TEST(SchemaTest, InferSchemaGivesTypesButNeverBounds) {
   std::vector<Column> cols;
   cols.push_back(Column::Int64("age", {30, 99}));

@@ -13,14 +13,13 @@
 namespace dpkit::synth {
 namespace {
 
-constexpr char kSeparator[] = "\x1f";
 constexpr char kOther[] = "other";
 
 // Levels [from, end) of `values`, the `from` finer levels written "other".
 std::string Coarsened(const std::vector<std::string>& values, size_t from) {
   std::vector<std::string> v(from, kOther);
   v.insert(v.end(), values.begin() + static_cast<std::ptrdiff_t>(from), values.end());
-  return absl::StrJoin(v, kSeparator);
+  return absl::StrJoin(v, io::kHierarchySeparator);
 }
 
 // The hierarchy's columns in `table`, in hierarchy order.
@@ -88,7 +87,7 @@ absl::StatusOr<std::vector<io::Column>> Split(const io::Hierarchy& h, const io::
   std::vector<std::vector<int32_t>> remap(k);  // combined code -> level code
   std::vector<absl::flat_hash_map<std::string, int32_t>> index(k);
   for (const std::string& d : col.dictionary()) {
-    std::vector<std::string> parts = absl::StrSplit(d, kSeparator);
+    std::vector<std::string> parts = absl::StrSplit(d, io::kHierarchySeparator);
     if (parts.size() != k) {
       return absl::InvalidArgumentError(absl::StrCat("column '", col.name(), "': value is not a ",
                                                      k, "-level combination"));
@@ -122,7 +121,7 @@ std::vector<std::string> HierarchyCategories(const io::Hierarchy& h) {
   auto add = [&](std::string s) {
     if (seen.insert(s).second) out.push_back(std::move(s));
   };
-  for (const auto& v : h.values) add(absl::StrJoin(v, kSeparator));
+  for (const auto& v : h.values) add(absl::StrJoin(v, io::kHierarchySeparator));
   if (h.unlisted_null) return out;
   for (size_t from = 1; from <= h.columns.size(); ++from) {
     for (const auto& v : h.values) add(Coarsened(v, from));

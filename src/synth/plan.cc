@@ -154,6 +154,11 @@ absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
     p.notes.push_back("the schema's hierarchies are not used here: columns are modelled one by "
                       "one (dpkit pipeline models each hierarchy as one column, synth/hierarchy.h)");
   }
+  if (std::any_of(schema.columns.begin(), schema.columns.end(),
+                  [](const io::ColumnSchema& c) { return c.derived.has_value(); })) {
+    p.notes.push_back("the schema's derived columns are modelled here like the others (dpkit "
+                      "pipeline computes them from the synthetic dates, synth/derived_columns.h)");
+  }
   DPKIT_RETURN_IF_ERROR(SplitBudget(p));
   return p;
 }

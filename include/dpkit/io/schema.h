@@ -41,9 +41,29 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dpkit/base/env.h"
+#include "dpkit/io/civil_date.h"
 #include "dpkit/io/table.h"
 
 namespace dpkit::io {
+
+// A column computed from date columns by a public rule (column key "derived"), e.g.
+//   {"name": "age", "type": "int64", "lower": 18, "upper": 90,
+//    "derived": {"whole": "years", "from": "date_of_birth", "to": "2025-06-30"}}
+// "whole" is "years", "months" or "days" (counted as io::WholeUnitsBetween counts them); "from"
+// and "to" are each a date column of the schema or a "YYYY-MM-DD" date, at least one of them a
+// column. The rule is the data owner's public knowledge of how the column was made, never
+// inferred from the data. A synthesizer does not model a derived column: it computes it from the
+// synthetic dates after sampling (NULL when a date is NULL, clamped to the column's bounds), so it
+// costs no budget, agrees with its dates in every synthetic row, and the real column's values are
+// never read.
+struct DateOperand {
+  std::string column;  // a date column, or empty for the fixed date `day`
+  int64_t day = 0;     // days since 1970-01-01
+};
+struct Derivation {
+  TimeUnit unit = TimeUnit::kYears;
+  DateOperand from, to;
+};
 
 struct ColumnSchema {
   std::string name;
@@ -59,6 +79,7 @@ struct ColumnSchema {
   // "free_text" marks text that is not synthesised, "none" a column that is not personal data
   // whatever its name, "" (default) a column whose role the header name decides.
   std::string pii;
+  std::optional<Derivation> derived;  // schema key "derived": computed, not modelled (above)
 
   bool has_bounds() const { return lower.has_value() && upper.has_value(); }
   // InvalidArgument naming the column and the bad value: lower > upper, non-finite bounds,
@@ -77,6 +98,10 @@ struct ColumnSchema {
 // columns as one column whose categories are the combinations (synth/hierarchy.h): a row whose
 // combination is not listed is kept at the finest coarser level that is listed, its finer
 // levels written "other" ("coarser"), or is NULL in all of them ("null": the list is complete).
+// The byte that joins a hierarchy's level values into one combined value (synth/hierarchy.h);
+// hierarchy values must not contain it.
+inline constexpr char kHierarchySeparator[] = "\x1f";
+
 struct Hierarchy {
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> values;
@@ -95,7 +120,9 @@ struct Schema {
   absl::StatusOr<const ColumnSchema*> Get(std::string_view name) const;
   std::vector<std::string> ColumnNames() const;
 
-  // Every column valid, names unique, privacy_unit (if set) names a column; every hierarchy
+  // Every column valid, names unique, privacy_unit (if set) names a column; every derived column
+  // is an int64 column (not the unit, no "pii", categories or bins) whose operands are date
+  // columns of the schema that are not derived, at least one operand a column; every hierarchy
   // has >= 2 columns that are distinct string columns of the schema (not the unit, in at most
   // one hierarchy), >= 1 entry, entries of the right width, no duplicate entries, values
   // within the columns' declared categories (if any) and free of the byte 0x1F.
