@@ -241,6 +241,11 @@ io::Hierarchy GazetteerHierarchy() {
   return h;
 }
 
+// Whole years or months from the date column `from` to the reference date.
+io::Derivation WholeUnitsTo(io::TimeUnit unit, std::string from) {
+  return {.unit = unit, .from = {.column = std::move(from)}, .to = {.day = kRefDay}};
+}
+
 }  // namespace
 
 io::Schema CustomersSchema() {
@@ -267,14 +272,18 @@ io::Schema CustomersSchema() {
       // Ages 18..85 at the reference date 2025-06-30.
       {.name = "date_of_birth", .type = DataType::kDate, .lower = date(1939, 1, 1),
        .upper = date(2007, 12, 31)},
-      {.name = "age", .type = DataType::kInt64, .lower = 18, .upper = 90},
+      // Age and tenure are computed from the dates (whole years and months to the reference
+      // date): the synthesizer derives them from the synthetic dates (synth/derived_columns.h).
+      {.name = "age", .type = DataType::kInt64, .lower = 18, .upper = 90,
+       .derived = WholeUnitsTo(io::TimeUnit::kYears, "date_of_birth")},
       {.name = "education", .type = DataType::kString,
        .categories = {"High School", "Some College", "Bachelor", "Master", "Doctorate"}},
       {.name = "income", .type = DataType::kInt64, .lower = 0, .upper = 400000},
       {.name = "segment", .type = DataType::kString, .categories = {"Budget", "Standard", "Premium"}},
       {.name = "signup_date", .type = DataType::kDate, .lower = date(2015, 1, 1),
        .upper = date(2025, 6, 30)},
-      {.name = "tenure_months", .type = DataType::kInt64, .lower = 0, .upper = 130},
+      {.name = "tenure_months", .type = DataType::kInt64, .lower = 0, .upper = 130,
+       .derived = WholeUnitsTo(io::TimeUnit::kMonths, "signup_date")},
       {.name = "purchases_12m", .type = DataType::kInt64, .lower = 0, .upper = 60},
       {.name = "spend_12m", .type = DataType::kDouble, .lower = 0, .upper = 10000},
       {.name = "churned", .type = DataType::kBool},

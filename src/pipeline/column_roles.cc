@@ -51,6 +51,25 @@ ColumnRole RoleFromHeader(const std::string& name) {
   return r;
 }
 
+// A derived column's date columns must be synthesised for it to be computed from them.
+absl::Status CheckDerivedSources(const io::Schema& schema, const ColumnRoles& roles) {
+  const std::vector<std::string> modelled = roles.Modelled();
+  for (const ColumnRole& r : roles.columns) {
+    if (r.role != Role::kDerive) continue;
+    const io::Derivation& d = *schema.Find(r.name)->derived;
+    for (const io::DateOperand* op : {&d.from, &d.to}) {
+      if (op->column.empty() ||
+          std::find(modelled.begin(), modelled.end(), op->column) != modelled.end()) {
+        continue;
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("column '", r.name, "' is derived from '", op->column,
+                       "', which is not a synthesised column of the data"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<std::string> ColumnRoles::Names(Role role) const {
@@ -85,6 +104,10 @@ absl::StatusOr<ColumnRoles> PlanColumnRoles(const std::vector<std::string>& head
   for (const std::string& name : header) {
     if (name == unit) continue;
     const io::ColumnSchema* cs = schema.Find(name);
+    if (cs != nullptr && cs->derived.has_value()) {
+      roles.columns.push_back({.name = name, .role = Role::kDerive});
+      continue;
+    }
     if (cs != nullptr && !cs->pii.empty()) {
       DPKIT_ASSIGN_OR_RETURN(ColumnRole r, RoleFromSchema(*cs));
       roles.columns.push_back(std::move(r));
@@ -106,6 +129,7 @@ absl::StatusOr<ColumnRoles> PlanColumnRoles(const std::vector<std::string>& head
     return absl::InvalidArgumentError(
         "no column left to synthesise: every column is an identifier or free text");
   }
+  DPKIT_RETURN_IF_ERROR(CheckDerivedSources(schema, roles));
   return roles;
 }
 

@@ -131,6 +131,8 @@ absl::StatusOr<io::Table> SyntheticTable(Execution& run, const synth::Synthesize
   DPKIT_ASSIGN_OR_RETURN(io::Table sampled, model.Sample(rows, run.rng));
   DPKIT_RETURN_IF_ERROR(internal::PostProcess(run.o, model, rows, run.rng, &sampled));
   DPKIT_ASSIGN_OR_RETURN(sampled, synth::SplitHierarchies(run.parts.training_schema, sampled));
+  DPKIT_RETURN_IF_ERROR(
+      internal::AddDerivedColumns(run.parts.derived, run.roles, run.res.notes, &sampled));
   return internal::AssembleSynthetic(run.header, run.roles, sampled, rows, run.rng);
 }
 
@@ -152,7 +154,6 @@ absl::Status Execute(Execution& run) {
   Say(run, "[4/6] DP row count and DP bounds");
   DPKIT_ASSIGN_OR_RETURN(const int64_t rows, DpRowCount(run, train));
   DPKIT_RETURN_IF_ERROR(DpBounds(run, train));
-  RecordColumns(run);
   Say(run, absl::StrCat("[5/6] fitting ", run.o.method, " on ", run.parts.synth.columns.size(),
                         " columns; sampling ", rows, " rows"));
   // Row by row from the public hierarchies (synth/hierarchy.h): neighbours stay neighbours.
@@ -161,6 +162,7 @@ absl::Status Execute(Execution& run) {
   DPKIT_ASSIGN_OR_RETURN(synth::Synthesizer model,
                          synth::Synthesizer::Fit(run.parts.synth, combined, run.noise, run.rng));
   DPKIT_ASSIGN_OR_RETURN(io::Table synthetic, SyntheticTable(run, model, rows));
+  RecordColumns(run);
   run.res.synthetic_rows = rows;
   DPKIT_RETURN_IF_ERROR(io::WriteCsv(synthetic, run.paths.synthetic, {}, run.env));
   Say(run, "[6/6] evaluation report (data owner) and privacy statement");

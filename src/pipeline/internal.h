@@ -26,6 +26,7 @@ enum class Role {
   kModelZip3,  // a postal code, synthesised as its first three digits ("53703" -> "537**")
   kFake,       // a direct identifier: fresh fake values, never modelled
   kDrop,       // free text: not in the synthetic output
+  kDerive,     // schema "derived": computed from the synthetic dates, never modelled
 };
 struct ColumnRole {
   std::string name;
@@ -40,7 +41,8 @@ struct ColumnRoles {
   // Modelled columns (kModel and kModelZip3), in header order.
   std::vector<std::string> Modelled() const;
 };
-// From the header and the schema's "pii" keys, else the header names alone.
+// From the header and the schema's "derived" and "pii" keys, else the header names alone.
+// InvalidArgument when a derived column's date column is not a modelled column of the header.
 absl::StatusOr<ColumnRoles> PlanColumnRoles(const std::vector<std::string>& header,
                                             const io::Schema& schema, const std::string& unit);
 // "53703" -> "537**".
@@ -52,6 +54,7 @@ struct ReleaseParts {
   analytics::QuerySpec count_spec;
   analytics::ApproximateBoundsOptions bounds_options;
   std::vector<std::string> bounds_columns;  // numeric columns declared without bounds or bins
+  std::vector<io::ColumnSchema> derived;    // kDerive columns, in header order
   synth::SynthPlan synth;
   release::ReleasePlan release;
 };
@@ -62,6 +65,11 @@ absl::StatusOr<ReleaseParts> PlanRelease(const PipelineOptions& o, const ColumnR
 // Post-processing of the sampled table: noise-level null rates filled, doubles rounded.
 absl::Status PostProcess(const PipelineOptions& o, const synth::Synthesizer& model, int64_t rows,
                          random::BitGenerator& rng, io::Table* sampled);
+// `sampled` with each derived column added, computed from its synthetic dates (post-processing,
+// synth/derived_columns.h); one whose date column was left out is left out too (role kDrop, a
+// note).
+absl::Status AddDerivedColumns(const std::vector<io::ColumnSchema>& derived, ColumnRoles& roles,
+                               std::vector<std::string>& notes, io::Table* sampled);
 // The output table in header order: a fresh id per row for the unit, fresh fakes, modelled
 // columns; dropped columns left out.
 absl::StatusOr<io::Table> AssembleSynthetic(const std::vector<std::string>& header,

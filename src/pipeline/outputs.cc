@@ -165,6 +165,7 @@ absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
   std::set<std::string> keep;
   for (const std::string& n : run.roles.Modelled()) keep.insert(n);
   for (const std::string& n : run.roles.Names(Role::kFake)) keep.insert(n);
+  for (const std::string& n : run.roles.Names(Role::kDerive)) keep.insert(n);
   const std::vector<std::string> zips = run.roles.Names(Role::kModelZip3);
   DPKIT_ASSIGN_OR_RETURN(io::Table real_rows, run.raw.TakeRows(train_rows));
   report::TextTable real = report::FromIoTable(real_rows, run.o.data);
@@ -191,6 +192,9 @@ absl::Status WriteReport(Execution& run, const std::vector<int64_t>& train_rows,
   }
   eo.identifiers_replaced = true;  // the fake columns hold fresh fakes (WriteOwnerPii)
   DescribeSynthesis(model, &eo);
+  for (const io::ColumnSchema& c : run.parts.derived) {
+    if (c.has_bounds()) eo.ranges.push_back({c.name, *c.lower, *c.upper});
+  }
   for (const io::Hierarchy& h : run.parts.training_schema.hierarchies) {
     if (h.unlisted_null) continue;  // otherwise unlisted combinations write "other" (coarser)
     for (const std::string& c : h.columns) eo.other_columns.push_back(c);
@@ -237,7 +241,8 @@ absl::Status WriteSummary(Execution& run, const synth::Synthesizer& model) {
   s["synthetic_rows"] = res.synthetic_rows;
   s["columns"] = {{"synthesized", res.synthesized_columns},
                   {"faked", res.faked_columns},
-                  {"dropped", res.dropped_columns}};
+                  {"dropped", res.dropped_columns},
+                  {"derived", run.roles.Names(Role::kDerive)}};
   s["notes"] = res.notes;
   s["synthesizer"] = nlohmann::json::parse(model.report().ToJson());
   return run.env->WriteFileAtomically(run.paths.summary, s.dump(2));

@@ -5,6 +5,7 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/release/budget_split.h"
+#include "dpkit/synth/derived_columns.h"
 #include "dpkit/synth/hierarchy.h"
 #include "dpkit/synth/synth_options.h"
 #include "pipeline/internal.h"
@@ -120,6 +121,11 @@ absl::StatusOr<ReleaseParts> PlanRelease(const PipelineOptions& o, const ColumnR
   DPKIT_ASSIGN_OR_RETURN(p.synth, synth::PlanSynth(synth_columns, synth_schema, so));
   for (const PrivacyMap& m : p.synth.privacy_maps()) maps.push_back(m);
   for (const std::string& s : p.synth.steps()) steps.push_back(s);
+  for (const ColumnRole& r : roles.columns) {
+    if (r.role != Role::kDerive) continue;
+    p.derived.push_back(*schema.Find(r.name));
+    steps.push_back(synth::DescribeDerivation(p.derived.back()));
+  }
 
   p.release.operation = absl::StrCat("dpkit pipeline ", o.method, " (", o.out_dir, ")");
   p.release.budget = {dataset, roles.unit};

@@ -6,6 +6,7 @@
 #include "dpkit/base/status.h"
 #include "dpkit/pii/operators.h"
 #include "dpkit/random/samplers.h"
+#include "dpkit/synth/derived_columns.h"
 #include "pipeline/internal.h"
 
 namespace dpkit::pipeline::internal {
@@ -70,6 +71,22 @@ absl::Status PostProcess(const PipelineOptions& o, const synth::Synthesizer& mod
     if (o.decimals >= 0 && sampled->column(c).type() == io::DataType::kDouble) {
       DPKIT_RETURN_IF_ERROR(sampled->ReplaceColumn(RoundDoubles(sampled->column(c), o.decimals)));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddDerivedColumns(const std::vector<io::ColumnSchema>& derived, ColumnRoles& roles,
+                               std::vector<std::string>& notes, io::Table* sampled) {
+  for (const io::ColumnSchema& c : derived) {
+    absl::StatusOr<io::Column> col = synth::DeriveColumn(c, *sampled);
+    if (col.ok()) {
+      DPKIT_RETURN_IF_ERROR(sampled->AddColumn(*std::move(col)));
+      continue;
+    }
+    for (ColumnRole& r : roles.columns) {
+      if (r.name == c.name) r.role = Role::kDrop;
+    }
+    notes.push_back(absl::StrCat("column '", c.name, "' left out: ", col.status().message()));
   }
   return absl::OkStatus();
 }
