@@ -16,7 +16,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "1. A customer table with realistic (generated) PII"
-run "$DPKIT" sample customers --rows 20000 --out "$OUT/customers.csv" \
+run "$DPKIT" sample customers --rows 80000 --out "$OUT/customers.csv" \
   --schema-out "$OUT/customers.schema.json"
 head -3 "$OUT/customers.csv"
 echo "Its public schema (types, bounds, categories, PII roles, privacy unit): $OUT/customers.schema.json"
@@ -63,7 +63,7 @@ if "$DPKIT" train --help >/dev/null 2>&1; then
  ]}
 JSON
   run "$DPKIT" train --data "$OUT/run/owner/clean.csv" --schema "$OUT/train.schema.json" \
-    --target churned --rows 20000 --model mlp:32 --epsilon 1 --delta 1e-7 --epochs 5 --batch-size 256 \
+    --target churned --rows 80000 --model mlp:32 --epsilon 1 --delta 1e-7 --epochs 5 --batch-size 256 \
     --lr 0.5 --clip 1 --ledger "$OUT/ledger.db" --dataset customers --unit customer_id \
     --out "$OUT/churn_model.pt"
 else
