@@ -116,7 +116,8 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
     // Age and date of birth.
     int64_t a = Bernoulli(gen, 0.85) ? 18 + static_cast<int64_t>(UniformN(gen, 47))
                                      : 65 + static_cast<int64_t>(UniformN(gen, 21));
-    dob[i] = kRefDay - a * 365 - static_cast<int64_t>(a / 4) - static_cast<int64_t>(UniformN(gen, 365));
+    // Born within the year before the a-th birthday on the reference date: exactly a years old.
+    dob[i] = io::DaysFromCivil(2025 - a, 6, 30) - static_cast<int64_t>(UniformN(gen, 365));
     age[i] = io::WholeUnitsBetween(io::TimeUnit::kYears, dob[i], kRefDay);
     // Location: city -> state, zip, area code.
     double u = Uniform01(gen) * total;
