@@ -10,6 +10,8 @@
 #include "dpkit/base/status.h"
 #include "dpkit/base/validation.h"
 #include "dpkit/release/budget_split.h"
+#include "dpkit/synth/derived_columns.h"
+#include "dpkit/synth/hierarchy.h"
 #include "synth/dp_bins.h"
 
 namespace dpkit::synth {
@@ -123,6 +125,35 @@ const char* DomainSourceName(DomainSource s) {
   return "?";
 }
 
+namespace {
+
+// `names` without the schema's derived columns, which go to p.derived; each of their date
+// columns must be among the remaining (modelled) names.
+absl::StatusOr<std::vector<std::string>> TakeDerived(const io::Schema& schema,
+                                                     std::vector<std::string> names,
+                                                     SynthPlan& p) {
+  for (const std::string& name : names) {
+    const io::ColumnSchema* cs = schema.Find(name);
+    if (cs != nullptr && cs->derived.has_value()) p.derived.push_back(*cs);
+  }
+  std::erase_if(names, [&](const std::string& n) {
+    return std::any_of(p.derived.begin(), p.derived.end(),
+                       [&](const io::ColumnSchema& d) { return d.name == n; });
+  });
+  for (const io::ColumnSchema& d : p.derived) {
+    for (const io::DateOperand* op : {&d.derived->from, &d.derived->to}) {
+      if (op->column.empty() || std::find(names.begin(), names.end(), op->column) != names.end()) {
+        continue;
+      }
+      return absl::InvalidArgumentError(absl::StrCat("column '", d.name, "' is derived from '",
+                                                     op->column, "', which is not in the data"));
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
 absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
                                     const io::Schema& schema, const SynthOptions& options) {
   DPKIT_RETURN_IF_ERROR(ValidateOptions(options));
@@ -134,10 +165,17 @@ absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
     return absl::InvalidArgumentError(
         absl::StrCat("privacy unit column '", p.unit, "' is not in the data's header"));
   }
-  std::vector<std::string> undeclared;
   for (const std::string& name : columns) {
+    if (name != p.unit) p.output_columns.push_back(name);
+  }
+  p.hierarchies = schema.hierarchies;
+  DPKIT_ASSIGN_OR_RETURN(const io::Schema modelled, CombinedSchema(schema));
+  DPKIT_ASSIGN_OR_RETURN(std::vector<std::string> names, CombinedColumnNames(schema, columns));
+  DPKIT_ASSIGN_OR_RETURN(names, TakeDerived(schema, std::move(names), p));
+  std::vector<std::string> undeclared;
+  for (const std::string& name : names) {
     if (name == p.unit) continue;
-    const io::ColumnSchema* cs = schema.Find(name);
+    const io::ColumnSchema* cs = modelled.Find(name);
     if (cs == nullptr) undeclared.push_back(absl::StrCat("'", name, "'"));
     DPKIT_ASSIGN_OR_RETURN(ColumnPlan c, PlanColumn(name, cs, options));
     p.columns.push_back(std::move(c));
@@ -150,15 +188,6 @@ absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
         "selection (public default; declare their types, bounds or categories to change it)"));
   }
   if (!schema.null_tokens.empty()) p.null_token = schema.null_tokens.front();
-  if (!schema.hierarchies.empty()) {
-    p.notes.push_back("the schema's hierarchies are not used here: columns are modelled one by "
-                      "one (dpkit pipeline models each hierarchy as one column, synth/hierarchy.h)");
-  }
-  if (std::any_of(schema.columns.begin(), schema.columns.end(),
-                  [](const io::ColumnSchema& c) { return c.derived.has_value(); })) {
-    p.notes.push_back("the schema's derived columns are modelled here like the others (dpkit "
-                      "pipeline computes them from the synthetic dates, synth/derived_columns.h)");
-  }
   DPKIT_RETURN_IF_ERROR(SplitBudget(p));
   return p;
 }
@@ -209,6 +238,12 @@ std::vector<std::string> SynthPlan::steps() const {
   s.push_back(absl::StrFormat("%s with rho %.4g (of rho_total %.4g from epsilon=%g, delta=%g)",
                               MethodName(options.method), rho_mechanism, rho_total,
                               options.epsilon, options.delta));
+  for (const io::Hierarchy& h : hierarchies) {
+    s.push_back(absl::StrCat("hierarchy ", absl::StrJoin(h.columns, " -> "), ": modelled as '",
+                             HierarchyColumnName(h), "' (", h.values.size(),
+                             " listed combinations, public), split after sampling"));
+  }
+  for (const io::ColumnSchema& d : derived) s.push_back(DescribeDerivation(d));
   for (const std::string& n : notes) s.push_back(absl::StrCat("note: ", n));
   return s;
 }

@@ -15,6 +15,8 @@
 #include "dpkit/base/validation.h"
 #include "dpkit/io/csv.h"
 #include "dpkit/io/unit_bounding.h"
+#include "dpkit/synth/derived_columns.h"
+#include "dpkit/synth/hierarchy.h"
 #include "synth/preprocess.h"
 #include "dpkit/random/samplers.h"
 #include "nlohmann/json.hpp"
@@ -29,6 +31,12 @@ struct Synthesizer::State {
   io::Domain domain;
   std::optional<io::Encoder> encoder;  // absent for FitEncoded
   std::vector<io::DataType> types;
+  io::Schema structure;  // the plan's hierarchies and derived columns (no other columns)
+  std::vector<std::string> output_columns;  // empty = `names`
+
+  const std::vector<std::string>& header() const {
+    return output_columns.empty() ? names : output_columns;
+  }
 };
 
 absl::StatusOr<Method> ParseMethod(const std::string& name) {
@@ -143,6 +151,26 @@ EncodedData FromEncodedTable(const io::EncodedTable& t) {
   return d;
 }
 
+// The plan's hierarchies and derived columns as a schema (synth/hierarchy.h takes one).
+io::Schema Structure(const SynthPlan& plan) {
+  io::Schema s;
+  s.hierarchies = plan.hierarchies;
+  s.columns = plan.derived;
+  return s;
+}
+
+// Decoded model columns -> the synthetic table the plan promises: hierarchies split, derived
+// columns computed from the synthetic dates, columns in input order (post-processing).
+absl::StatusOr<io::Table> OutputTable(const Synthesizer::State& s, io::Table t) {
+  if (s.output_columns.empty()) return t;
+  DPKIT_ASSIGN_OR_RETURN(t, SplitHierarchies(s.structure, t));
+  for (const io::ColumnSchema& c : s.structure.columns) {
+    DPKIT_ASSIGN_OR_RETURN(io::Column col, DeriveColumn(c, t));
+    DPKIT_RETURN_IF_ERROR(t.AddColumn(std::move(col)));
+  }
+  return t.SelectColumns(s.output_columns);
+}
+
 // The report's fields known from the plan.
 void StartReport(const SynthPlan& plan, SynthReport& r) {
   r.method = MethodName(plan.options.method);
@@ -195,10 +223,13 @@ absl::StatusOr<Synthesizer> Synthesizer::Fit(const SynthPlan& plan, const io::Ta
   s->null_token = plan.null_token;
   SynthReport& r = s->report;
   StartReport(plan, r);
+  s->structure = Structure(plan);
+  if (!plan.hierarchies.empty() || !plan.derived.empty()) s->output_columns = plan.output_columns;
+  // Each hierarchy's columns become one column, row by row from the public list.
+  DPKIT_ASSIGN_OR_RETURN(io::Table table, CombineHierarchies(s->structure, input));
   // Contribution bounding: one uniformly random row per privacy unit, unit column dropped.
-  io::Table table = input;
   if (!plan.unit.empty()) {
-    DPKIT_ASSIGN_OR_RETURN(table, io::BoundRowsPerUnit(input, {.unit = plan.unit}, gen));
+    DPKIT_ASSIGN_OR_RETURN(table, io::BoundRowsPerUnit(table, {.unit = plan.unit}, gen));
   }
   std::vector<std::string> names;
   for (const ColumnPlan& c : plan.columns) names.push_back(c.name);
@@ -253,14 +284,15 @@ absl::StatusOr<io::Table> Synthesizer::Sample(int64_t rows, random::BitGenerator
   DPKIT_ASSIGN_OR_RETURN(EncodedData d, SampleEncoded(rows, gen));
   DPKIT_ASSIGN_OR_RETURN(auto et, io::EncodedTable::Create(s_->domain, std::move(d.columns)));
   if (!s_->encoder) return et.ToTable();
-  return s_->encoder->Decode(et, gen, s_->types);
+  DPKIT_ASSIGN_OR_RETURN(io::Table t, s_->encoder->Decode(et, gen, s_->types));
+  return OutputTable(*s_, std::move(t));
 }
 
 absl::Status Synthesizer::SampleToCsv(const std::string& path, int64_t rows,
                                       random::BitGenerator& gen, Env* env) const {
   if (rows < 0) return absl::InvalidArgumentError(absl::StrCat("rows must be >= 0, got ", rows));
   DPKIT_ASSIGN_OR_RETURN(auto writer,
-                         io::CsvWriter::Open(path, s_->names, {.null_token = s_->null_token}, env));
+                         io::CsvWriter::Open(path, s_->header(), {.null_token = s_->null_token}, env));
   std::string buf;
   absl::Status st = s_->model->Sample(
       rows, gen, [&](const std::vector<std::vector<int32_t>>& cols, int64_t n) -> absl::Status {
@@ -278,7 +310,8 @@ absl::Status Synthesizer::SampleToCsv(const std::string& path, int64_t rows,
         std::vector<std::vector<int32_t>> copy(cols.size());
         for (size_t a = 0; a < cols.size(); ++a) copy[a].assign(cols[a].begin(), cols[a].begin() + n);
         DPKIT_ASSIGN_OR_RETURN(auto et, io::EncodedTable::Create(s_->domain, std::move(copy)));
-        DPKIT_ASSIGN_OR_RETURN(auto t, s_->encoder->Decode(et, gen, s_->types));
+        DPKIT_ASSIGN_OR_RETURN(io::Table decoded, s_->encoder->Decode(et, gen, s_->types));
+        DPKIT_ASSIGN_OR_RETURN(io::Table t, OutputTable(*s_, std::move(decoded)));
         std::vector<std::optional<std::string>> fields(t.num_columns());
         for (int64_t r = 0; r < t.num_rows(); ++r) {
           for (int c = 0; c < t.num_columns(); ++c) {

@@ -1,7 +1,10 @@
 #include "dpkit/synth/synthesizer.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "dpkit/base/env.h"
 #include "dpkit/io/csv.h"
@@ -124,6 +127,75 @@ TEST(SynthesizerTest, DeclaredDomainsAreCompleteAndOutputStaysInBounds) {
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_THAT(*text, HasSubstr(",N,"));  // tier's nulls, as the schema writes them
   EXPECT_THAT(*text, Not(HasSubstr("other")));
+}
+
+// The schema's public structure: a hierarchy is modelled as one column and split after
+// sampling, a derived column is computed from the synthetic dates; the output keeps the input's
+// column order, and every row holds a listed combination and an age that fits its date.
+TEST(SynthesizerTest, HierarchiesAndDerivedColumnsShapeTheOutput) {
+  io::Schema schema;
+  schema.privacy_unit = "id";
+  int64_t ref = 0;
+  ASSERT_TRUE(io::ParseDate("2025-06-30", &ref));
+  schema.columns = {
+      {.name = "id", .type = io::DataType::kString},
+      {.name = "city", .type = io::DataType::kString},
+      {.name = "age", .type = io::DataType::kInt64, .lower = 18, .upper = 90,
+       .derived = io::Derivation{.unit = io::TimeUnit::kYears, .from = {.column = "dob"},
+                                 .to = {.day = ref}}},
+      {.name = "dob", .type = io::DataType::kDate, .lower = ref - 365 * 70, .upper = ref - 365 * 19},
+      {.name = "state", .type = io::DataType::kString}};
+  schema.hierarchies = {{.columns = {"city", "state"},
+                         .values = {{"Boston", "MA"}, {"Portland", "ME"}, {"Portland", "OR"}},
+                         .unlisted_null = true}};
+  std::string csv = "id,city,age,dob,state\n";
+  // The fourth place is not listed ("null": it becomes NULL); the real ages are all 999.
+  const char* cities[] = {"Boston", "Portland", "Portland", "Portland"};
+  const char* states[] = {"MA", "ME", "OR", "MA"};
+  for (int i = 0; i < 3000; ++i) {
+    csv += absl::StrCat("u", i, ",", cities[i % 4], ",999,", 1960 + i % 40, "-0", 1 + i % 9,
+                        "-15,", states[i % 4], "\n");
+  }
+  io::CsvReadOptions ro;
+  ro.private_data = true;
+  ro.schema = schema;
+  auto table = io::ReadCsvString(csv, ro);
+  ASSERT_TRUE(table.ok()) << table.status();
+  SynthOptions o = Options();
+  o.epsilon = 4;
+  auto plan = PlanSynth(table->ColumnNames(), schema, o);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->columns.size(), 2u);  // city+state, dob
+  EXPECT_EQ(plan->columns[0].name, "city+state");
+  EXPECT_EQ(plan->output_columns, (std::vector<std::string>{"city", "age", "dob", "state"}));
+  random::testing::SeededRng gen(5);
+  auto s = Synthesizer::Fit(*plan, *table, mechanisms::SecureNoise(), gen);
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto out = s->Sample(2000, gen);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->ColumnNames(), plan->output_columns);
+  const io::Column& city = out->column(0);
+  const io::Column& age = out->column(1);
+  const io::Column& dob = out->column(2);
+  const io::Column& state = out->column(3);
+  for (int64_t r = 0; r < out->num_rows(); ++r) {
+    if (!city.IsNull(r)) {
+      const std::string pair = absl::StrCat(city.FormatValue(r), ",", state.FormatValue(r));
+      EXPECT_TRUE(pair == "Boston,MA" || pair == "Portland,ME" || pair == "Portland,OR") << pair;
+    }
+    ASSERT_EQ(age.IsNull(r), dob.IsNull(r));
+    if (dob.IsNull(r)) continue;
+    const int64_t years = io::WholeUnitsBetween(io::TimeUnit::kYears, dob.int64_values()[r], ref);
+    EXPECT_EQ(age.int64_values()[r], std::clamp<int64_t>(years, 18, 90));  // never the real 999
+  }
+  const std::string path = ::testing::TempDir() + "/synth_structure.csv";
+  ASSERT_TRUE(s->SampleToCsv(path, 50, gen).ok());
+  auto text = Env::Default()->ReadFile(path);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(text->substr(0, text->find('\n')), "city,age,dob,state");
+  // A derived column whose date column is not in the data is refused at planning.
+  EXPECT_THAT(PlanSynth({"id", "city", "age", "state"}, schema, o).status().message(),
+              HasSubstr("'age' is derived from 'dob', which is not in the data"));
 }
 
 TEST(SynthesizerTest, FitRejectsDataOfAnotherType) {

@@ -72,6 +72,40 @@ expect_exit 3 "$DPKIT" --insecure-seed 7 synth --data "$WORK/people.csv" \
   --out "$WORK/refused.csv" --ledger "$WORK/l.db" --dataset people
 [ -e "$WORK/refused.csv" ] && fail "output written although the charge was refused"
 
+# 3b. The schema's public structure: the sample customers' ZIP3 -> city -> state hierarchy is
+#     modelled as one column and split after sampling, age and tenure_months are derived from the
+#     synthetic dates; the output keeps the input's column order.
+"$DPKIT" sample customers --rows 3000 --seed 4 --out "$WORK/cust_raw.csv" \
+  --schema-out "$WORK/cust_full.json" >/dev/null || fail "sample customers"
+python3 - "$WORK/cust_raw.csv" "$WORK/cust_full.json" "$WORK/cust.csv" "$WORK/cust.json" <<'PY'
+import csv, json, sys
+keep = ["customer_id", "city", "state", "zip", "date_of_birth", "age", "signup_date",
+        "tenure_months", "churned"]
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[3], "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(keep)
+    for r in rows:
+        r["zip"] = r["zip"][:3] + "**"
+        w.writerow([r[c] for c in keep])
+s = json.load(open(sys.argv[2]))
+s["columns"] = [c for c in s["columns"] if c["name"] in keep]
+for c in s["columns"]:
+    c.pop("pii", None)
+json.dump(s, open(sys.argv[4], "w"))
+PY
+expect_exit 0 "$DPKIT" "${SEED[@]}" synth --data "$WORK/cust.csv" --schema "$WORK/cust.json" \
+  --method mst --epsilon 2 --delta 1e-6 --rows 2000 --out "$WORK/cust_synth.csv"
+head -1 "$WORK/cust_synth.csv" |
+  grep -q '^city,state,zip,date_of_birth,age,signup_date,tenure_months,churned$' ||
+  fail "structure: header is not the input's order"
+python3 "$(dirname "$0")/../check_schema_structure.py" "$WORK/cust.json" "$WORK/cust_synth.csv" ||
+  fail "structure: a synthetic row breaks the schema's hierarchy or derived columns"
+expect_exit 0 "$DPKIT" synth --data "$WORK/cust.csv" --schema "$WORK/cust.json" --epsilon 1 \
+  --out "$WORK/x.csv" --dry-run
+expect_contains "$OUT" "hierarchy zip -> city -> state: modelled as 'zip+city+state'" "plan: hierarchy"
+expect_contains "$OUT" "'age' = whole years from 'date_of_birth' to 2025-06-30" "plan: derived column"
+
 # 4. Bad input: clear one-line errors with the right exit codes.
 expect_exit 2 "$DPKIT" synth --data "$DATA/titanic.csv" --domain "$DATA/titanic-domain.json" \
   --epsilon -1 --out "$WORK/x.csv"

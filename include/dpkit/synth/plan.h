@@ -86,7 +86,15 @@ struct ColumnPlan {
 struct SynthPlan {
   SynthOptions options;
   std::string unit;                  // privacy unit column ("" = rows)
-  std::vector<ColumnPlan> columns;   // synthesised columns, in input order
+  std::vector<ColumnPlan> columns;   // modelled columns, in input order
+  // The schema's public structure, applied around the model: each hierarchy's columns are
+  // modelled as one combined column (synth/hierarchy.h; `columns` holds the combined one) and
+  // split after sampling; derived columns are not modelled but computed from the synthetic
+  // dates (synth/derived_columns.h). `output_columns`: the synthetic table's columns, in input
+  // order (the header without the unit).
+  std::vector<io::Hierarchy> hierarchies;
+  std::vector<io::ColumnSchema> derived;
+  std::vector<std::string> output_columns;
   int64_t domain_file_size = 0;      // kDomainFile: number of attributes
   double rho_total = 0;              // zCDP budget from (epsilon, delta - delta_preprocessing)
   double rho_preprocessing = 0;      // sum over columns
@@ -105,7 +113,7 @@ struct SynthPlan {
 
 // From the input's column names (its header, in order), the schema (may be empty) and options.
 // InvalidArgument naming the column for a numeric column without bounds or bins, an unknown
-// privacy unit, bad options.
+// privacy unit, a hierarchy or a derived column's date column not in the header, bad options.
 absl::StatusOr<SynthPlan> PlanSynth(const std::vector<std::string>& columns,
                                     const io::Schema& schema, const SynthOptions& options);
 

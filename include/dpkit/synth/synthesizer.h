@@ -107,10 +107,12 @@ class Synthesizer {
 
   // `rows` synthetic records as codes over the encoded domain.
   absl::StatusOr<EncodedData> SampleEncoded(int64_t rows, random::BitGenerator& gen) const;
-  // `rows` synthetic records with the input's column types.
+  // `rows` synthetic records with the input's column types, in input order: with the plan's
+  // hierarchies split into their columns and its derived columns computed from the synthetic
+  // dates (SynthPlan::output_columns; column_names() are the modelled columns).
   absl::StatusOr<io::Table> Sample(int64_t rows, random::BitGenerator& gen) const;
-  // Streams `rows` records to a CSV file (written atomically: the file appears complete or not
-  // at all; a full disk is an error naming the file).
+  // Streams `rows` records, as Sample gives them, to a CSV file (written atomically: the file
+  // appears complete or not at all; a full disk is an error naming the file).
   absl::Status SampleToCsv(const std::string& path, int64_t rows, random::BitGenerator& gen,
                            Env* env = Env::Default()) const;
 
