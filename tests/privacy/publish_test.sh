@@ -7,7 +7,6 @@
 # (person spec) or all rows of one 'hh' (household spec), with the same privacy maps on both
 # sides. 8 runs per side keep the harness's false alarm per noisy feature below 4^-8.
 source "$(dirname "$0")/lib.sh"
-RUNS=8
 
 python3 - "$WORK" <<'PY'
 import os, random, sys
@@ -58,7 +57,7 @@ write_spec "$WORK/household.json" '{"column": "hh", "max_rows_per_unit": 3}' \
   ', {"name": "households", "variables": [], "count": "units"}'
 
 for config in person household; do
-  for i in $(seq $RUNS); do
+  for i in $(seq "$RUNS_PER_SIDE"); do
     for side in D D2_$config; do
       privacy_run "${config}_$side" "$i" "$DPKIT" publish --spec "$WORK/$config.json" \
         --data "$WORK/$side/persons.csv" --out out

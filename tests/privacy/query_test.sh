@@ -14,9 +14,6 @@
 # ignoring the joined table's own privacy unit; a query run without any ledger.
 source "$(dirname "$0")/lib.sh"
 DPKIT=$(cd "$(dirname "$DPKIT")" && pwd)/$(basename "$DPKIT")
-# 8 runs per side: the output has dozens of noisy words (counts, sums, interval ends), each
-# flagged by chance with probability <= 4^-RUNS; at 4 runs the test failed about once in 8.
-RUNS=8
 cd "$WORK" || exit 1
 
 "$DPKIT" sample customers --rows 1000 --out base.csv >/dev/null 2>&1 || fail "dpkit sample"
@@ -73,10 +70,10 @@ prepare() {
 TABLES=(--data customers=in/customers.csv --schema "$WORK/customers.json"
         --data orders=in/orders.csv --schema "$WORK/orders.json")
 
-# scenario <name> <budget epsilon> <query>: RUNS runs on each side, then the comparison.
+# scenario <name> <budget epsilon> <query>: RUNS_PER_SIDE runs on each side, then the comparison.
 scenario() {
   local name=$1 epsilon=$2 sql=$3
-  for i in $(seq "$RUNS"); do
+  for i in $(seq "$RUNS_PER_SIDE"); do
     for side in D D2; do
       prepare "${name}_$side" "$i" "$side" "$epsilon"
       privacy_run "${name}_$side" "$i" "$DPKIT" query "${TABLES[@]}" --ledger L.db "$sql"

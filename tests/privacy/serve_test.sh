@@ -17,7 +17,7 @@ fi
 export DPKIT_CLI="$DPKIT"
 
 customer_neighbours 600
-for i in 1 2 3 4; do
+for i in $(seq "$RUNS_PER_SIDE"); do
   for side in D D2; do
     use_input "$side"
     privacy_run "$side" "$i" "$PY" "$PRIVACY_DIR/serve_client.py" "$INPUT/customers.csv" "$PRIVACY_DIR/customers_schema.json"

@@ -25,7 +25,7 @@ for side in ("D", "D2"):
         for r in rows: w.writerow({k: r[k] for k in keep})
 PY
 
-for i in 1 2 3 4 5; do
+for i in $(seq "$RUNS_PER_SIDE"); do
   for side in D D2; do
     use_input "$side"
     privacy_run "$side" "s$i" "$DPKIT" synth --data "$INPUT/cust.csv" --schema "$WORK/schema.json" \
@@ -88,7 +88,7 @@ for side, extra in (("D", []), ("D2", [(2, 3, 4)])):  # D2: one row with the rar
         f.write("a,b,c\n")
         for r in rows + extra: f.write(",".join(map(str, r)) + "\n")
 PY
-for i in 1 2 3 4 5; do
+for i in $(seq "$RUNS_PER_SIDE"); do
   for side in D D2; do
     use_input "$side"
     privacy_run "P$side" "$i" "$DPKIT" synth --data "$INPUT/enc.csv" --domain "$WORK/dom.json" \
