@@ -21,12 +21,12 @@
 //  - Keying: when every GROUP BY column is a string (dictionary codes) or an integer column with
 //    a small value range, a row's key is a mixed-radix code looked up in a dense table instead
 //    of a hash map of 8-word keys; one such column without nulls or filter has its own loop.
-//  - Bounding: analytics/engine/unit_bounding.h (radix partitioning by unit hash, per-unit
-//    selection in cache). Kept rows are a bit mask over the table, so accumulation reads the
-//    value columns in table order.
+//  - Bounding: analytics/engine/unit_bounding.h (radix partitioning by unit hash, then flat
+//    passes over each cache-sized bucket). Kept rows are a bit mask over the table, so
+//    accumulation reads the value columns in table order.
 //  - Accumulation: flat per-thread arrays, one pass per value column specialised on its shape
-//    (nulls, count only, quantile tree), dense quantile-tree leaf counts, an exact inline
-//    replacement of std::llround.
+//    (nulls, count only, quantile tree; a column without nulls also gives the row counts),
+//    dense quantile-tree leaf counts, an exact inline replacement of std::llround.
 //  - Scratch arrays (scratch.h) are uninitialised and recycled across queries.
 // None of this changes which rows are kept or any accumulated integer.
 
