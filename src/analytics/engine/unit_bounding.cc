@@ -87,7 +87,7 @@ class Selector {
  private:
   // Sorts the bucket's m entries stably by (unit, group), so that each unit's rows of a group
   // are one run, in table order: a least-significant-digit radix sort on the group id's digits,
-  // then on the next `sbits` bits of the unit hash (sub-buckets of ~2-4 entries on average),
+  // then on the next `sbits` bits of the unit hash (sub-buckets of ~1-2 entries on average),
   // then, in the sub-buckets holding several units, a stable sort by unit. Returns the sorted
   // entries (in a_ or b_).
   const E* Sort(const std::vector<Segment<E>>& segs, int used_bits, size_t m) {

@@ -17,7 +17,7 @@
 //     entries, L2-sized), as a chain of 16 KiB blocks in the thread's arena; no histogram pass;
 //  2. per bucket, a stable least-significant-digit radix sort by (unit, group): on the group
 //     id's 8-bit digits (one pass up to 256 groups), then on the next bits of the unit hash
-//     (sub-buckets of ~2-4 entries on average, so that most non-empty ones hold exactly one
+//     (sub-buckets of ~1-2 entries on average, so that most non-empty ones hold exactly one
 //     unit), then a stable sort by unit inside the sub-buckets that hold several; each unit's
 //     rows of one group are now one run, in table order;
 //  3. flat passes over the whole bucket rather than unit by unit (no short loops of
