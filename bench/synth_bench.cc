@@ -3,8 +3,9 @@
 // ../shared/data/aim-benchmark; AIM end to end on adult (process CPU time, workload error over
 // all 3-way marginals as counter "error"). Environment for experiments: SYNTH_BENCH_PROGRESS=1
 // prints AIM's progress lines; SYNTH_BENCH_ITERS, SYNTH_BENCH_TOL, SYNTH_BENCH_ROUND_ITERS,
-// SYNTH_BENCH_MB override the final-fit iterations and tolerance, the per-round iterations and
-// the model-size limit (MiB).
+// SYNTH_BENCH_MB, SYNTH_BENCH_ROUNDS, SYNTH_BENCH_ONEWAY_REL, SYNTH_BENCH_ONEWAY_SHARE override
+// the final-fit iterations and tolerance, the per-round iterations, the model-size limit (MiB),
+// T and the 1-way top-up (AimOptions).
 // End-to-end comparisons with Private-PGM: bench/synth_peer.sh.
 #include <benchmark/benchmark.h>
 
@@ -62,6 +63,9 @@ void BM_AimAdult(benchmark::State& state) {
   if (const char* v = std::getenv("SYNTH_BENCH_TOL")) o.inference.tolerance = std::atof(v);
   if (const char* v = std::getenv("SYNTH_BENCH_ROUND_ITERS")) o.round_iters = std::atoi(v);
   if (const char* v = std::getenv("SYNTH_BENCH_MB")) o.max_model_mb = std::atof(v);
+  if (const char* v = std::getenv("SYNTH_BENCH_ONEWAY_REL")) o.oneway_rel_sigma = std::atof(v);
+  if (const char* v = std::getenv("SYNTH_BENCH_ONEWAY_SHARE")) o.oneway_max_share = std::atof(v);
+  if (const char* v = std::getenv("SYNTH_BENCH_ROUNDS")) o.rounds = std::atoi(v);
   double error = 0, rounds = 0, cells = 0, loss = 0, iters = 0;
   for (auto _ : state) {
     random::testing::SeededRng rng(state.range(1));
@@ -85,7 +89,8 @@ void BM_AimAdult(benchmark::State& state) {
   state.counters["iters"] = iters;
 }
 BENCHMARK(BM_AimAdult)
-    ->ArgsProduct({{3, 10, 30, 100}, {1, 2, 3}})
+    ->ArgsProduct({{3, 10, 30, 100}, {1, 2, 3, 4, 5}})
+    ->ArgsProduct({{10}, {6, 7, 8, 9, 10}})
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
     ->MeasureProcessCPUTime();

@@ -13,20 +13,21 @@ namespace dpkit::pipeline::internal {
 namespace {
 
 // Nulls below 3 sigma of the column's 1-way measurement noise (scaled to the synthetic row
-// count; the rule MST uses to merge rare values) or below min_null_fraction of the rows.
+// count; the rule MST uses to merge rare values; several 1-way measurements of the column, as
+// AIM's top-up takes, pool to 1 / sqrt(sum 1 / sigma^2)) or below min_null_fraction of the rows.
 double NoiseLevelNulls(const synth::Synthesizer& model, const std::string& column, int64_t rows,
                        double min_null_fraction) {
   const synth::FitReport& fit = model.report().fit;
   const std::vector<std::string>& names = model.column_names();
   const double scale = fit.estimated_rows > 0 ? static_cast<double>(rows) / fit.estimated_rows : 1;
-  double noise_nulls = 0;
+  double precision = 0;
   auto it = std::find(names.begin(), names.end(), column);
   for (size_t m = 0; it != names.end() && m < fit.measured.size(); ++m) {
     if (fit.measured[m].size() == 1 && fit.measured[m][0] == it - names.begin()) {
-      noise_nulls = 3.0 * fit.sigmas[m] * scale;
-      break;
+      precision += 1 / (fit.sigmas[m] * fit.sigmas[m]);
     }
   }
+  const double noise_nulls = precision > 0 ? 3.0 * scale / std::sqrt(precision) : 0;
   return std::max(noise_nulls, min_null_fraction * static_cast<double>(rows));
 }
 

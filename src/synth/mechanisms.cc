@@ -153,6 +153,42 @@ Compressed CompressRareValues(const EncodedData& data, std::vector<Measurement>*
   return out;
 }
 
+// The pooled (inverse-variance weighted) mean of two measurements of the same clique: the
+// sufficient statistic of both, with sigma 1 / sqrt(1 / sa^2 + 1 / sb^2).
+Measurement Pool(const Measurement& a, const Measurement& b) {
+  const double wa = 1 / (a.sigma * a.sigma), wb = 1 / (b.sigma * b.sigma);
+  Measurement m;
+  m.clique = a.clique;
+  m.sigma = 1 / std::sqrt(wa + wb);
+  for (size_t c = 0; c < a.values.size(); ++c) {
+    m.values.push_back((wa * a.values[c] + wb * b.values[c]) / (wa + wb));
+  }
+  return m;
+}
+
+// AIM's 1-way top-up (AimOptions::oneway_rel_sigma): `oneway` holds the d 1-way measurements at
+// sigma0, the only charges so far. The decision reads only those noisy measurements.
+absl::Status TopUpOneWay(const EncodedData& data, const AimOptions& o, random::BitGenerator& gen,
+                         Ledger* ledger, FitReport* report, std::vector<Measurement>* oneway) {
+  const int d = static_cast<int>(oneway->size());
+  const double sigma0 = oneway->front().sigma;
+  double rows = 0;
+  for (const Measurement& m : *oneway) {
+    for (double v : m.values) rows += v / d;
+  }
+  const double target = o.oneway_rel_sigma * std::max(rows, 1.0);
+  const double room = o.oneway_max_share * o.rho - ledger->spent();
+  if (!(o.oneway_rel_sigma > 0) || !(sigma0 > target) || !(room > 0)) return absl::OkStatus();
+  // Precision (1 / sigma^2) to add per attribute; d measurements of it cost d * prec / 2.
+  const double prec = std::min(1 / (target * target) - 1 / (sigma0 * sigma0), 2 * room / d);
+  for (Measurement& m : *oneway) {
+    DPKIT_ASSIGN_OR_RETURN(auto extra, Measure(data, m.clique, 1 / std::sqrt(prec), *o.noise,
+                                               gen, ledger, o.threads, report));
+    m = Pool(m, extra);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateData(const EncodedData& data) {
   DPKIT_RETURN_IF_ERROR(data.Validate());
   if (data.num_attrs() < 1) return absl::InvalidArgumentError("data has no attributes");
@@ -347,6 +383,12 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
   DPKIT_RETURN_IF_ERROR(ValidateData(data));
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("rho", options.rho));
   DPKIT_RETURN_IF_ERROR(ValidatePositiveFinite("max_model_mb", options.max_model_mb));
+  if (!(options.oneway_rel_sigma >= 0) || !std::isfinite(options.oneway_rel_sigma) ||
+      !(options.oneway_max_share >= 0 && options.oneway_max_share < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "oneway_rel_sigma must be finite and >= 0 and oneway_max_share in [0, 1), got ",
+        options.oneway_rel_sigma, " and ", options.oneway_max_share));
+  }
   if (options.rounds < 0) {
     return absl::InvalidArgumentError(absl::StrCat("rounds must be >= 0, got ", options.rounds));
   }
@@ -404,6 +446,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
                                            &report));
     ms.push_back(std::move(m));
   }
+  DPKIT_RETURN_IF_ERROR(TopUpOneWay(data, options, gen, &ledger, &report, &ms));
   // Rare values merged (post-processing of the 1-way measurements), as MST does: marginals over
   // the smaller domain carry less noise; sampling spreads a merged value over its members.
   Compressed compressed = CompressRareValues(data, &ms);
@@ -415,7 +458,7 @@ absl::StatusOr<FitResult> FitAim(const EncodedData& data, const AimOptions& opti
   DPKIT_ASSIGN_OR_RETURN(auto model, GraphicalModel::Fit(work.domain, ms, round_opt));
   Progress(options.progress,
            absl::StrFormat("aim: measured %d 1-way marginals, sigma=%.4g (rho %.4g of %.4g)", d,
-                           sigma, ledger.spent(), rho));
+                           ms.front().sigma, ledger.spent(), rho));
   std::vector<Clique> measured;
   for (int a = 0; a < d; ++a) measured.push_back({a});
 

@@ -76,7 +76,48 @@ TEST(AimTest, SpendsExactlyTheBudget) {
     EXPECT_LE(r->report.rho_spent, rho * (1 + 1e-12));
     EXPECT_NEAR(ChargesSum(r->report), r->report.rho_spent, 1e-12);
     EXPECT_GE(r->report.rounds, 1);
-    EXPECT_EQ(r->report.measured.size(), 4u + r->report.rounds);
+    // The 1-way marginals twice (sigma0 > 1e-3 * 5000 rows at both budgets: top-up), then rounds.
+    EXPECT_EQ(r->report.measured.size(), 8u + r->report.rounds);
+  }
+}
+
+// Rho spent on the 1-way marginals before the rounds, and how many were measured.
+std::pair<double, int> OneWaySpend(const FitReport& r) {
+  double rho = 0;
+  int n = 0;
+  for (const auto& c : r.charges) {
+    if (c.what.rfind("measure (", 0) != 0) break;  // the first selection ends them
+    rho += c.rho;
+    ++n;
+  }
+  return {rho, n};
+}
+
+// Noisy 1-way marginals (sigma0 = sqrt(16 d / (2 * 0.9 rho)) = 59.6 for 5000 rows) are measured
+// again and pooled, up to oneway_max_share of rho; precise ones (large rho), or with the
+// top-up off, only once at sigma0 (the paper).
+TEST(AimTest, TopsUpNoisyOneWayMarginals) {
+  const EncodedData data = SmallData(5000, 3);
+  for (double rel : {1e-3, 0.0}) {
+    for (double rho : {0.01, 100.0}) {
+      random::testing::SeededRng rng(4);
+      AimOptions o;
+      o.rho = rho;
+      o.oneway_rel_sigma = rel;
+      auto r = FitAim(data, o, rng);
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_LE(r->report.rho_spent, rho * (1 + 1e-12));
+      const auto [spent, n] = OneWaySpend(r->report);
+      const double sigma0 = std::sqrt(16 * 4 / (2 * 0.9 * rho));
+      if (rel > 0 && rho < 1) {
+        EXPECT_EQ(n, 8);
+        EXPECT_LE(spent, 0.25 * rho * (1 + 1e-9));
+        EXPECT_GE(spent, 0.24 * rho);
+      } else {
+        EXPECT_EQ(n, 4);
+        EXPECT_NEAR(spent, 4 / (2 * sigma0 * sigma0), 1e-3 * spent);
+      }
+    }
   }
 }
 
@@ -126,6 +167,13 @@ TEST(AimTest, RejectsBadOptions) {
   EXPECT_FALSE(FitAim(data, o, rng).ok());
   o.workload = {{0, 1}};
   o.weights = {1, 2};
+  EXPECT_FALSE(FitAim(data, o, rng).ok());
+  o.weights = {};
+  o.oneway_max_share = 1;
+  EXPECT_THAT(std::string(FitAim(data, o, rng).status().message()),
+              ::testing::HasSubstr("oneway_max_share in [0, 1)"));
+  o.oneway_max_share = 0.25;
+  o.oneway_rel_sigma = -1;
   EXPECT_FALSE(FitAim(data, o, rng).ok());
 }
 

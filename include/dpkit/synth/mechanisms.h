@@ -33,7 +33,8 @@
 // max w_r, 10% of each round's budget) among candidates whose model would stay within
 // max_model_mb * (rho used / rho), measure it (90%), refit, and halve sigma (double epsilon)
 // when the model's estimate moved less than the expected noise (annealing). T = 16 d rounds'
-// worth of budget by default; the last round uses up what remains.
+// worth of budget by default; the last round uses up what remains. Not in the paper: noisy 1-way
+// marginals are measured twice (AimOptions::oneway_rel_sigma), and rare values merged as in MST.
 //
 // Thread safety: the functions are thread-safe given a thread-safe generator.
 #ifndef DPKIT_SYNTH_MECHANISMS_H_
@@ -140,6 +141,14 @@ struct AimOptions {
   // Final fit, warm-started from the last round's model. 500 iterations: on adult the workload
   // error is the same as with 2000 (docs/synth.md "Speed") at a quarter of the fit's time.
   InferenceOptions inference = {.max_iters = 500, .tolerance = 1e-8};
+  // Extension (not in the paper): when the 1-way marginals, measured at the rounds' first sigma
+  // s0, are noisy relative to the row count (s0 > oneway_rel_sigma * N, N estimated from those
+  // noisy 1-ways), every 1-way marginal is measured once more and the two measurements are
+  // pooled (inverse-variance mean) to sigma oneway_rel_sigma * N, with at most oneway_max_share
+  // of rho spent on 1-way marginals in all. 0 = the paper's initialisation. On adult this
+  // changes eps <= 1 only (docs/synth.md "Error").
+  double oneway_rel_sigma = 1e-3;
+  double oneway_max_share = 0.25;  // in [0, 1)
   int threads = 2;
   ProgressFn progress;
 };
