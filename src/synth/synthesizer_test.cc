@@ -28,15 +28,21 @@ io::Schema Schema() {
   return s;
 }
 
+// `csv` read as private data under `schema` (its null tokens too).
+absl::StatusOr<io::Table> Read(const std::string& csv, const io::Schema& schema) {
+  io::CsvReadOptions o;
+  o.private_data = true;
+  o.schema = schema;
+  if (!schema.null_tokens.empty()) o.null_tokens = schema.null_tokens;
+  return io::ReadCsvString(csv, o);
+}
+
 // 100 units; unit u0 has 50 extra rows of a city nobody else lives in.
 io::Table Data() {
   std::string csv = "id,age,city\n";
   for (int i = 0; i < 400; ++i) csv += "u" + std::to_string(i) + "," + std::to_string(i % 10) + ",A\n";
   for (int i = 0; i < 50; ++i) csv += "u0,3,Zzyzx\n";
-  io::CsvReadOptions o;
-  o.private_data = true;
-  o.schema = Schema();
-  return *io::ReadCsvString(csv, o);
+  return *Read(csv, Schema());
 }
 
 SynthOptions Options() {
@@ -45,6 +51,13 @@ SynthOptions Options() {
   o.epsilon = 1;
   o.delta = 1e-6;
   return o;
+}
+
+// MST at epsilon 4 for `table` under `schema`.
+absl::StatusOr<SynthPlan> PlanAtEpsilon4(const io::Table& table, const io::Schema& schema) {
+  SynthOptions o = Options();
+  o.epsilon = 4;
+  return PlanSynth(table.ColumnNames(), schema, o);
 }
 
 TEST(SynthesizerTest, ZeroNoiseFitIsPerUnit) {
@@ -83,15 +96,9 @@ TEST(SynthesizerTest, DeclaredDomainsAreCompleteAndOutputStaysInBounds) {
     const std::string x = i % 5 < 3 ? "0" : std::to_string(-20 + (i * 7) % 41);
     csv += seg + "," + tier + "," + x + "\n";
   }
-  io::CsvReadOptions ro;
-  ro.private_data = true;
-  ro.schema = schema;
-  ro.null_tokens = schema.null_tokens;
-  auto table = io::ReadCsvString(csv, ro);
+  auto table = Read(csv, schema);
   ASSERT_TRUE(table.ok()) << table.status();
-  SynthOptions o = Options();
-  o.epsilon = 4;
-  auto plan = PlanSynth(table->ColumnNames(), schema, o);
+  auto plan = PlanAtEpsilon4(*table, schema);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->null_token, "N");
   random::testing::SeededRng gen(3);
@@ -156,14 +163,9 @@ TEST(SynthesizerTest, HierarchiesAndDerivedColumnsShapeTheOutput) {
     csv += absl::StrCat("u", i, ",", cities[i % 4], ",999,", 1960 + i % 40, "-0", 1 + i % 9,
                         "-15,", states[i % 4], "\n");
   }
-  io::CsvReadOptions ro;
-  ro.private_data = true;
-  ro.schema = schema;
-  auto table = io::ReadCsvString(csv, ro);
+  auto table = Read(csv, schema);
   ASSERT_TRUE(table.ok()) << table.status();
-  SynthOptions o = Options();
-  o.epsilon = 4;
-  auto plan = PlanSynth(table->ColumnNames(), schema, o);
+  auto plan = PlanAtEpsilon4(*table, schema);
   ASSERT_TRUE(plan.ok()) << plan.status();
   ASSERT_EQ(plan->columns.size(), 2u);  // city+state, dob
   EXPECT_EQ(plan->columns[0].name, "city+state");
@@ -194,7 +196,7 @@ TEST(SynthesizerTest, HierarchiesAndDerivedColumnsShapeTheOutput) {
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_EQ(text->substr(0, text->find('\n')), "city,age,dob,state");
   // A derived column whose date column is not in the data is refused at planning.
-  EXPECT_THAT(PlanSynth({"id", "city", "age", "state"}, schema, o).status().message(),
+  EXPECT_THAT(PlanSynth({"id", "city", "age", "state"}, schema, Options()).status().message(),
               HasSubstr("'age' is derived from 'dob', which is not in the data"));
 }
 

@@ -74,6 +74,21 @@ pipeline_runs() {
   done
 }
 
+# synth_runs <prefix> <data file> <options...>: RUNS_PER_SIDE runs per side of `dpkit synth`
+# (MST, epsilon 1, the options given) on D and D' ($WORK/<side>/<data file>), as run sides
+# <prefix>D and <prefix>D2.
+synth_runs() {
+  local prefix=$1 data=$2 i side
+  shift 2
+  for i in $(seq "$RUNS_PER_SIDE"); do
+    for side in D D2; do
+      use_input "$side"
+      privacy_run "$prefix$side" "$i" "$DPKIT" synth --data "$INPUT/$data" "$@" \
+        --method mst --epsilon 1 --delta 1e-6 --out s.csv
+    done
+  done
+}
+
 # run_dirs <side>: the run folders of a side.
 run_dirs() { ls -d "$WORK/runs/$1"/*; }
 

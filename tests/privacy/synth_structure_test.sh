@@ -29,13 +29,7 @@ for side in ("D", "D2"):
             w.writerow([r[k] for k in keep])
 PY
 
-for i in $(seq "$RUNS_PER_SIDE"); do
-  for side in D D2; do
-    use_input "$side"
-    privacy_run "$side" "s$i" "$DPKIT" synth --data "$INPUT/cust.csv" --schema "$WORK/schema.json" \
-      --dataset customers --method mst --epsilon 1 --delta 1e-6 --out s.csv
-  done
-done
+synth_runs "" cust.csv --schema "$WORK/schema.json" --dataset customers
 privacy_compare D D2
 
 for d in $(run_dirs D2) $(run_dirs D); do

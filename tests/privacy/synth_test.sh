@@ -25,13 +25,7 @@ for side in ("D", "D2"):
         for r in rows: w.writerow({k: r[k] for k in keep})
 PY
 
-for i in $(seq "$RUNS_PER_SIDE"); do
-  for side in D D2; do
-    use_input "$side"
-    privacy_run "$side" "s$i" "$DPKIT" synth --data "$INPUT/cust.csv" --schema "$WORK/schema.json" \
-      --dataset customers --method mst --epsilon 1 --delta 1e-6 --out s.csv
-  done
-done
+synth_runs "" cust.csv --schema "$WORK/schema.json" --dataset customers
 privacy_compare D D2
 
 # The ledger records the release's true neighbouring relation: per customer_id.
@@ -88,13 +82,7 @@ for side, extra in (("D", []), ("D2", [(2, 3, 4)])):  # D2: one row with the rar
         f.write("a,b,c\n")
         for r in rows + extra: f.write(",".join(map(str, r)) + "\n")
 PY
-for i in $(seq "$RUNS_PER_SIDE"); do
-  for side in D D2; do
-    use_input "$side"
-    privacy_run "P$side" "$i" "$DPKIT" synth --data "$INPUT/enc.csv" --domain "$WORK/dom.json" \
-      --dataset enc --method mst --epsilon 1 --delta 1e-6 --out s.csv
-  done
-done
+synth_runs P enc.csv --domain "$WORK/dom.json" --dataset enc
 privacy_compare PD PD2
 # Leak 5: a per-unit charge needs a per-unit fit.
 expect_unit=$("$DPKIT" synth --data "$WORK/D/enc.csv" --domain "$WORK/dom.json" --unit a --epsilon 1 --out "$WORK/x.csv" 2>&1; echo "exit=$?")
