@@ -656,12 +656,13 @@ void BalancedOrder(std::vector<int32_t>* draws, random::BitGenerator& gen) {
   for (size_t r = 0; r < pos.size(); ++r) d[r] = pos[r].second;
 }
 
-// Rows sorted by their separator cell, then by the attributes drawn so far outside it (a random
-// order of them, mixed-radix while the key fits 62 bits), ties in random order; the separator
-// cell of each row is returned in `key`.
-void SortRows(const std::vector<int>& domain, const Attrs& sep, const std::vector<int>& drawn,
-              const std::vector<std::vector<int32_t>>& cols, random::BitGenerator& gen,
-              std::vector<int64_t>* key, std::vector<int32_t>* idx) {
+// Rows sorted by their separator cell (of sep_size cells), then by the
+// attributes drawn so far outside it (a random order of them, mixed-radix while the key fits 40
+// bits), ties in random order (24 random bits, then the row); the separator cell of each row is
+// returned in `key`.
+void SortRows(const std::vector<int>& domain, const Attrs& sep, int64_t sep_size,
+              const std::vector<int>& drawn, const std::vector<std::vector<int32_t>>& cols,
+              random::BitGenerator& gen, std::vector<int64_t>* key, std::vector<int32_t>* idx) {
   const int64_t rows = static_cast<int64_t>(idx->size());
   std::vector<int> ctx;
   for (int a : drawn) {
@@ -671,29 +672,39 @@ void SortRows(const std::vector<int>& domain, const Attrs& sep, const std::vecto
   std::vector<int> used;
   int64_t radix = 1;
   for (int a : ctx) {
-    if (radix > (int64_t{1} << 62) / domain[a]) break;
+    if (radix > (int64_t{1} << 40) / domain[a]) break;
     radix *= domain[a];
     used.push_back(a);
   }
-  struct Row {
-    int64_t sep, ctx;
-    uint64_t tie;
-    int32_t row;
-  };
-  std::vector<uint64_t> tie(rows, 0);
-  if (!used.empty()) gen.Fill(tie.data(), tie.size() * sizeof(uint64_t));
-  std::vector<Row> order(rows);
+  std::vector<uint64_t> sub(rows, 0);
+  if (!used.empty()) gen.Fill(sub.data(), sub.size() * sizeof(uint64_t));
   for (int64_t r = 0; r < rows; ++r) {
-    int64_t s = 0, c = 0;
+    int64_t s = 0;
+    uint64_t c = 0;
     for (int a : sep) s = s * domain[a] + cols[a][r];
     for (int a : used) c = c * domain[a] + cols[a][r];
     (*key)[r] = s;
-    order[r] = {s, c, tie[r], static_cast<int32_t>(r)};
+    sub[r] = c << 24 | (sub[r] >> 40);
   }
-  std::sort(order.begin(), order.end(), [](const Row& x, const Row& y) {
-    return std::tie(x.sep, x.ctx, x.tie, x.row) < std::tie(y.sep, y.ctx, y.tie, y.row);
-  });
-  for (int64_t r = 0; r < rows; ++r) (*idx)[r] = order[r].row;
+  // Grouped by separator cell: counting sort, or a sort when the cells outnumber the rows.
+  std::vector<std::pair<uint64_t, int32_t>> order(rows);
+  if (sep_size <= rows) {
+    std::vector<int64_t> next(sep_size + 1, 0);
+    for (int64_t r = 0; r < rows; ++r) ++next[(*key)[r] + 1];
+    for (int64_t s = 0; s < sep_size; ++s) next[s + 1] += next[s];
+    for (int64_t r = 0; r < rows; ++r) order[next[(*key)[r]]++] = {0, static_cast<int32_t>(r)};
+  } else {
+    for (int64_t r = 0; r < rows; ++r) order[r] = {(*key)[r], static_cast<int32_t>(r)};
+    std::sort(order.begin(), order.end());
+  }
+  for (int64_t b = 0; b < rows && !used.empty();) {
+    int64_t e = b;
+    while (e < rows && (*key)[order[e].second] == (*key)[order[b].second]) ++e;
+    for (int64_t q = b; q < e; ++q) order[q].first = sub[order[q].second];
+    std::sort(order.begin() + b, order.begin() + e);
+    b = e;
+  }
+  for (int64_t r = 0; r < rows; ++r) (*idx)[r] = order[r].second;
 }
 
 // Draws `rows` records clique by clique in junction-tree order. Within each separator cell the
@@ -714,7 +725,7 @@ void SampleChunk(const GraphicalModel::Impl& m, const SampleTables& t, int64_t r
     const Attrs& sep = t.sep[i];
     const Attrs& fresh = t.fresh[i];
     if (fresh.empty()) continue;
-    SortRows(domain, sep, drawn, *cols, gen, &key, &idx);
+    SortRows(domain, sep, t.sep_size[i], drawn, *cols, gen, &key, &idx);
     const bool balanced = drawn.size() > sep.size();
     int64_t start = 0;
     while (start < rows) {

@@ -194,6 +194,10 @@ TEST(InferenceTest, SamplingMatchesModelMarginals) {
   const EncodedData synth = SampleAll(*model, 10000, /*chunk_rows=*/3000, 3);
   ASSERT_EQ(synth.num_rows(), 10000);
   ASSERT_TRUE(synth.Validate().ok());
+  // Fewer records than separator cells (4 values of b): grouped by a sort, not by counting.
+  const EncodedData few = SampleAll(*model, 3, 3, 5);
+  EXPECT_EQ(few.num_rows(), 3);
+  EXPECT_TRUE(few.Validate().ok());
   // Systematic rounding: every sampled 2-way count is within a few records of the model.
   for (const Clique& c : std::vector<Clique>{{0, 1}, {1, 2}}) {
     const auto x = ComputeMarginal(synth, c);
