@@ -143,29 +143,53 @@ void MakeQuery(const Case& c, QuerySpec* spec, ResolvedQuery* rq) {
   }
 }
 
-void CheckCase(const Case& c, uint64_t seed) {
-  random::testing::SeededRng rng(seed);
-  const io::Table t = MakeTable(c, rng);
+// A case's table (from `seed`), query, salt (the generator's next draw) and bounding.
+struct CaseRun {
+  io::Table table;
   QuerySpec spec;
   ResolvedQuery rq;
-  MakeQuery(c, &spec, &rq);
-  const uint64_t salt = rng.NextU64();
-  auto bounded = BoundContributions(t, spec, rq, salt, c.threads);
+  uint64_t salt = 0;
+  BoundedRows bounded;
+};
+
+void RunCase(const Case& c, uint64_t seed, CaseRun* run) {
+  random::testing::SeededRng rng(seed);
+  run->table = MakeTable(c, rng);
+  MakeQuery(c, &run->spec, &run->rq);
+  run->salt = rng.NextU64();
+  auto bounded = BoundContributions(run->table, run->spec, run->rq, run->salt, c.threads);
   ASSERT_TRUE(bounded.ok()) << bounded.status();
+  run->bounded = *std::move(bounded);
+}
+
+bool Kept(const BoundedRows& bounded, int64_t r) {
+  return (bounded.keep[r >> 6] >> (r & 63)) & 1;
+}
+
+// The rule applied to `bounded`'s groups of the case (with nulls_and_filter, its last group is
+// not declared: dropped).
+Expected CaseRule(const Case& c, const io::Table& t, const BoundedRows& bounded, uint64_t salt) {
   std::vector<bool> allowed;
-  for (const auto& keys : bounded->group_keys) {
+  for (const auto& keys : bounded.group_keys) {
     allowed.push_back(!c.nulls_and_filter || keys[0] != absl::StrCat("g", c.groups - 1));
   }
-  const Expected want = ApplyRule(t, *bounded, allowed, 0, c.l0, c.linf, salt);
+  return ApplyRule(t, bounded, allowed, 0, c.l0, c.linf, salt);
+}
+
+void CheckCase(const Case& c, uint64_t seed) {
+  CaseRun run;
+  ASSERT_NO_FATAL_FAILURE(RunCase(c, seed, &run));
+  const BoundedRows& bounded = run.bounded;
+  const Expected want = CaseRule(c, run.table, bounded, run.salt);
   int64_t kept = 0, mismatches = 0;
   for (int64_t r = 0; r < c.rows; ++r) {
-    const bool got = (bounded->keep[r >> 6] >> (r & 63)) & 1;
+    const bool got = Kept(bounded, r);
     kept += got;
     mismatches += got != (want.kept[r] != 0);
   }
   EXPECT_EQ(mismatches, 0);
-  EXPECT_EQ(kept, bounded->kept);
-  EXPECT_EQ(bounded->units_per_group, want.units_per_group);
+  EXPECT_EQ(kept, bounded.kept);
+  EXPECT_EQ(bounded.units_per_group, want.units_per_group);
   EXPECT_GT(kept, 0);
   EXPECT_LT(kept, c.rows);
 }
@@ -201,25 +225,22 @@ TEST(UnitBoundingTest, CapsAreExact) {
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     SCOPED_TRACE("case " + std::to_string(i));
-    random::testing::SeededRng rng(40 + i);
-    const io::Table t = MakeTable(c, rng);
-    QuerySpec spec;
-    ResolvedQuery rq;
-    MakeQuery(c, &spec, &rq);
-    auto bounded = BoundContributions(t, spec, rq, rng.NextU64(), c.threads);
-    ASSERT_TRUE(bounded.ok()) << bounded.status();
+    CaseRun run;
+    ASSERT_NO_FATAL_FAILURE(RunCase(c, 40 + i, &run));
+    const io::Table& t = run.table;
+    const BoundedRows& bounded = run.bounded;
     // unit -> gid -> (rows, kept rows)
     std::map<int64_t, std::map<int32_t, std::pair<int64_t, int64_t>>> units;
     int64_t kept = 0;
     for (int64_t r = 0; r < c.rows; ++r) {
-      const bool got = (bounded->keep[r >> 6] >> (r & 63)) & 1;
-      auto& cell = units[t.column(0).int64_values()[r]][bounded->row_gid[r]];
+      const bool got = Kept(bounded, r);
+      auto& cell = units[t.column(0).int64_values()[r]][bounded.row_gid[r]];
       ++cell.first;
       cell.second += got;
       kept += got;
     }
-    EXPECT_EQ(kept, bounded->kept);
-    std::vector<int64_t> units_per_group(bounded->group_keys.size(), 0);
+    EXPECT_EQ(kept, bounded.kept);
+    std::vector<int64_t> units_per_group(bounded.group_keys.size(), 0);
     int64_t bad = 0;
     for (const auto& [u, groups] : units) {
       int64_t kept_groups = 0;
@@ -232,7 +253,75 @@ TEST(UnitBoundingTest, CapsAreExact) {
       bad += kept_groups != std::min<int64_t>(static_cast<int64_t>(groups.size()), c.l0);
     }
     EXPECT_EQ(bad, 0);
-    EXPECT_EQ(units_per_group, bounded->units_per_group);
+    EXPECT_EQ(units_per_group, bounded.units_per_group);
+  }
+}
+
+// How one slice of a table bounds: its rows kept differently from the whole table's bounding at
+// their positions there, and differently from the rule applied to the slice alone.
+struct SliceMismatches {
+  int64_t whole = 0, rule = 0, kept = 0;
+};
+
+// Bounds rows `take` of the whole table (in table order) as a table of their own, with its salt.
+SliceMismatches BoundSlice(const Case& c, const CaseRun& whole, const std::vector<int64_t>& take) {
+  const io::Table part = *whole.table.TakeRows(take);
+  QuerySpec spec = whole.spec;
+  if (!spec.row_filter.empty()) {
+    spec.row_filter.clear();
+    for (int64_t r : take) spec.row_filter.push_back(whole.spec.row_filter[r]);
+  }
+  auto bounded = BoundContributions(part, spec, whole.rq, whole.salt, c.threads);
+  EXPECT_TRUE(bounded.ok()) << bounded.status();
+  if (!bounded.ok()) return {1, 1, 0};
+  const Expected want = CaseRule(c, part, *bounded, whole.salt);
+  SliceMismatches out;
+  for (size_t j = 0; j < take.size(); ++j) {
+    const bool got = Kept(*bounded, static_cast<int64_t>(j));
+    out.kept += got;
+    out.whole += got != Kept(whole.bounded, take[j]);
+    out.rule += got != (want.kept[j] != 0);
+  }
+  return out;
+}
+
+// Slices of a table split by unit (each unit's rows in table order, as dpkit.spark's slices)
+// keep exactly the rows the whole table keeps with the same salt, and what the rule names on the
+// slice: a unit's kept rows depend only on its own rows and the salt, whatever the table's size
+// (1 to 16 buckets, sub-buckets of one or several units, slices of one small bucket). Tables of
+// many units with several groups each and several rows per group, filters, 1 and 2 threads.
+TEST(UnitBoundingTest, SlicesByUnitKeepWhatTheWholeTableKeeps) {
+  const std::vector<Case> cases = {
+      {600, 60, 4, UnitType::kInt64, 2, 2, 1, false, false},
+      {3000, 200, 6, UnitType::kInt64, 2, 2, 1, true, false},
+      {20000, 1500, 8, UnitType::kString, 2, 3, 1, false, true},
+      {70000, 4000, 10, UnitType::kInt64, 3, 2, 2, true, false},
+      {140000, 6000, 300, UnitType::kDouble, 2, 2, 2, false, false},  // 8 buckets, 2 digits
+      {300000, 30000, 12, UnitType::kInt64, 2, 2, 2, false, false},   // 16 buckets
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    CaseRun whole;
+    ASSERT_NO_FATAL_FAILURE(RunCase(c, 70 + i, &whole));
+    for (int slices : {2, 9, 400}) {
+      SCOPED_TRACE(absl::StrCat("case ", i, ", ", slices, " slices"));
+      const uint64_t split = Mix64(i * 1000 + slices);
+      std::vector<std::vector<int64_t>> rows(slices);  // per slice: its rows, in table order
+      for (int64_t r = 0; r < c.rows; ++r) {
+        rows[Mix64(UnitHash(whole.table.column(0), r) ^ split) % slices].push_back(r);
+      }
+      SliceMismatches sum;
+      for (const std::vector<int64_t>& take : rows) {
+        if (take.empty()) continue;
+        const SliceMismatches m = BoundSlice(c, whole, take);
+        sum.whole += m.whole;
+        sum.rule += m.rule;
+        sum.kept += m.kept;
+      }
+      EXPECT_EQ(sum.whole, 0);
+      EXPECT_EQ(sum.rule, 0);
+      EXPECT_EQ(sum.kept, whole.bounded.kept);
+    }
   }
 }
 
@@ -240,16 +329,12 @@ TEST(UnitBoundingTest, EmptyAndTinyTablesKeepWhatTheRuleSays) {
   for (int64_t rows : {0, 1, 2, 5}) {
     for (int threads : {1, 2}) {
       SCOPED_TRACE(absl::StrCat(rows, " rows, ", threads, " threads"));
-      random::testing::SeededRng rng(rows * 10 + threads);
       const Case c = {rows, 3, 2, UnitType::kInt64, 1, 1, threads, false, false};
-      const io::Table t = MakeTable(c, rng);
-      QuerySpec spec;
-      ResolvedQuery rq;
-      MakeQuery(c, &spec, &rq);
-      auto bounded = BoundContributions(t, spec, rq, rng.NextU64(), threads);
-      ASSERT_TRUE(bounded.ok()) << bounded.status();
-      EXPECT_LE(bounded->kept, std::min<int64_t>(rows, 3));
-      EXPECT_EQ(bounded->kept > 0, rows > 0);
+      CaseRun run;
+      ASSERT_NO_FATAL_FAILURE(RunCase(c, rows * 10 + threads, &run));
+      const BoundedRows& bounded = run.bounded;
+      EXPECT_LE(bounded.kept, std::min<int64_t>(rows, 3));
+      EXPECT_EQ(bounded.kept > 0, rows > 0);
     }
   }
 }
