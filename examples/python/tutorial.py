@@ -20,9 +20,11 @@ import dpkit
 from dpkit import pii, report
 from dpkit.synth import Synthesizer
 
-# The columns the synthesizer models: the privacy unit and the non-identifying attributes.
-MODELLED = ["customer_id", "gender", "state", "age", "education", "income", "segment",
-            "tenure_months", "purchases_12m", "spend_12m", "churned"]
+# The columns the synthesizer releases: the privacy unit and the non-identifying attributes.
+# The schema derives age and tenure_months from the two dates: they are computed from the
+# synthetic dates, not modelled.
+MODELLED = ["customer_id", "gender", "state", "date_of_birth", "age", "education", "income",
+            "segment", "signup_date", "tenure_months", "purchases_12m", "spend_12m", "churned"]
 
 
 def released_schema(schema: dict) -> dict:

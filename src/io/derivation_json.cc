@@ -83,11 +83,11 @@ absl::Status ValidateDerivations(const Schema& schema) {
   for (const ColumnSchema& c : schema.columns) {
     if (!c.derived.has_value()) continue;
     const std::string where = absl::StrCat("column '", c.name, "': ");
-    if (c.type != DataType::kInt64 || c.name == schema.privacy_unit || !c.pii.empty() ||
-        !c.categories.empty() || !c.bins.empty()) {
+    if (c.type != DataType::kInt64 || c.name == schema.privacy_unit ||
+        !(c.pii.empty() || c.pii == "none") || !c.categories.empty() || !c.bins.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, "a derived column must be an int64 column without categories, bins or \"pii\" "
-                 "(and not the privacy unit)"));
+          where, "a derived column must be an int64 column without categories, bins or a \"pii\" "
+                 "role other than \"none\" (and not the privacy unit)"));
     }
     if (c.derived->from.column.empty() && c.derived->to.column.empty()) {
       return absl::InvalidArgumentError(

@@ -121,8 +121,9 @@ struct Schema {
   std::vector<std::string> ColumnNames() const;
 
   // Every column valid, names unique, privacy_unit (if set) names a column; every derived column
-  // is an int64 column (not the unit, no "pii", categories or bins) whose operands are date
-  // columns of the schema that are not derived, at least one operand a column; every hierarchy
+  // is an int64 column (not the unit; no categories or bins; "pii" empty or "none") whose
+  // operands are date columns of the schema that are not derived, at least one operand a
+  // column; every hierarchy
   // has >= 2 columns that are distinct string columns of the schema (not the unit, in at most
   // one hierarchy), >= 1 entry, entries of the right width, no duplicate entries, values
   // within the columns' declared categories (if any) and free of the byte 0x1F.

@@ -175,10 +175,22 @@ def apply_pii(schema: dict | None, columns: list[str], unit: str | None, actions
         col["pii"] = _role(action, entity)
         declared[name] = col
         policy_columns[name] = _operator(action, entity)
+    _drop_unusable_derivations(declared, actions)
     schema["columns"] = [declared[c] for c in columns if c in declared]
     if unit:
         schema["privacy_unit"] = unit
     return check_schema(schema, columns), {"columns": policy_columns}
+
+
+def _drop_unusable_derivations(declared: dict, actions: dict) -> None:
+    """A derived column (schema "derived": computed from synthetic dates) that the owner fakes
+    or drops, or whose date column the owner fakes or drops, is no longer derived: its rule is
+    removed and the column is handled as the owner chose (or modelled from the data)."""
+    not_modelled = {name for name, action in actions.items() if action != "model"}
+    for col in declared.values():
+        rule = col.get("derived")
+        if rule and {col["name"], rule["from"], rule["to"]} & not_modelled:
+            del col["derived"]
 
 
 def _role(action: str, entity: str) -> str:
