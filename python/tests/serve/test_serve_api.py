@@ -64,6 +64,19 @@ def test_pii_actions_become_schema_roles_and_policy(alice, budgeted):
     assert status == 400 and "unknown action 'publish'" in body["error"]
     alice.ok("PUT", "/api/datasets/customers/pii", {"privacy_unit": "customer_id",
                                                     "actions": {"city": "model"}})
+    # The sample's age is derived from date_of_birth while both are modelled; once the date is
+    # dropped, age has no date to be computed from and loses its rule (modelled from the data).
+    schema = alice.ok("GET", "/api/datasets/customers")["schema"]
+    rules = {c["name"]: c.get("derived") for c in schema["columns"]}
+    assert rules["age"]["from"] == "date_of_birth" and rules["tenure_months"]["whole"] == "months"
+    alice.ok("PUT", "/api/datasets/customers/pii", {"privacy_unit": "customer_id",
+                                                    "actions": {"date_of_birth": "drop"}})
+    dropped = alice.ok("GET", "/api/datasets/customers")["schema"]
+    rules = {c["name"]: c.get("derived") for c in dropped["columns"]}
+    assert rules["age"] is None and rules["tenure_months"] is not None
+    alice.ok("PUT", "/api/datasets/customers/pii", {"privacy_unit": "customer_id",
+                                                    "actions": {"date_of_birth": "model"}})
+    alice.ok("PUT", "/api/datasets/customers/schema", schema)  # the rules back, for the next tests
 
 
 def test_budget_opened_once_never_extended(alice, budgeted):
