@@ -33,7 +33,10 @@ for side in D D2; do
     grep -q '^over-budget job: refused' "$d/.channels/stdout" || fail "over-budget job not refused in $d"
     # A reader sees no size of the upload and no exact count (601 customers in D', 600 in D).
     grep -qE '"bytes"|"filename"' "$d/reader/dataset.json" && fail "a reader sees the upload's size in $d"
-    grep -qE '\b60[01]\b' "$d/reader/summary.json" "$d/reader/privacy.json" && fail "an exact count in $d's DP files"
+    # The number of synthetic rows is the DP row count, which lands on the true count now and
+    # then (the test failed on it in 3 of 13 runs): that line is DP, not a leak.
+    grep -hE '\b60[01]\b' "$d/reader/summary.json" "$d/reader/privacy.json" |
+      grep -qvE '"synthetic_rows": [0-9]+,?$' && fail "an exact count in $d's DP files"
     grep -rl "$d/state" "$d/reader" && fail "the server's data folder is named in a reader's file in $d"
     # The extra customer's identifiers appear nowhere a reader or the log can see.
     grep -rlE 'Zzyzx|Quixotexyz|\+44 20|3530111333300000|Platinum-Unique' "$d/reader" "$d/.channels" "$d/state.log" \
