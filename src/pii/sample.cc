@@ -43,7 +43,8 @@ bool Bernoulli(random::BitGenerator& gen, double p) { return random::BernoulliDo
 std::string Lower(std::string_view s) { return internal::AsciiLower(s); }
 
 // Reference date for ages and tenure.
-const int64_t kRefDay = io::DaysFromCivil(2025, 6, 30);
+constexpr io::CivilDate kRefDate{.year = 2025, .month = 6, .day = 30};
+const int64_t kRefDay = io::DaysFromCivil(kRefDate.year, kRefDate.month, kRefDate.day);
 
 std::string CardNumber(random::BitGenerator& gen) {
   double u = Uniform01(gen);
@@ -117,7 +118,8 @@ absl::StatusOr<io::Table> GenerateCustomers(const CustomerSampleOptions& options
     int64_t a = Bernoulli(gen, 0.85) ? 18 + static_cast<int64_t>(UniformN(gen, 47))
                                      : 65 + static_cast<int64_t>(UniformN(gen, 21));
     // Born within the year before the a-th birthday on the reference date: exactly a years old.
-    dob[i] = io::DaysFromCivil(2025 - a, 6, 30) - static_cast<int64_t>(UniformN(gen, 365));
+    dob[i] = io::DaysFromCivil(kRefDate.year - a, kRefDate.month, kRefDate.day) -
+             static_cast<int64_t>(UniformN(gen, 365));
     age[i] = io::WholeUnitsBetween(io::TimeUnit::kYears, dob[i], kRefDay);
     // Location: city -> state, zip, area code.
     double u = Uniform01(gen) * total;

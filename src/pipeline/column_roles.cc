@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "dpkit/base/status.h"
 #include "dpkit/pii/scan.h"
+#include "dpkit/synth/derived_columns.h"
 #include "pipeline/internal.h"
 
 namespace dpkit::pipeline::internal {
@@ -56,16 +57,7 @@ absl::Status CheckDerivedSources(const io::Schema& schema, const ColumnRoles& ro
   const std::vector<std::string> modelled = roles.Modelled();
   for (const ColumnRole& r : roles.columns) {
     if (r.role != Role::kDerive) continue;
-    const io::Derivation& d = *schema.Find(r.name)->derived;
-    for (const io::DateOperand* op : {&d.from, &d.to}) {
-      if (op->column.empty() ||
-          std::find(modelled.begin(), modelled.end(), op->column) != modelled.end()) {
-        continue;
-      }
-      return absl::InvalidArgumentError(
-          absl::StrCat("column '", r.name, "' is derived from '", op->column,
-                       "', which is not a synthesised column of the data"));
-    }
+    DPKIT_RETURN_IF_ERROR(synth::CheckDatesModelled(*schema.Find(r.name), modelled));
   }
   return absl::OkStatus();
 }

@@ -69,6 +69,20 @@ absl::StatusOr<io::Column> DeriveColumn(const io::ColumnSchema& column, const io
   return io::Column::Int64(column.name, std::move(values), std::move(valid));
 }
 
+absl::Status CheckDatesModelled(const io::ColumnSchema& column,
+                                const std::vector<std::string>& modelled) {
+  for (const io::DateOperand* op : {&column.derived->from, &column.derived->to}) {
+    if (op->column.empty() ||
+        std::find(modelled.begin(), modelled.end(), op->column) != modelled.end()) {
+      continue;
+    }
+    return absl::InvalidArgumentError(absl::StrCat("column '", column.name, "' is derived from '",
+                                                   op->column,
+                                                   "', which is not in the data or not synthesised"));
+  }
+  return absl::OkStatus();
+}
+
 std::string DescribeDerivation(const io::ColumnSchema& column) {
   const io::Derivation& d = *column.derived;
   return absl::StrCat("'", column.name, "' = whole ", UnitName(d.unit), " from ",

@@ -140,15 +140,7 @@ absl::StatusOr<std::vector<std::string>> TakeDerived(const io::Schema& schema,
     return std::any_of(p.derived.begin(), p.derived.end(),
                        [&](const io::ColumnSchema& d) { return d.name == n; });
   });
-  for (const io::ColumnSchema& d : p.derived) {
-    for (const io::DateOperand* op : {&d.derived->from, &d.derived->to}) {
-      if (op->column.empty() || std::find(names.begin(), names.end(), op->column) != names.end()) {
-        continue;
-      }
-      return absl::InvalidArgumentError(absl::StrCat("column '", d.name, "' is derived from '",
-                                                     op->column, "', which is not in the data"));
-    }
-  }
+  for (const io::ColumnSchema& d : p.derived) DPKIT_RETURN_IF_ERROR(CheckDatesModelled(d, names));
   return names;
 }
 

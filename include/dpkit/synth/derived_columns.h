@@ -29,6 +29,12 @@ std::vector<io::ColumnSchema> DerivedColumns(const io::Schema& schema);
 // not in `table` or is not a date column.
 absl::StatusOr<io::Column> DeriveColumn(const io::ColumnSchema& column, const io::Table& table);
 
+// OK when every date column `column` (which has `derived`) is computed from is among
+// `modelled`; else InvalidArgument "column 'age' is derived from 'dob', which is not in the data
+// or not synthesised" (checked at planning, before any charge).
+absl::Status CheckDatesModelled(const io::ColumnSchema& column,
+                                const std::vector<std::string>& modelled);
+
 // One line for a plan or report: "'age' = whole years from 'date_of_birth' to 2025-06-30
 // (public rule in the schema; computed from the synthetic rows, no budget)".
 std::string DescribeDerivation(const io::ColumnSchema& column);
