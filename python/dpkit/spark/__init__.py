@@ -17,12 +17,14 @@ protocol of :func:`dpkit.query`:
    shuffle by group key merges them. The driver adds the noise once (dpkit's discrete Laplace or
    Gaussian, secure generator), selects private groups, and applies HAVING / ORDER BY / LIMIT.
 
-Privacy claim: the result is (epsilon, delta)-DP with respect to adding or removing all rows of
-one privacy unit (one row without a unit) — the guarantee of :func:`dpkit.query`, because the
-merged partial aggregates are exactly those of one pass over the table (each unit's kept rows
-depend only on its own rows and the salt), released by the same code. Every value comes with its
-noise scale and a confidence interval. With the same generator state the result equals
-:func:`dpkit.query`'s on the same rows (tests: exact equality under ``dpkit.testing``).
+Privacy claim: the result is (epsilon, delta)-DP with respect to adding or removing all rows of one
+privacy unit (one row without a unit) — the guarantee of :func:`dpkit.query`, because the merged
+partial aggregates are exactly those of one pass over the table (each unit's kept rows depend only
+on its own rows and the salt, never on the DataFrame's row positions), released by the same code.
+Every value comes with its noise scale and a confidence interval. With the same generator state the
+result equals :func:`dpkit.query`'s on the same rows with each unit's rows in the order dpkit.spark
+gives them (sorted by the columns the statement reads: docs/spark.md, "Row order"; tests: exact
+equality under ``dpkit.testing``).
 
 Executors must have dpkit installed (the wheel, with the apt libraries it links): see
 docs/spark.md for spark-submit on a cluster. Importing this module does not import pyspark.

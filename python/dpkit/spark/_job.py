@@ -2,10 +2,11 @@
 
 After the charge, the table's DataFrame becomes slices and partial aggregates in two shuffles:
 
-1. **By privacy unit.** The columns the statement reads are selected, each row is tagged with its
-   position in the DataFrame (``monotonically_increasing_id``), and the rows are hash-partitioned
-   by the unit column and sorted by that position inside each partition: every slice holds ALL
-   rows of its units, in table order (a table without a unit is sliced as it stands). Each slice
+1. **By privacy unit.** The columns the statement reads are selected, the rows are
+   hash-partitioned by the unit column and sorted inside each partition by their own values
+   (``unit_order``): every slice holds ALL rows of its units, and each unit's rows come in an
+   order that only they decide, whatever the DataFrame's lineage (a table without a unit is
+   sliced as it stands: every row is its own unit). Each slice
    goes, as Arrow batches written as CSV text, to ``compute_sql_partial`` (C++): WHERE, the
    contribution bounding with the charge's salt, exact fixed-point sums — the same code as one
    pass. Its output is cut into one piece per group.
@@ -20,7 +21,6 @@ report them after the charge; anything else fails the Spark job.
 
 from __future__ import annotations
 
-ORDINAL = "__dpkit_row__"
 PIECES = "key binary, partial binary, error string"
 
 
@@ -118,20 +118,31 @@ class WorkerError(Exception):
         super().__init__(self.message)
 
 
+def unit_order(data, columns):
+    """Sort keys that put each unit's rows in an order decided by their own values only: the
+    columns read, in table order, ascending, nulls first; then, as Spark compares -0.0 and 0.0
+    as equal although their text differs, each floating-point column's text. Rows these keys
+    tie are the same text in every column read (the slice's CSV), so their order cannot matter.
+    A DataFrame's row positions can not serve: after a shuffle (a round-robin repartition, a
+    join) they depend on the other units' rows and on the fetch order."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DoubleType, FloatType
+
+    floats = [f.name for f in data.schema.fields if isinstance(f.dataType, (DoubleType, FloatType))]
+    return ([F.col(quoted(c)).asc_nulls_first() for c in columns]
+            + [F.col(quoted(c)).cast("string").asc_nulls_first() for c in floats])
+
+
 def slices(df, columns, unit, partitions):
-    """The DataFrame as slices: the columns read, partitioned by unit, in table order."""
+    """The DataFrame as slices: the columns read, partitioned by unit, each unit's rows in
+    unit_order."""
     from pyspark.sql import functions as F
 
     data = df.select(*[F.col(quoted(c)) for c in columns])
     if not unit:
         return data
-    ordinal = ORDINAL
-    while ordinal in columns:
-        ordinal = "_" + ordinal
-    return (data.withColumn(ordinal, F.monotonically_increasing_id())
-            .repartition(partitions, F.col(quoted(unit)))
-            .sortWithinPartitions(ordinal)
-            .drop(ordinal))
+    return (data.repartition(partitions, F.col(quoted(unit)))
+            .sortWithinPartitions(*unit_order(data, columns)))
 
 
 def merged_pieces(df, task: SliceTask, columns, unit, partitions):

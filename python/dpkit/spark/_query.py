@@ -91,11 +91,12 @@ def query(
     generator=None,
     output: str = "pandas",
 ):
-    """Runs one DP SQL statement (the dialect of ``dpkit query``, docs/sql.md; one table, no
-    JOIN) over a Spark DataFrame; returns what :func:`dpkit.query` returns for the same statement
-    on the same rows. ``tables``: {name: DataFrame}. ``schema``: the table's public schema
-    (privacy unit, types, bounds, categories). ``dataset``: its budget's dataset in ``ledger``
-    (default the table's name). ``partitions``: slices of the shuffle by privacy unit (default
+    """Runs one DP SQL statement (the dialect of ``dpkit query``, docs/sql.md; one table, no JOIN)
+    over a Spark DataFrame; returns what :func:`dpkit.query` returns for the same statement on
+    the same rows, each unit's rows sorted by the columns read (docs/spark.md, "Row order").
+    ``tables``: {name: DataFrame}. ``schema``: the table's public schema (privacy unit, types,
+    bounds, categories). ``dataset``: its budget's dataset in ``ledger`` (default the table's
+    name). ``partitions``: slices of the shuffle by privacy unit (default
     ``spark.sql.shuffle.partitions``). ``noise``/``generator``: dpkit.testing only."""
     name, df = _one_table(tables)
     options = {"epsilon": epsilon, "delta": delta, "max_groups": max_groups,

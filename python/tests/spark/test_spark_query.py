@@ -11,6 +11,8 @@ import pytest
 import dpkit
 import dpkit.spark
 from conftest import SMALL_SCHEMA, open_budget
+from dpkit import _tables
+from dpkit._dpkit import analytics as _a
 from dpkit.errors import BudgetExhausted, InvalidArgument
 from dpkit.testing import SeededGenerator, ZeroNoise
 
@@ -33,18 +35,27 @@ def table(customers):
 
 @pytest.fixture(scope="module")
 def frame(spark, table):
-    # The DataFrame's row order must be the pandas table's: a unit's kept rows in a group of more
-    # than MAX_ROWS depend on the order of its rows, and dpkit.spark's table order is the
-    # DataFrame's (monotonically_increasing_id). createDataFrame keeps it (partitions are ranges
-    # of the shuffled table); a .repartition(n) would not: its positions follow Spark's shuffle
-    # fetch order (customer 100345's three NY rows came back in another order, failing the
-    # zero-noise equality by one row's income).
-    return spark.createDataFrame(table)
+    # After a round-robin repartition the DataFrame's row positions depend on every row and on
+    # Spark's fetch order; dpkit.spark must not care (it orders each unit's rows by their values).
+    return spark.createDataFrame(table).repartition(3)
+
+
+def in_unit_order(table, sql, **options):
+    """The table with each unit's rows in dpkit.spark's order (_job.unit_order: the columns the
+    statement reads, in table order, ascending, nulls first), for dpkit.query, which keeps a
+    unit's rows in table order: a unit's kept rows in a group of more than MAX_ROWS depend on
+    it."""
+    options = {"epsilon": None, "delta": None, "max_groups": 1, "max_rows": 1,
+               "confidence": 0.95, "mechanism": "laplace"} | options
+    plan = _a.SqlOverPartials(sql, "customers", list(table.columns), _tables.schema(SMALL_SCHEMA),
+                              "customers", **options)
+    assert not table[plan.slice_columns].isna().any().any()  # NaN sorts last in Spark
+    return table.sort_values(plan.slice_columns, kind="stable", na_position="first")
 
 
 def run_both(sql, table, frame, ledger, **options):
-    one = dpkit.query(sql, {"customers": table}, schema=SMALL_SCHEMA, ledger=ledger,
-                      generator=SeededGenerator(11), **options)
+    one = dpkit.query(sql, {"customers": in_unit_order(table, sql)}, schema=SMALL_SCHEMA,
+                      ledger=ledger, generator=SeededGenerator(11), **options)
     spark = dpkit.spark.query(sql, {"customers": frame}, schema=SMALL_SCHEMA, ledger=ledger,
                               generator=SeededGenerator(11), **options)
     return one, spark
@@ -173,7 +184,8 @@ def test_builder_writes_the_dialect(table, frame, tmp_path):
     ledger = open_budget(tmp_path / "l.db", epsilon=100, delta=1e-4)
     options = {"epsilon": 1, "delta": 1e-6, "max_groups": 2, "noise": ZeroNoise()}
     built = query.run(ledger=ledger, generator=SeededGenerator(5), **options)
-    one = dpkit.query(query.sql(), {"customers": table}, schema=SMALL_SCHEMA, ledger=ledger,
+    ordered = in_unit_order(table, query.sql(), epsilon=1, delta=1e-6)
+    one = dpkit.query(query.sql(), {"customers": ordered}, schema=SMALL_SCHEMA, ledger=ledger,
                       generator=SeededGenerator(5), **options)
     pd.testing.assert_frame_equal(one, built, check_exact=True)
     assert "EXPLAIN spends no budget" in query.explain(epsilon=1, delta=1e-6)
@@ -192,3 +204,14 @@ def test_rows_are_units_without_a_schema(table, frame, tmp_path):
     assert len(one) == 3
     pd.testing.assert_frame_equal(one, spark, check_exact=True)
     assert spark.attrs["privacy_unit"] in ("", None, "(row)")
+
+
+def test_a_units_kept_rows_do_not_depend_on_the_row_order(spark, table, frame, tmp_path):
+    """The same rows in the opposite order (and, in `frame`, after a round-robin shuffle): the
+    same zero-noise release, although units have more than MAX_ROWS rows in some groups."""
+    backwards = spark.createDataFrame(table.iloc[::-1].reset_index(drop=True))
+    ledger = open_budget(tmp_path / "l.db", epsilon=100, delta=1e-4)
+    out = [dpkit.spark.query(SQL, {"customers": f}, schema=SMALL_SCHEMA, ledger=ledger,
+                             generator=SeededGenerator(11), noise=ZeroNoise())
+           for f in (frame, backwards)]
+    pd.testing.assert_frame_equal(out[0], out[1], check_exact=True)
