@@ -906,13 +906,18 @@ absl::StatusOr<QueryResult> Execute(Planned p, const io::Table& table, const Que
                                     const ExecutionOptions& options) {
   random::BitGenerator& gen = *options.rng;
   const uint64_t salt = gen.NextU64();
-  DPKIT_ASSIGN_OR_RETURN(auto bounded, engine::BoundContributions(table, spec, p.rq, salt, options.threads));
   std::vector<std::string> bound_notes;
-  DPKIT_RETURN_IF_ERROR(ResolveAutoBounds(table, bounded, gen, &p, &bound_notes));
   PartialAggregates::State state;
   state.group_columns = spec.group_by;
-  state.value_columns = p.rq.value_columns;
-  engine::Accumulate(table, p.rq, bounded, options.threads, &state);
+  if (p.auto_bounds.empty()) {
+    state.value_columns = p.rq.value_columns;
+    DPKIT_RETURN_IF_ERROR(engine::BoundAndAccumulate(table, spec, p.rq, salt, options.threads, &state));
+  } else {  // the bounds come from the kept rows, before accumulating
+    DPKIT_ASSIGN_OR_RETURN(auto bounded, engine::BoundContributions(table, spec, p.rq, salt, options.threads));
+    DPKIT_RETURN_IF_ERROR(ResolveAutoBounds(table, bounded, gen, &p, &bound_notes));
+    state.value_columns = p.rq.value_columns;
+    engine::Accumulate(table, p.rq, bounded, options.threads, &state);
+  }
   DPKIT_ASSIGN_OR_RETURN(QueryResult result, ReleaseState(p, state, spec, gen));
   result.notes.insert(result.notes.begin(), bound_notes.begin(), bound_notes.end());
   return result;
@@ -1009,8 +1014,7 @@ absl::StatusOr<PartialAggregates> PartialAggregates::Compute(const io::Table& sl
   st.max_groups_per_unit = p.l0;
   st.max_rows_per_group = p.linf;
   st.salt = salt;
-  DPKIT_ASSIGN_OR_RETURN(auto bounded, engine::BoundContributions(slice, spec, p.rq, salt, 1));
-  engine::Accumulate(slice, p.rq, bounded, 1, &st);
+  DPKIT_RETURN_IF_ERROR(engine::BoundAndAccumulate(slice, spec, p.rq, salt, 1, &st));
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "analytics/engine/parallel.h"
 #include "analytics/engine/unit_bounding.h"
+#include "dpkit/base/status.h"
 
 // Performance notes (measured by bench/analytics_bench.cc and bench/analytics_groupby_peer.sh;
 // figures in docs/benchmarks.md):
@@ -22,8 +23,11 @@
 //    a small value range, a row's key is a mixed-radix code looked up in a dense table instead
 //    of a hash map of 8-word keys; one such column without nulls or filter has its own loop.
 //  - Bounding: analytics/engine/unit_bounding.h (radix partitioning by unit hash, then flat
-//    passes over each cache-sized bucket). Kept rows are a bit mask over the table, so
-//    accumulation reads the value columns in table order.
+//    passes over each cache-sized bucket). BoundAndAccumulate sums the kept rows inside the
+//    buckets when the query has at most one value column, without nulls or quantile tree (the
+//    value travels in the bucket entry; no row mask, no second pass over the table); otherwise
+//    kept rows are a bit mask over the table, and accumulation reads the value columns in table
+//    order.
 //  - Accumulation: flat per-thread arrays, one pass per value column specialised on its shape
 //    (nulls, count only, quantile tree; a column without nulls also gives the row counts),
 //    dense quantile-tree leaf counts, an exact inline replacement of std::llround.
@@ -163,9 +167,20 @@ void KeyDenseRows(int64_t n, KeyOf key_of, int32_t* lut, int32_t* row_gid,
 
 }  // namespace
 
-absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const QuerySpec& spec,
-                                               const ResolvedQuery& rq, uint64_t salt,
-                                               int threads) {
+namespace {
+
+// Where the bounding hands the kept rows when it sums them in its buckets (UnitBoundingInput).
+struct SinkRequest {
+  KeptValueSink* sink = nullptr;
+  const double* values_double = nullptr;
+  const int64_t* values_int = nullptr;
+};
+
+// BoundContributions, handing the kept rows to req's sink when req is set and the bounding can
+// (then out.summed and out.keep is empty).
+absl::StatusOr<BoundedRows> Bound(const io::Table& table, const QuerySpec& spec,
+                                  const ResolvedQuery& rq, uint64_t salt, int threads,
+                                  const SinkRequest* req) {
   BoundedRows out;
   const int64_t n = table.num_rows();
   if (!spec.row_filter.empty() && static_cast<int64_t>(spec.row_filter.size()) != n) {
@@ -320,12 +335,26 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
   in.salt = salt;
   in.threads = (threads >= 2 && out.input_rows >= 50000) ? std::min(threads, 8) : 1;
   in.candidates = out.input_rows - out.dropped_rows;
+  if (req != nullptr) {
+    in.sink = req->sink;
+    in.values_double = req->values_double;
+    in.values_int = req->values_int;
+  }
   UnitBoundingOutput bounded = BoundByUnit(in);
+  out.summed = bounded.summed;
   out.keep = std::move(bounded.keep);
   out.units_per_group = std::move(bounded.units_per_group);
   out.kept = bounded.kept;
   out.dropped_rows += bounded.dropped;
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const QuerySpec& spec,
+                                               const ResolvedQuery& rq, uint64_t salt,
+                                               int threads) {
+  return Bound(table, spec, rq, salt, threads, nullptr);
 }
 
 namespace {
@@ -359,6 +388,18 @@ struct Reader {
   double mid, scale, raw_scale, lower, upper, leaf_scale;
 };
 
+// Adds one value to a group's exact sums (n and the three fixed-point sums); returns the value
+// clamped to the column's bounds.
+inline double AddValue(const Reader& rd, double value, FlatSums* va) {
+  const double x = std::clamp(value, rd.lower, rd.upper);
+  const int64_t q = RoundHalfAway((x - rd.mid) * rd.scale);
+  ++va->n;
+  va->sum += q;
+  va->sum_sq += static_cast<int128>(q) * q;
+  va->raw_sum += RoundHalfAway(x * rd.raw_scale);
+  return x;
+}
+
 // Adds value column v's kept rows in mask words [w0, w1) to a thread's per-group sums (and
 // quantile-tree leaves), specialised on the column's shape.
 template <bool kNulls, bool kCountOnly, bool kTree, typename T>
@@ -369,13 +410,10 @@ void AddColumn(const BoundedRows& bounded, size_t w0, size_t w1, const Reader& r
   bounded.ForEachKept(w0, w1, [&](int64_t r, int32_t g) {
     if (kNulls && !rd.valid[r]) return;
     FlatSums& va = sums[static_cast<size_t>(g) * nv + v];
-    ++va.n;
-    if constexpr (!kCountOnly) {
-      const double x = std::clamp(static_cast<double>(values[r]), rd.lower, rd.upper);
-      const int64_t q = RoundHalfAway((x - rd.mid) * rd.scale);
-      va.sum += q;
-      va.sum_sq += static_cast<int128>(q) * q;
-      va.raw_sum += RoundHalfAway(x * rd.raw_scale);
+    if constexpr (kCountOnly) {
+      ++va.n;
+    } else {
+      const double x = AddValue(rd, static_cast<double>(values[r]), &va);
       if constexpr (kTree) {
         int64_t leaf = static_cast<int64_t>((x - rd.lower) * rd.leaf_scale);
         leaf = std::clamp<int64_t>(leaf, 0, kTreeLeaves - 1);
@@ -422,14 +460,10 @@ void AddColumnTo(const BoundedRows& bounded, size_t w0, size_t w1, const Reader&
   }
 }
 
-}  // namespace
-
-void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRows& bounded,
-                int threads, PartialAggregates::State* state) {
-  const size_t num_gids = bounded.group_keys.size();
-  const size_t nv = rq.value_columns.size();
+// The readers of rq's value columns; n_tree: how many have a quantile tree.
+std::vector<Reader> MakeReaders(const io::Table& table, const ResolvedQuery& rq, size_t* n_tree) {
   std::vector<Reader> readers;
-  size_t n_tree = 0;
+  *n_tree = 0;
   for (const auto& vc : rq.value_columns) {
     const io::Column& c = table.column(vc.table_index);
     Reader rd;
@@ -440,7 +474,7 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
       rd.i = c.int64_values().data();
     }
     rd.count_only = vc.count_only;
-    if (!vc.count_only && vc.needs_tree) rd.tree = static_cast<int>(n_tree++);
+    if (!vc.count_only && vc.needs_tree) rd.tree = static_cast<int>((*n_tree)++);
     rd.mid = vc.mid();
     rd.scale = vc.scale();
     rd.raw_scale = vc.raw_scale();
@@ -449,34 +483,16 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
     rd.leaf_scale = vc.upper > vc.lower ? kTreeLeaves / (vc.upper - vc.lower) : 0.0;
     readers.push_back(rd);
   }
-  threads = std::max(1, std::min<int>(threads, 8));
-  if (bounded.kept < 100000) threads = 1;
-  const size_t words = bounded.words();
-  const bool dense_leaves =
-      n_tree > 0 && num_gids * n_tree * kTreeLeaves * static_cast<size_t>(threads) <= kMaxDenseLeafWords;
-  // A value column without nulls counts every kept row (its n is the group's row count), so the
-  // mask is not read once more just to count rows.
-  int64_t counted_by = -1;
-  for (size_t v = 0; v < nv && counted_by < 0; ++v) {
-    if (readers[v].valid == nullptr) counted_by = static_cast<int64_t>(v);
-  }
-  std::vector<ThreadAccumulator> acc(static_cast<size_t>(threads));
-  ParallelFor(threads, [&](int t) {
-    ThreadAccumulator& a = acc[t];
-    a.rows.assign(num_gids, 0);
-    a.sums.assign(num_gids * nv, FlatSums{});
-    if (dense_leaves) {
-      a.leaves.assign(num_gids * n_tree * kTreeLeaves, 0);
-    } else if (n_tree > 0) {
-      a.leaf_maps.resize(num_gids * n_tree);
-    }
-    const size_t w0 = words * t / threads, w1 = words * (t + 1) / threads;
-    if (counted_by < 0) bounded.ForEachKept(w0, w1, [&](int64_t, int32_t g) { ++a.rows[g]; });
-    for (size_t v = 0; v < nv; ++v) AddColumnTo(bounded, w0, w1, readers[v], v, nv, n_tree, dense_leaves, &a);
-    if (counted_by >= 0) {
-      for (size_t g = 0; g < num_gids; ++g) a.rows[g] = a.sums[g * nv + counted_by].n;
-    }
-  });
+  return readers;
+}
+
+// Adds the threads' per-group accumulators (rows, sums, leaves) and the bounding's per-group
+// units into `state` (new groups, or merged into existing ones).
+void Publish(const BoundedRows& bounded, const std::vector<Reader>& readers, size_t n_tree,
+             bool dense_leaves, const std::vector<ThreadAccumulator>& acc,
+             PartialAggregates::State* state) {
+  const size_t num_gids = bounded.group_keys.size();
+  const size_t nv = readers.size();
   state->input_rows += bounded.input_rows;
   state->dropped_rows += bounded.dropped_rows;
   for (size_t g = 0; g < num_gids; ++g) {
@@ -515,6 +531,116 @@ void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRo
       MergeGroup(gs, &it->second);
     }
   }
+}
+
+// Sums the kept rows inside the bounding's buckets (KeptValueSink) for a query with at most
+// one value column, without nulls or quantile tree: per thread, per group rows and (a value
+// column) its sums. A group's rows are its value column's n.
+class BucketSums final : public KeptValueSink {
+ public:
+  explicit BucketSums(const Reader* rd) : rd_(rd) {}
+  void Start(int threads, size_t num_gids) override {
+    acc_.resize(static_cast<size_t>(threads));
+    for (auto& a : acc_) {
+      a.rows.assign(num_gids, 0);
+      a.sums.assign(rd_ ? num_gids : 0, FlatSums{});
+    }
+  }
+  void Add(int thread, const int32_t* gid, const double* value, size_t n) override {
+    ThreadAccumulator& a = acc_[thread];
+    if (rd_ == nullptr) {
+      for (size_t j = 0; j < n; ++j) ++a.rows[gid[j]];
+    } else if (rd_->count_only) {
+      for (size_t j = 0; j < n; ++j) ++a.sums[gid[j]].n;
+    } else {
+      for (size_t j = 0; j < n; ++j) AddValue(*rd_, value[j], &a.sums[gid[j]]);
+    }
+  }
+  // The accumulators, rows filled in.
+  std::vector<ThreadAccumulator>& Finish() {
+    for (auto& a : acc_) {
+      for (size_t g = 0; rd_ && g < a.rows.size(); ++g) a.rows[g] = a.sums[g].n;
+    }
+    return acc_;
+  }
+
+ private:
+  const Reader* rd_;
+  std::vector<ThreadAccumulator> acc_;
+};
+
+// Whether BoundAndAccumulate can sum inside the buckets (see BucketSums; the bounding also
+// needs SumsInBuckets).
+bool CanSumInBuckets(const io::Table& table, const ResolvedQuery& rq) {
+  if (rq.unit_index < 0 || rq.value_columns.size() > 1) return false;
+  if (rq.value_columns.empty()) return true;
+  const ValueColumn& vc = rq.value_columns[0];
+  return !table.column(vc.table_index).has_nulls() && (vc.count_only || !vc.needs_tree);
+}
+
+}  // namespace
+
+void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRows& bounded,
+                int threads, PartialAggregates::State* state) {
+  const size_t num_gids = bounded.group_keys.size();
+  const size_t nv = rq.value_columns.size();
+  size_t n_tree = 0;
+  const std::vector<Reader> readers = MakeReaders(table, rq, &n_tree);
+  threads = std::max(1, std::min<int>(threads, 8));
+  if (bounded.kept < 100000) threads = 1;
+  const size_t words = bounded.words();
+  const bool dense_leaves =
+      n_tree > 0 && num_gids * n_tree * kTreeLeaves * static_cast<size_t>(threads) <= kMaxDenseLeafWords;
+  // A value column without nulls counts every kept row (its n is the group's row count), so the
+  // mask is not read once more just to count rows.
+  int64_t counted_by = -1;
+  for (size_t v = 0; v < nv && counted_by < 0; ++v) {
+    if (readers[v].valid == nullptr) counted_by = static_cast<int64_t>(v);
+  }
+  std::vector<ThreadAccumulator> acc(static_cast<size_t>(threads));
+  ParallelFor(threads, [&](int t) {
+    ThreadAccumulator& a = acc[t];
+    a.rows.assign(num_gids, 0);
+    a.sums.assign(num_gids * nv, FlatSums{});
+    if (dense_leaves) {
+      a.leaves.assign(num_gids * n_tree * kTreeLeaves, 0);
+    } else if (n_tree > 0) {
+      a.leaf_maps.resize(num_gids * n_tree);
+    }
+    const size_t w0 = words * t / threads, w1 = words * (t + 1) / threads;
+    if (counted_by < 0) bounded.ForEachKept(w0, w1, [&](int64_t, int32_t g) { ++a.rows[g]; });
+    for (size_t v = 0; v < nv; ++v) AddColumnTo(bounded, w0, w1, readers[v], v, nv, n_tree, dense_leaves, &a);
+    if (counted_by >= 0) {
+      for (size_t g = 0; g < num_gids; ++g) a.rows[g] = a.sums[g * nv + counted_by].n;
+    }
+  });
+  Publish(bounded, readers, n_tree, dense_leaves, acc, state);
+}
+
+absl::Status BoundAndAccumulate(const io::Table& table, const QuerySpec& spec,
+                                const ResolvedQuery& rq, uint64_t salt, int threads,
+                                PartialAggregates::State* state) {
+  if (!CanSumInBuckets(table, rq)) {
+    DPKIT_ASSIGN_OR_RETURN(BoundedRows bounded, BoundContributions(table, spec, rq, salt, threads));
+    Accumulate(table, rq, bounded, threads, state);
+    return absl::OkStatus();
+  }
+  size_t n_tree = 0;
+  const std::vector<Reader> readers = MakeReaders(table, rq, &n_tree);
+  BucketSums sums(readers.empty() ? nullptr : &readers[0]);
+  SinkRequest req;
+  req.sink = &sums;
+  if (!readers.empty()) {
+    req.values_double = readers[0].d;
+    req.values_int = readers[0].i;
+  }
+  DPKIT_ASSIGN_OR_RETURN(BoundedRows bounded, Bound(table, spec, rq, salt, threads, &req));
+  if (!bounded.summed) {
+    Accumulate(table, rq, bounded, threads, state);
+    return absl::OkStatus();
+  }
+  Publish(bounded, readers, n_tree, false, sums.Finish(), state);
+  return absl::OkStatus();
 }
 
 void MergeGroup(const GroupState& from, GroupState* into) {

@@ -104,6 +104,8 @@ struct BoundedRows {
   int64_t input_rows = 0;
   int64_t dropped_rows = 0;
 
+  bool summed = false;  // BoundAndAccumulate summed the kept rows in the buckets: keep is empty
+
   size_t words() const { return keep.size(); }
   // fn(row, gid) for every kept row in words [w0, w1) of the mask, in table order.
   template <typename Fn>
@@ -129,6 +131,16 @@ absl::StatusOr<BoundedRows> BoundContributions(const io::Table& table, const Que
 // non-count_only value column must have its bounds (auto bounds are resolved first).
 void Accumulate(const io::Table& table, const ResolvedQuery& rq, const BoundedRows& bounded,
                 int threads, PartialAggregates::State* state);
+
+// BoundContributions then Accumulate, in one go: when the query has a privacy unit and at most
+// one value column, without nulls or quantile tree (and SumsInBuckets, unit_bounding.h), the
+// kept rows are summed inside the bounding's buckets and no row mask is made; otherwise the two
+// steps. The same rows are kept and the same state results either way (every sum is exact, so
+// the order of additions does not matter). Every non-count_only value column must have its
+// bounds.
+absl::Status BoundAndAccumulate(const io::Table& table, const QuerySpec& spec,
+                                const ResolvedQuery& rq, uint64_t salt, int threads,
+                                PartialAggregates::State* state);
 
 // Merges `from` into `into` (exact).
 void MergeGroup(const GroupState& from, GroupState* into);

@@ -27,58 +27,99 @@ constexpr size_t kSmallBucket = 64;
 // (no data-dependent branches) up to this many candidates, else by std::nth_element.
 constexpr uint32_t kRankMax = 32;
 
+// Entry layouts. Accessors take the bucket's layout: gb, the group id's bits (ValueEntry), and
+// top, the unit hash's top bits shared by the bucket's entries (ValueEntry). unit_key orders and
+// separates the bucket's units (the hash's bits below the top gb at their places); hash is the
+// full unit hash.
+
 // (unit hash, group, row) in 16 bytes, for tables of < 2^32 rows and < 2^31 groups.
 struct PackedEntry {
+  static constexpr bool kValue = false;
   uint64_t unit;
   uint64_t lo;  // gid << 32 | row
-  static PackedEntry Make(uint64_t u, int32_t g, int64_t r) {
+  static PackedEntry Make(uint64_t u, int32_t g, int64_t r, int) {
     return {u, (static_cast<uint64_t>(static_cast<uint32_t>(g)) << 32) | static_cast<uint64_t>(r)};
   }
-  int32_t gid() const { return static_cast<int32_t>(lo >> 32); }
+  uint64_t unit_key(int) const { return unit; }
+  uint64_t hash(int, uint64_t) const { return unit; }
+  int32_t gid(int) const { return static_cast<int32_t>(lo >> 32); }
   int64_t row() const { return static_cast<int64_t>(lo & 0xffffffffu); }
-  // (unit, group, row) order.
-  bool operator<(const PackedEntry& o) const { return unit != o.unit ? unit < o.unit : lo < o.lo; }
+  double value() const { return 0; }
 };
 
 struct WideEntry {
+  static constexpr bool kValue = false;
   uint64_t unit;
   int32_t g;
   int64_t r;
-  static WideEntry Make(uint64_t u, int32_t g, int64_t r) { return {u, g, r}; }
-  int32_t gid() const { return g; }
+  static WideEntry Make(uint64_t u, int32_t g, int64_t r, int) { return {u, g, r}; }
+  uint64_t unit_key(int) const { return unit; }
+  uint64_t hash(int, uint64_t) const { return unit; }
+  int32_t gid(int) const { return g; }
   int64_t row() const { return r; }
-  bool operator<(const WideEntry& o) const {
-    return unit != o.unit ? unit < o.unit : g != o.g ? g < o.g : r < o.r;
-  }
+  double value() const { return 0; }
 };
+
+// For summing in buckets: (unit hash << gb) | group and the row's value, in 16 bytes. The hash's
+// top gb bits are the bucket's (gb <= the bucket bits), so hash() restores them from top.
+struct ValueEntry {
+  static constexpr bool kValue = true;
+  uint64_t key;
+  double x;
+  static ValueEntry Make(uint64_t u, int32_t g, double x, int gb) {
+    return {(u << gb) | static_cast<uint32_t>(g), x};
+  }
+  uint64_t unit_key(int gb) const { return key >> gb; }
+  uint64_t hash(int gb, uint64_t top) const { return top | (key >> gb); }
+  int32_t gid(int gb) const { return static_cast<int32_t>(key & ((uint64_t{1} << gb) - 1)); }
+  int64_t row() const { return 0; }
+  double value() const { return x; }
+};
+
+// Bucket bits: buckets of ~kBucketTarget entries, at most 2^16 of them.
+int SizeBits(int64_t candidates) {
+  int bits = 0;
+  while (bits < 16 && (candidates >> (bits + 1)) >= kBucketTarget) ++bits;
+  return bits;
+}
+
+// Bits of the largest group id.
+int GidBits(size_t num_gids) {
+  return std::bit_width(static_cast<uint64_t>(num_gids > 0 ? num_gids - 1 : 0));
+}
 
 // A run of consecutive entries [first, second).
 template <typename E>
 using Segment = std::pair<const E*, const E*>;
 
-// Applies the rule to the units of one bucket at a time, setting kept rows in its own mask.
-// One per thread. A bucket is handled in flat passes over all its entries (or all its runs of
+// Applies the rule to the units of one bucket at a time, setting kept rows in its own mask
+// (or, for ValueEntry, handing them to the sink). One per thread. A bucket is handled in flat passes over all its entries (or all its runs of
 // one unit's rows of one group), not unit by unit: fewer short loops of data-dependent length.
 template <typename E>
 class Selector {
  public:
-  Selector(const UnitBoundingInput& in, uint64_t* keep)
-      : in_(in), keep_(keep), units_per_group_(in.num_gids, 0) {
-    const uint64_t max_gid = in.num_gids > 0 ? in.num_gids - 1 : 0;
-    gid_digits_ = (std::bit_width(max_gid) + kDigitBits - 1) / kDigitBits;
+  Selector(const UnitBoundingInput& in, uint64_t* keep, int thread)
+      : in_(in), keep_(keep), thread_(thread), units_per_group_(in.num_gids, 0) {
+    gb_ = GidBits(in.num_gids);
+    gid_digits_ = (gb_ + kDigitBits - 1) / kDigitBits;
   }
 
-  // One bucket: entries of whole units, in table order, sharing the top `used_bits` bits of
-  // the hash, in consecutive segments.
-  void Bucket(const std::vector<Segment<E>>& segs, int used_bits) {
+  // Bucket k: entries of whole units, in table order, whose hashes' top `used_bits` bits are
+  // k, in consecutive segments.
+  void Bucket(const std::vector<Segment<E>>& segs, int used_bits, int64_t k) {
     size_t m = 0;
     for (const auto& [b, e] : segs) m += static_cast<size_t>(e - b);
     if (m == 0) return;  // an empty bucket (an empty table, or no row hashed here)
+    top_ = used_bits == 0 ? 0 : static_cast<uint64_t>(k) << (64 - used_bits);
     const E* e = Sort(segs, used_bits, m);
     Runs(e, m);
     ChooseGroups(e);
     ChooseRows(e, m);
-    SetMarkedBits();
+    if constexpr (E::kValue) {
+      in_.sink->Add(thread_, kept_gid_.data(), kept_value_.data(), num_marks_);
+    } else {
+      SetMarkedBits();
+    }
   }
 
   const std::vector<int64_t>& units_per_group() const { return units_per_group_; }
@@ -95,10 +136,13 @@ class Selector {
     while (m > kSmallBucket && sbits < 16 && (m >> (sbits + 1)) >= 1) ++sbits;
     const int shift = sbits == 0 ? 0 : 64 - used_bits - sbits;
     const uint64_t smask = (uint64_t{1} << sbits) - 1;
-    auto sub_key = [=](const E& x) { return static_cast<size_t>((x.unit >> shift) & smask); };
+    const int gb = gb_;
+    auto sub_key = [=](const E& x) {
+      return static_cast<size_t>((x.unit_key(gb) >> shift) & smask);
+    };
     const int digits = gid_digits_;
-    auto digit = [](const E& x, int d) {
-      return static_cast<size_t>((static_cast<uint32_t>(x.gid()) >> (d * kDigitBits)) & (kDigits - 1));
+    auto digit = [gb](const E& x, int d) {
+      return static_cast<size_t>((static_cast<uint32_t>(x.gid(gb)) >> (d * kDigitBits)) & (kDigits - 1));
     };
     // Every pass's histogram in one read (a pass permutes entries, so its counts are the same).
     counts_.assign(static_cast<size_t>(digits) * kDigits + smask + 1, 0);
@@ -139,26 +183,27 @@ class Selector {
     size_t done = 0;  // sub-buckets before this entry are separated
     for (size_t i = 1; i < m; ++i) {
       const size_t k = sub_key(sorted[i]);
-      const bool several = (sorted[i].unit != sorted[i - 1].unit) & (k == sub_key(sorted[i - 1]));
+      const bool several =
+          (sorted[i].unit_key(gb) != sorted[i - 1].unit_key(gb)) & (k == sub_key(sorted[i - 1]));
       if (!several || i < done) continue;  // without a branch per unit
       const size_t begin = k == 0 ? 0 : sub_next[k - 1];
       done = sub_next[k];
-      SortByUnit(sorted + begin, done - begin);
+      SortByUnit(sorted + begin, done - begin, gb);
     }
     return sorted;
   }
 
   // Stable sort of e[0..n) by unit: insertion sort when short (most sub-buckets of several units
   // hold two or three), else std::stable_sort.
-  static void SortByUnit(E* e, size_t n) {
+  static void SortByUnit(E* e, size_t n, int gb) {
     if (n > 32) {
-      std::stable_sort(e, e + n, [](const E& x, const E& y) { return x.unit < y.unit; });
+      std::stable_sort(e, e + n, [gb](const E& x, const E& y) { return x.unit_key(gb) < y.unit_key(gb); });
       return;
     }
     for (size_t i = 1; i < n; ++i) {
       const E x = e[i];
       size_t j = i;
-      for (; j > 0 && e[j - 1].unit > x.unit; --j) e[j] = e[j - 1];
+      for (; j > 0 && e[j - 1].unit_key(gb) > x.unit_key(gb); --j) e[j] = e[j - 1];
       e[j] = x;
     }
   }
@@ -176,22 +221,28 @@ class Selector {
       priorities_.resize(m);
       choose_.resize(m);
       flags_.resize(m);
-      marks_.resize(m);
+      if constexpr (E::kValue) {
+        kept_gid_.resize(m);
+        kept_value_.resize(m);
+      } else {
+        marks_.resize(m);
+      }
     }
     // Entry 0 starts unit 0 and run 0; each slot below is written by every later entry and keeps
     // the value of the first entry of a new unit / run, as the count moves past it right after.
     unit_run_[0] = 0;
     run_start_[0] = 0;
-    run_gid_[0] = e[0].gid();
+    const int gb = gb_;
+    run_gid_[0] = e[0].gid(gb);
     run_of_[0] = 0;
     uint32_t runs = 1, units = 1;
     for (size_t i = 1; i < m; ++i) {
-      const uint64_t unit_differs = e[i].unit ^ e[i - 1].unit;
-      const uint64_t differs = unit_differs | static_cast<uint32_t>(e[i].gid() ^ e[i - 1].gid());
+      const uint64_t unit_differs = e[i].unit_key(gb) ^ e[i - 1].unit_key(gb);
+      const uint64_t differs = unit_differs | static_cast<uint32_t>(e[i].gid(gb) ^ e[i - 1].gid(gb));
       unit_run_[units] = runs;
       units += unit_differs != 0 ? 1 : 0;
       run_start_[runs] = static_cast<uint32_t>(i);
-      run_gid_[runs] = e[i].gid();
+      run_gid_[runs] = e[i].gid(gb);
       runs += differs != 0 ? 1 : 0;
       run_of_[i] = runs - 1;
     }
@@ -219,7 +270,7 @@ class Selector {
     };
     for (size_t j = 0; j < n; ++j) {
       const uint32_t b = unit_run_[choose_[j]], end = unit_run_[choose_[j] + 1];
-      const uint64_t unit = e[run_start_[b]].unit;
+      const uint64_t unit = e[run_start_[b]].hash(gb_, top_);
       for (uint32_t r = b; r < end; ++r) pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
       KeepFirst(b, end, in_.l0, before, run_keep_.data());
     }
@@ -251,8 +302,8 @@ class Selector {
   // Entry i is kept if its run's group is kept and, in a run of c > linf rows, it is among the
   // linf of smallest row priority Mix64(base + k * phi) (k: its index in the run, base =
   // Mix64(unit ^ Mix64(group_hash ^ salt)); distinct, as Mix64 is one-to-one): then flags_[i].
-  // Counts the kept units and rows, and appends the kept rows to marks_ without data-dependent
-  // branches.
+  // Counts the kept units and rows, and appends the kept rows to marks_ (ValueEntry: their
+  // groups and values to kept_gid_ and kept_value_) without data-dependent branches.
   void ChooseRows(const E* e, size_t m) {
     const int64_t linf = in_.linf;
     int64_t kept = 0;
@@ -273,8 +324,14 @@ class Selector {
     // flags_ is set only in the runs just chosen from, and read only there.
     size_t w = 0;
     for (size_t i = 0; i < m; ++i) {
-      const uint8_t how = mode[run_of_[i]];
-      marks_[w] = e[i].row();
+      const uint32_t r = run_of_[i];
+      const uint8_t how = mode[r];
+      if constexpr (E::kValue) {
+        kept_gid_[w] = run_gid_[r];
+        kept_value_[w] = e[i].value();
+      } else {
+        marks_[w] = e[i].row();
+      }
       w += (how & 1) | ((how >> 1) & flags_[i]);
     }
     num_marks_ = w;
@@ -283,7 +340,7 @@ class Selector {
   // Run r of c > linf rows: flags_ of its linf rows of smallest row priority.
   void ChooseRowsOfRun(const E* e, uint32_t r) {
     const uint32_t s = run_start_[r], c = run_start_[r + 1] - s;
-    const uint64_t base = Mix64(e[s].unit ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
+    const uint64_t base = Mix64(e[s].hash(gb_, top_) ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
     if (row_pr_.size() < c) row_pr_.resize(c);
     uint64_t* pr = row_pr_.data();
     for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
@@ -310,7 +367,10 @@ class Selector {
   static constexpr size_t kDigits = size_t{1} << kDigitBits;
 
   const UnitBoundingInput& in_;
-  uint64_t* keep_;
+  uint64_t* keep_;  // nullptr for ValueEntry
+  const int thread_;
+  int gb_ = 0;         // bits of the largest group id
+  uint64_t top_ = 0;   // the current bucket's top hash bits, at their places
   std::vector<int64_t> units_per_group_;
   int64_t kept_ = 0;
   int gid_digits_ = 0;
@@ -329,6 +389,8 @@ class Selector {
   std::vector<uint32_t> order_;
   std::vector<uint8_t> flags_;   // per entry: kept
   std::vector<int64_t> marks_;   // rows kept in the current bucket: the first num_marks_
+  std::vector<int32_t> kept_gid_;    // ValueEntry: their groups
+  std::vector<double> kept_value_;   // ValueEntry: their values
   size_t num_marks_ = 0;
 };
 
@@ -353,13 +415,18 @@ struct StringUnits {
   uint64_t operator()(int64_t r) const { return code_hash[codes[r]]; }
 };
 
-// E: entry layout; H: unit hash; kAllAllowed: every group is allowed.
-template <typename E, typename H, bool kAllAllowed>
-void Run(const UnitBoundingInput& in, const H& unit_hash, int threads, UnitBoundingOutput* out) {
+// E: entry layout; H: unit hash; kAllAllowed: every group is allowed; make(u, g, r, gb) makes
+// row r's entry.
+template <typename E, typename H, bool kAllAllowed, typename Make>
+void Run(const UnitBoundingInput& in, const H& unit_hash, const Make& make, int threads,
+         UnitBoundingOutput* out) {
   const int64_t n = in.rows;
-  int bits = 0;
-  while (bits < 16 && (in.candidates >> (bits + 1)) >= kBucketTarget) ++bits;
+  const int gb = GidBits(in.num_gids);
+  // ValueEntry: at least as many buckets as groups' id bits (SumsInBuckets checked they are few).
+  const int bits = E::kValue ? std::max(SizeBits(in.candidates), gb) : SizeBits(in.candidates);
   const int64_t nb = int64_t{1} << bits;
+  // Blocks of kBlockEntries, smaller when the buckets are (tables of few rows per bucket).
+  const int64_t block = std::clamp<int64_t>(in.candidates >> bits, 16, kBlockEntries);
   const int shift = 63 - bits;  // bucket = (u >> 1) >> shift: the top `bits` bits (0 if none)
   auto range = [&](int t) {
     return std::pair<int64_t, int64_t>(n * t / threads, n * (t + 1) / threads);
@@ -378,7 +445,7 @@ void Run(const UnitBoundingInput& in, const H& unit_hash, int threads, UnitBound
   std::vector<int64_t> dropped(threads, 0);
   ParallelFor(threads, [&](int t) {
     auto [b, e] = range(t);
-    arenas[t] = ScratchArray<E>(static_cast<size_t>(e - b + nb * kBlockEntries));
+    arenas[t] = ScratchArray<E>(static_cast<size_t>(e - b + nb * block));
     E* next_block = arenas[t].data();
     Cursor* cursor = cursors[t].data();
     std::vector<std::vector<E*>>& chain = blocks[t];
@@ -396,10 +463,10 @@ void Run(const UnitBoundingInput& in, const H& unit_hash, int threads, UnitBound
       if (c.cur == c.end) {  // a new block for bucket k
         chain[k].push_back(next_block);
         c.cur = next_block;
-        c.end = next_block + kBlockEntries;
-        next_block += kBlockEntries;
+        c.end = next_block + block;
+        next_block += block;
       }
-      *c.cur++ = E::Make(u, g, r);
+      *c.cur++ = make(u, g, r, gb);
     }
     dropped[t] = d;
   });
@@ -410,30 +477,34 @@ void Run(const UnitBoundingInput& in, const H& unit_hash, int threads, UnitBound
     for (int t = 0; t < threads; ++t) {
       const std::vector<E*>& chain = blocks[t][k];
       for (size_t i = 0; i < chain.size(); ++i) {
-        const E* end = i + 1 < chain.size() ? chain[i] + kBlockEntries : cursors[t][k].cur;
+        const E* end = i + 1 < chain.size() ? chain[i] + block : cursors[t][k].cur;
         segs->push_back({chain[i], end});
       }
     }
   };
-  // Pass 3: select per bucket into per-thread masks; threads take chunks of buckets.
-  const size_t words = static_cast<size_t>((n + 63) / 64);
+  // Pass 3: select per bucket into per-thread masks (or the sink); threads take chunks of
+  // buckets.
+  const size_t words = E::kValue ? 0 : static_cast<size_t>((n + 63) / 64);
+  out->summed = E::kValue;
+  if (E::kValue) in.sink->Start(threads, in.num_gids);
   out->keep = ScratchArray<uint64_t>(words);
-  std::vector<ScratchArray<uint64_t>> masks(threads > 1 ? threads - 1 : 0);
+  std::vector<ScratchArray<uint64_t>> masks(threads > 1 && !E::kValue ? threads - 1 : 0);
   for (auto& m : masks) m = ScratchArray<uint64_t>(words);
   auto mask_of = [&](int t) { return t == 0 ? out->keep.data() : masks[t - 1].data(); };
   std::vector<std::unique_ptr<Selector<E>>> selectors(threads);
   std::atomic<int64_t> next{0};
   const int64_t chunk = std::max<int64_t>(1, nb / (16 * threads));
   ParallelFor(threads, [&](int t) {
-    std::fill(mask_of(t), mask_of(t) + words, uint64_t{0});
-    selectors[t] = std::make_unique<Selector<E>>(in, mask_of(t));
+    uint64_t* mask = E::kValue ? nullptr : mask_of(t);
+    std::fill(mask, mask + words, uint64_t{0});
+    selectors[t] = std::make_unique<Selector<E>>(in, mask, t);
     std::vector<Segment<E>> segs;
     for (;;) {
       const int64_t k0 = next.fetch_add(chunk);
       if (k0 >= nb) break;
       for (int64_t k = k0; k < std::min(nb, k0 + chunk); ++k) {
         segments(k, &segs);
-        selectors[t]->Bucket(segs, bits);
+        selectors[t]->Bucket(segs, bits, k);
       }
     }
   });
@@ -468,10 +539,21 @@ template <typename E, typename H>
 void RunFor(const UnitBoundingInput& in, const H& unit_hash, int threads, UnitBoundingOutput* out) {
   const bool all_allowed =
       std::all_of(in.gid_allowed, in.gid_allowed + in.num_gids, [](uint8_t a) { return a != 0; });
-  if (all_allowed) {
-    Run<E, H, true>(in, unit_hash, threads, out);
+  auto run = [&](const auto& make) {
+    if (all_allowed) {
+      Run<E, H, true>(in, unit_hash, make, threads, out);
+    } else {
+      Run<E, H, false>(in, unit_hash, make, threads, out);
+    }
+  };
+  if constexpr (E::kValue) {
+    const double* d = in.values_double;
+    const int64_t* i = in.values_int;
+    run([d, i](uint64_t u, int32_t g, int64_t r, int gb) {
+      return E::Make(u, g, d ? d[r] : i ? static_cast<double>(i[r]) : 0.0, gb);
+    });
   } else {
-    Run<E, H, false>(in, unit_hash, threads, out);
+    run([](uint64_t u, int32_t g, int64_t r, int gb) { return E::Make(u, g, r, gb); });
   }
 }
 
@@ -487,10 +569,16 @@ void RunFor(const UnitBoundingInput& in, int threads, UnitBoundingOutput* out) {
   }
 }
 
+bool SumsInBuckets(int64_t candidates, size_t num_gids) {
+  return GidBits(num_gids) <= std::max(SizeBits(candidates), 8);
+}
+
 UnitBoundingOutput BoundByUnit(const UnitBoundingInput& in) {
   UnitBoundingOutput out;
   const int threads = std::max(1, in.threads);
-  if (in.rows <= int64_t{0xffffffff} && in.num_gids <= size_t{0x7fffffff}) {
+  if (in.sink != nullptr && SumsInBuckets(in.candidates, in.num_gids)) {
+    RunFor<ValueEntry>(in, threads, &out);
+  } else if (in.rows <= int64_t{0xffffffff} && in.num_gids <= size_t{0x7fffffff}) {
     RunFor<PackedEntry>(in, threads, &out);
   } else {
     RunFor<WideEntry>(in, threads, &out);

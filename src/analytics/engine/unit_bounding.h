@@ -12,9 +12,10 @@
 // the whole table does.
 //
 // How (measured in docs/benchmarks.md, "Analytics"; every step parallel over threads):
-//  1. one scatter pass: each candidate row becomes a 16-byte entry (unit hash, group, row)
-//     appended to one of 2^b buckets by the top b bits of its unit hash (buckets of ~16-32k
-//     entries, L2-sized), as a chain of 16 KiB blocks in the thread's arena; no histogram pass;
+//  1. one scatter pass: each candidate row becomes a 16-byte entry (unit hash, group, row; or,
+//     when summing, see 4) appended to one of 2^b buckets by the top b bits of its unit hash
+//     (buckets of ~16-32k entries, L2-sized; when summing, at least 2^(group id bits) buckets),
+//     as a chain of blocks of up to 16 KiB in the thread's arena; no histogram pass;
 //  2. per bucket, a stable least-significant-digit radix sort by (unit, group): on the group
 //     id's 8-bit digits (one pass up to 256 groups), then on the next bits of the unit hash
 //     (sub-buckets of ~1-2 entries on average, so that most non-empty ones hold exactly one
@@ -25,15 +26,21 @@
 //     without data-dependent branches; each run's group priority is computed, and a unit keeps
 //     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
 //     (std::nth_element above 32 groups); in a kept run of more than linf rows, the linf of
-//     smallest row priority likewise (k = the row's index in its run); the kept rows are
-//     appended to the bucket's list without data-dependent branches, then set in the thread's
-//     bit mask in one prefetching loop; the threads' masks are OR-ed.
+//     smallest row priority likewise (k = the row's index in its run); the kept entries are
+//     listed without data-dependent branches;
+//  4. either (mask) the listed rows are set in the thread's bit mask in one prefetching loop and
+//     the threads' masks are OR-ed, or (summing, UnitBoundingInput::sink set) the listed rows'
+//     groups and values go to the sink, bucket by bucket, and no mask is made. When summing, an
+//     entry is the row's value and one 64-bit key, (unit hash << gid bits) | group: the hash's
+//     top gid bits are the bucket's (there are at least as many buckets as groups' id bits, so
+//     the full hash is known), and no row number is kept. The same steps choose the same rows.
 // A unit never spans two buckets, and its rows of a group stay in table order (every sort is
 // stable), so the result is exactly the rule's. Timing: every pass's length depends on the
 // bucket's entries, runs and units; the rank counts' on each unit's numbers of groups and rows;
 // no branch depends on the salt except inside std::nth_element (a unit of more than 32 groups or
-// a group of more than 32 rows). Limits: a bucket has fewer than 2^32 entries (a unit fewer than
-// 2^32 rows).
+// a group of more than 32 rows), and none on a value (the sink's additions are the
+// accumulation's own, analytics/engine/state.cc). Limits: a bucket has fewer than 2^32 entries (a
+// unit fewer than 2^32 rows).
 #ifndef DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
 #define DPKIT_SRC_ANALYTICS_ENGINE_UNIT_BOUNDING_H_
 
@@ -66,6 +73,18 @@ struct UnitHasher {
   const double* doubles = nullptr;
 };
 
+// Receives the kept rows' values bucket by bucket instead of a mask (UnitBoundingInput::sink).
+class KeptValueSink {
+ public:
+  virtual ~KeptValueSink() = default;
+  // Called once, before any Add: Add will come from threads 0 .. threads - 1 (each thread's
+  // calls in sequence, different threads' concurrently), with group ids < num_gids.
+  virtual void Start(int threads, size_t num_gids) = 0;
+  // n kept rows of one bucket: their groups and values (as double; 0 without a value column),
+  // in no particular order.
+  virtual void Add(int thread, const int32_t* gid, const double* value, size_t n) = 0;
+};
+
 struct UnitBoundingInput {
   int64_t rows = 0;                      // table rows
   const int32_t* row_gid = nullptr;      // per row: dense group id, or -1 (not a candidate)
@@ -78,16 +97,28 @@ struct UnitBoundingInput {
   uint64_t salt = 0;
   int threads = 1;
   int64_t candidates = 0;  // rows with row_gid >= 0 (sizes the buckets)
+  // Optional: the kept rows go to `sink` with their value (from values_double or values_int, or
+  // 0 if both are null) instead of into the mask, if BoundByUnit can (SumsInBuckets).
+  KeptValueSink* sink = nullptr;
+  const double* values_double = nullptr;
+  const int64_t* values_int = nullptr;
 };
 
 struct UnitBoundingOutput {
+  bool summed = false;                   // the kept rows went to the sink; keep is empty
   ScratchArray<uint64_t> keep;           // bit r % 64 of word r / 64: row r kept
   std::vector<int64_t> units_per_group;  // units keeping the group
   int64_t kept = 0;                      // rows kept
   int64_t dropped = 0;                   // candidate rows of groups not allowed
 };
 
-// Applies the rule to the candidate rows of allowed groups.
+// Whether BoundByUnit hands the kept rows to a sink for a table of `candidates` rows and
+// `num_gids` groups (group ids must fit in the bucket bits: up to 256 groups always, more on
+// large tables).
+bool SumsInBuckets(int64_t candidates, size_t num_gids);
+
+// Applies the rule to the candidate rows of allowed groups: the kept rows go to in.sink if it
+// is set and SumsInBuckets, else into the mask.
 UnitBoundingOutput BoundByUnit(const UnitBoundingInput& in);
 
 }  // namespace dpkit::analytics::engine
