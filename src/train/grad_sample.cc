@@ -112,6 +112,40 @@ struct LayerResult {
   }
 };
 
+// Sum of squares of n values in 16 independent lanes (so the compiler vectorizes it; no
+// -ffast-math reassociation needed), accumulated in the values' own precision like torch's sum.
+template <typename T>
+T SumOfSquares(const T* p, int64_t n) {
+  constexpr int kLanes = 16;
+  T acc[kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= n; k += kLanes) {
+    for (int j = 0; j < kLanes; ++j) acc[j] += p[k + j] * p[k + j];
+  }
+  T s = 0;
+  for (; k < n; ++k) s += p[k] * p[k];
+  for (T a : acc) s += a;
+  return s;
+}
+
+// Squared L2 norm of each row of a 2-D tensor, [rows]: one pass over the data, no [rows, n]
+// temporary and no per-op dispatch. Other devices/dtypes use plain torch ops.
+Tensor RowSquaredNorms(const Tensor& x) {
+  if (x.device().type() != torch::kCPU ||
+      (x.scalar_type() != torch::kFloat && x.scalar_type() != torch::kDouble)) {
+    return (x * x).sum(1);
+  }
+  const Tensor c = x.contiguous();
+  const int64_t rows = c.size(0), n = c.size(1);
+  Tensor out = torch::empty({rows}, c.options());
+  AT_DISPATCH_FLOATING_TYPES(c.scalar_type(), "RowSquaredNorms", [&] {
+    const scalar_t* p = c.data_ptr<scalar_t>();
+    scalar_t* o = out.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < rows; ++i) o[i] = SumOfSquares(p + i * n, n);
+  });
+  return out;
+}
+
 bool UseGhost(NormMethod method, double ghost_cost, double explicit_cost) {
   if (method == NormMethod::kGhost) return true;
   if (method == NormMethod::kExplicit) return false;
@@ -127,12 +161,23 @@ LayerResult LinearNorms(Layer& l, const Tensor& a, const Tensor& g, NormMethod m
   Tensor A = a.reshape({B, -1, in});
   Tensor G = g.reshape({B, -1, out});
   const int64_t T = A.size(1);
-  if (l.weight.defined()) {
-    if (T == 1 && !want_psg && method != NormMethod::kExplicit) {
-      // ||g a^T||_F = ||g|| ||a||: exact and free.
-      r.weight_sq = G.squeeze(1).square().sum(1) * A.squeeze(1).square().sum(1);
+  if (T == 1 && !want_psg && method != NormMethod::kExplicit) {
+    // One position per example: ||g a^T||_F = ||g|| ||a|| and the bias gradient is g itself,
+    // so both squared norms come from one pass over g and one over a (no per-example tensor).
+    Tensor g2 = G.reshape({B, out});
+    Tensor g_sq = RowSquaredNorms(g2);
+    if (l.weight.defined()) {
+      r.weight_sq = g_sq * RowSquaredNorms(A.reshape({B, in}));
       l.last_method = NormMethod::kGhost;
-    } else if (!want_psg && UseGhost(method, double(T) * T * (in + out), double(T) * in * out)) {
+    }
+    if (l.bias.defined()) {
+      r.bias_sq = g_sq;
+      r.bias_psg = g2;
+    }
+    return r;
+  }
+  if (l.weight.defined()) {
+    if (!want_psg && UseGhost(method, double(T) * T * (in + out), double(T) * in * out)) {
       Tensor AA = torch::bmm(A, A.transpose(1, 2));
       Tensor GG = torch::bmm(G, G.transpose(1, 2));
       r.weight_sq = (AA * GG).sum({1, 2});
@@ -156,14 +201,15 @@ void LinearAccumulate(const Layer& l, const Tensor& a, const Tensor& g, const La
   const int64_t B = a.size(0);
   const int64_t out = g.size(-1);
   const int64_t in = a.size(-1);
-  if (l.weight.defined()) {
-    if (r.weight_psg.defined()) {
-      wsum.add_(torch::einsum("b,boi->oi", {f, r.weight_psg}));
-    } else {
-      Tensor Gf = g.reshape({B, -1, out}) * f.view({B, 1, 1});
-      wsum.add_(Gf.reshape({-1, out}).t().mm(a.reshape({-1, in})));
-    }
+  if (l.weight.defined() && !r.weight_psg.defined()) {
+    // Book-keeping: sum_i f_i G_i^T A_i = (diag(f) G)^T A over all (example, position) rows;
+    // the bias gets the column sums of the same scaled G.
+    Tensor Gf = (g.reshape({B, -1, out}) * f.view({B, 1, 1})).view({-1, out});
+    wsum.addmm_(Gf.t(), a.reshape({-1, in}));
+    if (l.bias.defined()) bsum.add_(Gf.sum(0));
+    return;
   }
+  if (l.weight.defined()) wsum.add_(torch::einsum("b,boi->oi", {f, r.weight_psg}));
   if (l.bias.defined()) bsum.add_(f.matmul(r.bias_psg));
 }
 

@@ -58,6 +58,13 @@ std::vector<Case> Cases() {
                    },
                    [](int64_t b) { return torch::randn({b, 5}); }, class_target(3),
                    CrossEntropyLoss()});
+  // Rows longer than the 16 lanes of the fused row-norm loop, with a remainder (37 = 2*16 + 5).
+  cases.push_back({"linear_wide",
+                   [] {
+                     return nn::Sequential(nn::Linear(37, 20), nn::Tanh(), nn::Linear(20, 3));
+                   },
+                   [](int64_t b) { return torch::randn({b, 37}); }, class_target(3),
+                   CrossEntropyLoss()});
   cases.push_back({"linear_sequence",
                    [] {
                      return nn::Sequential(nn::Linear(6, 5), nn::GELU(), nn::Flatten(),
@@ -175,7 +182,7 @@ TEST_P(GradSampleTest, NormsGradsAndClippedSumMatchPerExampleBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layers, GradSampleTest, ::testing::Range(0, 9));
+INSTANTIATE_TEST_SUITE_P(Layers, GradSampleTest, ::testing::Range(0, 10));
 
 TEST(GradSampleModule, EveryClippedExampleRespectsTheBound) {
   torch::manual_seed(3);
