@@ -10,6 +10,10 @@
 
 #include "analytics/engine/parallel.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace dpkit::analytics::engine {
 namespace {
 
@@ -87,6 +91,49 @@ int SizeBits(int64_t candidates) {
 int GidBits(size_t num_gids) {
   return std::bit_width(static_cast<uint64_t>(num_gids > 0 ? num_gids - 1 : 0));
 }
+
+// Up to this many candidates, ranks are counted in AVX-512 vector compares where the CPU has
+// them (KeepFirstAvx512).
+constexpr uint32_t kVectorRankMax = 16;
+
+#if defined(__x86_64__)
+bool HasAvx512() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return has;
+}
+
+// keep[k] = 1 for the `first` of pr[0 .. n) that are smallest (ties broken by the smaller
+// tie[k] when kTie), 0 for the others, n <= kVectorRankMax: each one's rank is the popcount of
+// its unsigned compares with all n (eight 64-bit lanes at a time; ties in 16 32-bit lanes).
+// The same comparisons, so the same result, as the scalar rank count; masked loads read
+// nothing past n.
+template <bool kTie>
+__attribute__((target("avx512f,popcnt"))) void KeepFirstAvx512(const uint64_t* pr,
+                                                                const int32_t* tie, uint32_t n,
+                                                                int64_t first, uint8_t* keep) {
+  const uint32_t lanes = (uint32_t{1} << n) - 1;  // n <= 16
+  const __mmask8 m0 = static_cast<__mmask8>(lanes), m1 = static_cast<__mmask8>(lanes >> 8);
+  const __m512i p0 = _mm512_maskz_loadu_epi64(m0, pr);
+  const __m512i p1 = _mm512_maskz_loadu_epi64(m1, pr + 8);
+  __m512i t = _mm512_setzero_si512();  // 16 lanes of 32 bits
+  if constexpr (kTie) t = _mm512_maskz_loadu_epi32(static_cast<__mmask16>(lanes), tie);
+  for (uint32_t k = 0; k < n; ++k) {
+    const __m512i pk = _mm512_set1_epi64(static_cast<int64_t>(pr[k]));
+    uint32_t before = _mm512_mask_cmplt_epu64_mask(m0, p0, pk) |
+                      (uint32_t{_mm512_mask_cmplt_epu64_mask(m1, p1, pk)} << 8);
+    if constexpr (kTie) {
+      const uint32_t equal = _mm512_mask_cmpeq_epu64_mask(m0, p0, pk) |
+                             (uint32_t{_mm512_mask_cmpeq_epu64_mask(m1, p1, pk)} << 8);
+      before |= equal & _mm512_cmplt_epi32_mask(t, _mm512_set1_epi32(tie[k]));
+    }
+    const int64_t rank = std::popcount(before);
+    keep[k] = rank < first ? 1 : 0;
+  }
+}
+#endif
 
 // A run of consecutive entries [first, second).
 template <typename E>
@@ -276,16 +323,28 @@ class Selector {
       const uint32_t b = unit_run_[choose_[j]], end = unit_run_[choose_[j] + 1];
       const uint64_t unit = e[run_start_[b]].hash(gb_, top_);
       for (uint32_t r = b; r < end; ++r) pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
-      KeepFirst(b, end, in_.l0, before, run_keep_.data());
+      KeepFirst(b, end, in_.l0, before, run_keep_.data(), pr, gid);
     }
   }
 
   // keep[i] = 1 for the `first` of i in [b, end) that come first in `before` (a strict total
-  // order on them), 0 for the others: by counting ranks for up to kRankMax, else with
-  // std::nth_element.
+  // order on them), 0 for the others: by counting ranks for up to kRankMax (in vector compares
+  // up to kVectorRankMax: `before` must then be pr[a] < pr[b], ties by tie[a] < tie[b] if tie is
+  // set), else with std::nth_element.
   template <typename Before>
-  void KeepFirst(uint32_t b, uint32_t end, int64_t first, Before before, uint8_t* keep) {
+  void KeepFirst(uint32_t b, uint32_t end, int64_t first, Before before, uint8_t* keep,
+                 const uint64_t* pr, const int32_t* tie) {
     const uint32_t n = end - b;
+#if defined(__x86_64__)
+    if (n <= kVectorRankMax && has_avx512_) {
+      if (tie != nullptr) {
+        KeepFirstAvx512<true>(pr + b, tie + b, n, first, keep + b);
+      } else {
+        KeepFirstAvx512<false>(pr + b, nullptr, n, first, keep + b);
+      }
+      return;
+    }
+#endif
     if (n <= kRankMax) {
       for (uint32_t k = b; k < end; ++k) {
         int64_t rank = 0;
@@ -349,7 +408,7 @@ class Selector {
     uint64_t* pr = row_pr_.data();
     for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
     KeepFirst(0, c, in_.linf, [pr](uint32_t a, uint32_t b) { return pr[a] < pr[b]; },
-              flags_.data() + s);
+              flags_.data() + s, pr, nullptr);
   }
 
   // Sets the mask bits of the rows a bucket kept. The rows are scattered over the table, so
@@ -373,6 +432,9 @@ class Selector {
   const UnitBoundingInput& in_;
   uint64_t* keep_;  // nullptr for ValueEntry
   const int thread_;
+#if defined(__x86_64__)
+  const bool has_avx512_ = HasAvx512();
+#endif
   int gb_ = 0;         // bits of the largest group id
   uint64_t top_ = 0;   // the current bucket's top hash bits, at their places
   std::vector<int64_t> units_per_group_;
