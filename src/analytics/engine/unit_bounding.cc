@@ -97,12 +97,52 @@ int GidBits(size_t num_gids) {
 constexpr uint32_t kVectorRankMax = 16;
 
 #if defined(__x86_64__)
+// AVX-512 F (compares), DQ (64-bit products) and VL (masked 256-bit loads).
+#define DPKIT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
+
 bool HasAvx512() {
   static const bool has = [] {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
   }();
   return has;
+}
+
+// Mix64 of eight lanes.
+DPKIT_AVX512 inline __m512i Mix64x8(__m512i x) {
+  x = _mm512_add_epi64(x, _mm512_set1_epi64(static_cast<int64_t>(0x9E3779B97F4A7C15ull)));
+  x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xff, x, 30)),
+                         _mm512_set1_epi64(static_cast<int64_t>(0xBF58476D1CE4E5B9ull)));
+  x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xff, x, 27)),
+                         _mm512_set1_epi64(static_cast<int64_t>(0x94D049BB133111EBull)));
+  return _mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xff, x, 31));
+}
+
+// A run's row priorities pr[k] = Mix64(base + k * kPhi) for k < 16 (pr has room for 16).
+DPKIT_AVX512 void RowPrioritiesAvx512(uint64_t base, uint64_t* pr) {
+  const __m512i k0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i phi = _mm512_set1_epi64(static_cast<int64_t>(kPhi));
+  const __m512i b0 = _mm512_add_epi64(_mm512_set1_epi64(static_cast<int64_t>(base)),
+                                      _mm512_mullo_epi64(k0, phi));
+  const __m512i b1 = _mm512_add_epi64(b0, _mm512_maskz_slli_epi64(0xff, phi, 3));  // + 8 * kPhi
+  _mm512_storeu_si512(pr, Mix64x8(b0));
+  _mm512_storeu_si512(pr + 8, Mix64x8(b1));
+}
+
+// A unit's group priorities pr[i] = Mix64(salt ^ Mix64(unit ^ group_hash[gid[i]])), i < n <= 16.
+DPKIT_AVX512 void GroupPrioritiesAvx512(uint64_t unit, uint64_t salt, const uint64_t* group_hash,
+                                        const int32_t* gid, uint32_t n, uint64_t* pr) {
+  const uint32_t lanes = (uint32_t{1} << n) - 1;
+  const __m512i u = _mm512_set1_epi64(static_cast<int64_t>(unit));
+  const __m512i sl = _mm512_set1_epi64(static_cast<int64_t>(salt));
+  for (int half = 0; half < 2; ++half) {
+    const __mmask8 m = static_cast<__mmask8>(lanes >> (8 * half));
+    const __m256i idx = _mm256_maskz_loadu_epi32(m, gid + 8 * half);
+    const __m512i h = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), m, idx, group_hash, 8);
+    const __m512i x = Mix64x8(_mm512_xor_si512(sl, Mix64x8(_mm512_xor_si512(u, h))));
+    _mm512_mask_storeu_epi64(pr + 8 * half, m, x);
+  }
 }
 
 // keep[k] = 1 for the `first` of pr[0 .. n) that are smallest (ties broken by the smaller
@@ -111,9 +151,8 @@ bool HasAvx512() {
 // The same comparisons, so the same result, as the scalar rank count; masked loads read
 // nothing past n.
 template <bool kTie>
-__attribute__((target("avx512f,popcnt"))) void KeepFirstAvx512(const uint64_t* pr,
-                                                                const int32_t* tie, uint32_t n,
-                                                                int64_t first, uint8_t* keep) {
+DPKIT_AVX512 void KeepFirstAvx512(const uint64_t* pr, const int32_t* tie, uint32_t n, int64_t first,
+                                  uint8_t* keep) {
   const uint32_t lanes = (uint32_t{1} << n) - 1;  // n <= 16
   const __mmask8 m0 = static_cast<__mmask8>(lanes), m1 = static_cast<__mmask8>(lanes >> 8);
   const __m512i p0 = _mm512_maskz_loadu_epi64(m0, pr);
@@ -322,7 +361,14 @@ class Selector {
     for (size_t j = 0; j < n; ++j) {
       const uint32_t b = unit_run_[choose_[j]], end = unit_run_[choose_[j] + 1];
       const uint64_t unit = e[run_start_[b]].hash(gb_, top_);
-      for (uint32_t r = b; r < end; ++r) pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
+#if defined(__x86_64__)
+      if (end - b <= kVectorRankMax && has_avx512_) {
+        GroupPrioritiesAvx512(unit, in_.salt, in_.group_hash, gid + b, end - b, pr + b);
+      } else
+#endif
+      {
+        for (uint32_t r = b; r < end; ++r) pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
+      }
       KeepFirst(b, end, in_.l0, before, run_keep_.data(), pr, gid);
     }
   }
@@ -404,9 +450,16 @@ class Selector {
   void ChooseRowsOfRun(const E* e, uint32_t r) {
     const uint32_t s = run_start_[r], c = run_start_[r + 1] - s;
     const uint64_t base = Mix64(e[s].hash(gb_, top_) ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
-    if (row_pr_.size() < c) row_pr_.resize(c);
+    if (row_pr_.size() < std::max(c, kVectorRankMax)) row_pr_.resize(std::max(c, kVectorRankMax));
     uint64_t* pr = row_pr_.data();
-    for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
+#if defined(__x86_64__)
+    if (c <= kVectorRankMax && has_avx512_) {
+      RowPrioritiesAvx512(base, pr);
+    } else
+#endif
+    {
+      for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
+    }
     KeepFirst(0, c, in_.linf, [pr](uint32_t a, uint32_t b) { return pr[a] < pr[b]; },
               flags_.data() + s, pr, nullptr);
   }

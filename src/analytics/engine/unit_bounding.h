@@ -25,8 +25,9 @@
 //     data-dependent length per unit, except the rank counts): the runs and units are numbered
 //     without data-dependent branches; each run's group priority is computed, and a unit keeps
 //     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
-//     (up to 16 in AVX-512 compares where the CPU has them, the same comparisons; std::
-//     nth_element above 32 groups); in a kept run of more than linf rows, the linf of
+//     (up to 16 in AVX-512 where the CPU has it: priorities computed eight lanes at a time and
+//     ranks counted in vector compares, the same values and comparisons; std::nth_element above
+//     32 groups); in a kept run of more than linf rows, the linf of
 //     smallest row priority likewise (k = the row's index in its run); the kept entries are
 //     listed without data-dependent branches;
 //  4. either (mask) the listed rows are set in the thread's bit mask in one prefetching loop and
