@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <array>
 #include <bit>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <numeric>
@@ -172,6 +174,62 @@ DPKIT_AVX512 void KeepFirstAvx512(const uint64_t* pr, const int32_t* tie, uint32
     keep[k] = rank < first ? 1 : 0;
   }
 }
+
+// Exclusive prefix counts of an 8-bit mask: byte l of kPrefix8[mask] = popcount(mask & (2^l - 1)).
+constexpr std::array<uint64_t, 256> MakePrefix8() {
+  std::array<uint64_t, 256> t{};
+  for (uint32_t mask = 0; mask < 256; ++mask) {
+    for (uint32_t l = 0; l < 8; ++l) {
+      t[mask] |= static_cast<uint64_t>(std::popcount(mask & ((1u << l) - 1))) << (8 * l);
+    }
+  }
+  return t;
+}
+constexpr std::array<uint64_t, 256> kPrefix8 = MakePrefix8();
+
+// Selector::Runs's loop for ValueEntry (keys at every other word from `keys`) on entries
+// [i, i + 8) at a time from i = 1 while i + 8 <= m: the same slots get the same values (the
+// scalar loop writes each slot again until a new unit / run moves past it; here only the final
+// value, with up to 7 more slots written past the count, which later ones overwrite: the arrays
+// need 8 slots of slack). Returns the first entry not done.
+DPKIT_AVX512 size_t RunsAvx512(const uint64_t* keys, size_t m, int gb, uint32_t* run_start,
+                               uint32_t* unit_run, int32_t* run_gid, uint32_t* run_of,
+                               uint32_t* runs_io, uint32_t* units_io) {
+  const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i shift = _mm512_set1_epi64(gb);
+  const __m512i gid_mask = _mm512_set1_epi64(static_cast<int64_t>((uint64_t{1} << gb) - 1));
+  const __m256i lane = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+  const __m256i one = _mm256_set1_epi32(1);
+  uint32_t runs = *runs_io, units = *units_io;
+  size_t i = 1;
+  for (; i + 8 <= m; i += 8) {
+    const uint64_t* at = keys + 2 * i;
+    const __m512i k = _mm512_permutex2var_epi64(_mm512_loadu_si512(at), even,
+                                                _mm512_loadu_si512(at + 8));
+    const __m512i p = _mm512_permutex2var_epi64(_mm512_loadu_si512(at - 2), even,
+                                                _mm512_loadu_si512(at + 6));
+    const __mmask8 differs = _mm512_cmpneq_epu64_mask(k, p);
+    const __mmask8 new_unit =
+        _mm512_cmpneq_epu64_mask(_mm512_maskz_srlv_epi64(0xff, k, shift), _mm512_maskz_srlv_epi64(0xff, p, shift));
+    const __m256i before = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(kPrefix8[differs])));
+    const __m256i runs_before = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(runs)), before);
+    const __m256i index = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(i)), lane);
+    const __m256i gid = _mm512_maskz_cvtepi64_epi32(0xff, _mm512_and_si512(k, gid_mask));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(run_of + i),
+                        _mm256_sub_epi32(_mm256_mask_add_epi32(runs_before, differs, runs_before, one), one));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(run_start + runs),
+                        _mm256_maskz_compress_epi32(differs, index));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(run_gid + runs),
+                        _mm256_maskz_compress_epi32(differs, gid));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(unit_run + units),
+                        _mm256_maskz_compress_epi32(new_unit, runs_before));
+    runs += static_cast<uint32_t>(std::popcount(static_cast<uint32_t>(differs)));
+    units += static_cast<uint32_t>(std::popcount(static_cast<uint32_t>(new_unit)));
+  }
+  *runs_io = runs;
+  *units_io = units;
+  return i;
+}
 #endif
 
 // A run of consecutive entries [first, second).
@@ -302,11 +360,11 @@ class Selector {
   // [run_start_[r], run_start_[r + 1]) of group run_gid_[r], the bucket's unit u has runs
   // [unit_run_[u], unit_run_[u + 1]), entry i is in run run_of_[i]. No data-dependent branches.
   void Runs(const E* e, size_t m) {
-    if (run_start_.size() < m + 1) {
-      run_start_.resize(m + 1);
-      unit_run_.resize(m + 1);
+    if (run_start_.size() < m + 8) {  // + 1 for the end, + 7 slack for RunsAvx512
+      run_start_.resize(m + 8);
+      unit_run_.resize(m + 8);
       run_of_.resize(m);
-      run_gid_.resize(m + 1);
+      run_gid_.resize(m + 8);
       run_keep_.resize(m);
       priorities_.resize(m);
       choose_.resize(m);
@@ -326,7 +384,17 @@ class Selector {
     run_gid_[0] = e[0].gid(gb);
     run_of_[0] = 0;
     uint32_t runs = 1, units = 1;
-    for (size_t i = 1; i < m; ++i) {
+    size_t i = 1;
+#if defined(__x86_64__)
+    if constexpr (E::kValue) {
+      static_assert(sizeof(E) == 16 && offsetof(E, key) == 0);
+      if (has_avx512_) {
+        i = RunsAvx512(reinterpret_cast<const uint64_t*>(e), m, gb, run_start_.data(),
+                       unit_run_.data(), run_gid_.data(), run_of_.data(), &runs, &units);
+      }
+    }
+#endif
+    for (; i < m; ++i) {
       const uint64_t unit_differs = e[i].unit_key(gb) ^ e[i - 1].unit_key(gb);
       const uint64_t differs = unit_differs | static_cast<uint32_t>(e[i].gid(gb) ^ e[i - 1].gid(gb));
       unit_run_[units] = runs;

@@ -23,7 +23,9 @@
 //     rows of one group are now one run, in table order;
 //  3. flat passes over the whole bucket rather than unit by unit (no short loops of
 //     data-dependent length per unit, except the rank counts): the runs and units are numbered
-//     without data-dependent branches; each run's group priority is computed, and a unit keeps
+//     without data-dependent branches (when summing, eight entries at a time in AVX-512 where
+//     the CPU has it: compares of each key with the one before, compressed stores, the same
+//     numbers); each run's group priority is computed, and a unit keeps
 //     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
 //     (up to 16 in AVX-512 where the CPU has it: priorities computed eight lanes at a time and
 //     ranks counted in vector compares, the same values and comparisons; std::nth_element above
