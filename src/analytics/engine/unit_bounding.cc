@@ -230,6 +230,33 @@ DPKIT_AVX512 size_t RunsAvx512(const uint64_t* keys, size_t m, int gb, uint32_t*
   *units_io = units;
   return i;
 }
+
+// Selector::Sort's search for sub-buckets of several units, for ValueEntry keys at every other
+// word from `keys`: the same compares as its scalar loop (entry i starts another unit than entry
+// i - 1 in the same sub-bucket), eight entries at a time from i = 1 while i + 8 <= m; calls
+// found(i) for each such i, in order. Returns the first entry not examined.
+template <typename Found>
+DPKIT_AVX512 size_t SeveralUnitsAvx512(const uint64_t* keys, size_t m, int gb, int shift,
+                                       uint64_t smask, Found&& found) {
+  const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i gbv = _mm512_set1_epi64(gb), shiftv = _mm512_set1_epi64(shift);
+  const __m512i maskv = _mm512_set1_epi64(static_cast<int64_t>(smask));
+  size_t i = 1;
+  for (; i + 8 <= m; i += 8) {
+    const uint64_t* at = keys + 2 * i;
+    const __m512i k = _mm512_maskz_srlv_epi64(
+        0xff, _mm512_permutex2var_epi64(_mm512_loadu_si512(at), even, _mm512_loadu_si512(at + 8)),
+        gbv);
+    const __m512i p = _mm512_maskz_srlv_epi64(
+        0xff, _mm512_permutex2var_epi64(_mm512_loadu_si512(at - 2), even, _mm512_loadu_si512(at + 6)),
+        gbv);
+    const __m512i ks = _mm512_and_si512(_mm512_maskz_srlv_epi64(0xff, k, shiftv), maskv);
+    const __m512i ps = _mm512_and_si512(_mm512_maskz_srlv_epi64(0xff, p, shiftv), maskv);
+    uint32_t several = _mm512_cmpneq_epu64_mask(k, p) & _mm512_cmpeq_epu64_mask(ks, ps);
+    for (; several != 0; several &= several - 1) found(i + std::countr_zero(several));
+  }
+  return i;
+}
 #endif
 
 // A run of consecutive entries [first, second).
@@ -329,14 +356,27 @@ class Selector {
     E* sorted = other;
     // sub_next[k] is now the end of sub-bucket k.
     size_t done = 0;  // sub-buckets before this entry are separated
-    for (size_t i = 1; i < m; ++i) {
+    auto separate = [&](size_t i) {  // entry i starts another unit in the sub-bucket of i - 1
+      if (i < done) return;
       const size_t k = sub_key(sorted[i]);
-      const bool several =
-          (sorted[i].unit_key(gb) != sorted[i - 1].unit_key(gb)) & (k == sub_key(sorted[i - 1]));
-      if (!several || i < done) continue;  // without a branch per unit
       const size_t begin = k == 0 ? 0 : sub_next[k - 1];
       done = sub_next[k];
       SortByUnit(sorted + begin, done - begin, gb);
+    };
+    size_t i = 1;
+#if defined(__x86_64__)
+    if constexpr (E::kValue) {
+      if (has_avx512_) {
+        i = SeveralUnitsAvx512(reinterpret_cast<const uint64_t*>(sorted), m, gb, shift, smask,
+                               separate);
+      }
+    }
+#endif
+    for (; i < m; ++i) {
+      const size_t k = sub_key(sorted[i]);
+      const bool several =
+          (sorted[i].unit_key(gb) != sorted[i - 1].unit_key(gb)) & (k == sub_key(sorted[i - 1]));
+      if (several) separate(i);  // without a branch per unit
     }
     return sorted;
   }
