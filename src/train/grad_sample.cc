@@ -72,6 +72,8 @@ struct GradSampleModule::Layer {
   std::string path;         // position in the Sequential
   std::string description;  // pretty_print of the module
   LayerKind kind = LayerKind::kStateless;
+  // kStateless layers whose backward the plain-MLP path knows (see PlainMlpBackprops).
+  enum class Activation { kOther, kRelu, kTanh } activation = Activation::kOther;
   nn::AnyModule module;
   Tensor weight;  // trainable weight or undefined
   Tensor bias;    // trainable bias or undefined
@@ -468,6 +470,11 @@ absl::Status Classify(Layer& l, const std::shared_ptr<nn::Module>& ptr) {
           absl::StrCat(where(), " cannot be used for DP training: ", why, "; ", kSupported));
     }
     l.kind = LayerKind::kStateless;
+    if (auto* relu = dynamic_cast<nn::ReLUImpl*>(m); relu != nullptr && !relu->options.inplace()) {
+      l.activation = Layer::Activation::kRelu;
+    } else if (dynamic_cast<nn::TanhImpl*>(m) != nullptr) {
+      l.activation = Layer::Activation::kTanh;
+    }
     for (const auto& p : ptr->parameters()) {
       if (p.requires_grad()) {
         return absl::InvalidArgumentError(
@@ -490,6 +497,67 @@ absl::Status Flatten(const nn::Sequential& seq, std::vector<std::unique_ptr<Laye
     DPKIT_RETURN_IF_ERROR(Classify(*l, ptr));
     out.push_back(std::move(l));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLosses(const Tensor& losses, int64_t batch_size) {
+  if (!losses.defined() || losses.dim() != 1 || losses.size(0) != batch_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the loss must return one value per example (shape [", batch_size,
+        "]); got shape ", losses.defined() ? c10::str(losses.sizes()) : std::string("undefined")));
+  }
+  return absl::OkStatus();
+}
+
+// A plain MLP: Linear layers with a trainable weight and ReLU (not in place) / Tanh between
+// them, on a [B, in] input (so each Linear sees one position per example).
+bool IsPlainMlp(const std::vector<std::unique_ptr<Layer>>& layers, const Tensor& input) {
+  if (input.dim() != 2) return false;
+  for (const auto& l : layers) {
+    const bool linear = l->kind == LayerKind::kLinear && l->weight.defined();
+    if (!linear && l->activation == Layer::Activation::kOther) return false;
+  }
+  return true;
+}
+
+// Forward and backward of a plain MLP without autograd's graph: the forward runs under
+// NoGradGuard, autograd differentiates only the loss, and the gradient is carried back by hand
+// with the ops autograd would run (g W for a Linear's input, threshold_backward / tanh_backward
+// on the activation's output), down to the first trainable layer. Fills the activations (layer
+// inputs), backprops (d sum-loss / d layer output) and losses of each trainable layer.
+absl::Status PlainMlpBackprops(const std::vector<std::unique_ptr<Layer>>& layers,
+                               const Tensor& input, const Tensor& target,
+                               const PerExampleLoss& loss, std::vector<Tensor>& activations,
+                               std::vector<Tensor>& backprops, Tensor& losses_out) {
+  std::vector<Tensor> outputs(layers.size());
+  Tensor x = input;
+  {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      if (layers[i]->kind == LayerKind::kLinear) activations.push_back(x);
+      x = outputs[i] = layers[i]->module.forward(x);
+    }
+  }
+  Tensor logits = x.detach().requires_grad_(true);
+  Tensor losses = loss(logits, target);
+  DPKIT_RETURN_IF_ERROR(CheckLosses(losses, input.size(0)));
+  Tensor g = torch::autograd::grad({losses.sum()}, {logits}, {}, false, false, true)[0];
+  if (!g.defined()) g = torch::zeros_like(logits);
+  torch::NoGradGuard no_grad;
+  backprops.assign(activations.size(), Tensor());
+  size_t j = activations.size();
+  for (size_t i = layers.size(); i-- > 0 && j > 0;) {
+    const Layer& l = *layers[i];
+    if (l.kind == LayerKind::kLinear) {
+      backprops[--j] = g;
+      if (j > 0) g = g.mm(l.weight);
+    } else if (l.activation == Layer::Activation::kRelu) {
+      g = torch::threshold_backward(g, outputs[i], 0);
+    } else {
+      g = torch::tanh_backward(g, outputs[i]);
+    }
+  }
+  losses_out = losses.detach();
   return absl::OkStatus();
 }
 
@@ -610,6 +678,11 @@ absl::StatusOr<GradSampleModule::Captured> GradSampleModule::ForwardBackward(
         "target must have the same batch size as input (", c.batch_size, ")"));
   }
   if (c.batch_size == 0) return c;
+  if (IsPlainMlp(layers_, input)) {
+    DPKIT_RETURN_IF_ERROR(
+        PlainMlpBackprops(layers_, input, target, loss, c.activations, c.backprops, c.losses));
+    return c;
+  }
   std::vector<Tensor> outputs;
   std::vector<int64_t> versions;
   Tensor x = input;
@@ -624,11 +697,7 @@ absl::StatusOr<GradSampleModule::Captured> GradSampleModule::ForwardBackward(
     versions.push_back(x._version());
   }
   Tensor losses = loss(x, target);
-  if (!losses.defined() || losses.dim() != 1 || losses.size(0) != c.batch_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the loss must return one value per example (shape [", c.batch_size,
-        "]); got shape ", losses.defined() ? c10::str(losses.sizes()) : std::string("undefined")));
-  }
+  DPKIT_RETURN_IF_ERROR(CheckLosses(losses, c.batch_size));
   for (size_t j = 0; j < outputs.size(); ++j) {
     if (outputs[j]._version() != versions[j]) {
       const Layer& l = *layers_[trainable_layers_[j]];

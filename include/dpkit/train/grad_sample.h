@@ -8,6 +8,11 @@
 //  1. One forward pass records each trainable layer's input activation a_l; one call to
 //     torch::autograd::grad returns the gradient of the summed per-example loss with respect to
 //     each trainable layer's OUTPUT, g_l (no parameter gradients are formed by autograd).
+//     A plain MLP -- Linear layers with trainable weights and ReLU (not in place) / Tanh between
+//     them, on a [B, in] input -- skips autograd's graph: its forward runs without gradient
+//     tracking, autograd differentiates only the loss, and g_l is carried back by hand with the
+//     same ops autograd's backward would run (g W through a Linear, threshold_backward /
+//     tanh_backward through the activations).
 //  2. Per-example norms come from (a_l, g_l) per layer:
 //     - "ghost norms" (Goodfellow 2015; Li, Tramer, Liang, Hashimoto 2021, "Large Language
 //       Models Can Be Strong Differentially Private Learners", ICLR 2022): for a layer whose
