@@ -99,14 +99,16 @@ int GidBits(size_t num_gids) {
 constexpr uint32_t kVectorRankMax = 16;
 
 #if defined(__x86_64__)
-// AVX-512 F (compares), DQ (64-bit products) and VL (masked 256-bit loads).
-#define DPKIT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
+// AVX-512 F (compares), DQ (64-bit products), VL (masked 256-bit loads), BW (masked byte
+// stores) and BMI2 (pdep).
+#define DPKIT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,bmi2,popcnt")))
 
 bool HasAvx512() {
   static const bool has = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl");
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("bmi2");
   }();
   return has;
 }
@@ -138,7 +140,7 @@ DPKIT_AVX512 void GroupPrioritiesAvx512(uint64_t unit, uint64_t salt, const uint
   const uint32_t lanes = (uint32_t{1} << n) - 1;
   const __m512i u = _mm512_set1_epi64(static_cast<int64_t>(unit));
   const __m512i sl = _mm512_set1_epi64(static_cast<int64_t>(salt));
-  for (int half = 0; half < 2; ++half) {
+  for (int half = 0; half < (n > 8 ? 2 : 1); ++half) {
     const __mmask8 m = static_cast<__mmask8>(lanes >> (8 * half));
     const __m256i idx = _mm256_maskz_loadu_epi32(m, gid + 8 * half);
     const __m512i h = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), m, idx, group_hash, 8);
@@ -173,6 +175,44 @@ DPKIT_AVX512 void KeepFirstAvx512(const uint64_t* pr, const int32_t* tie, uint32
     const int64_t rank = std::popcount(before);
     keep[k] = rank < first ? 1 : 0;
   }
+}
+
+// KeepFirst8Avx512's count for rotation r: lane k's rank += 1 if lane (k + r) mod 8 (< n by m)
+// comes before it.
+template <bool kTie, int r>
+DPKIT_AVX512 inline __m512i CountRotation(__m512i p, __m512i t, uint32_t m, __m512i rank) {
+  const __m512i pr_r = _mm512_maskz_alignr_epi64(0xff, p, p, r);
+  uint32_t before = _mm512_cmplt_epu64_mask(pr_r, p);
+  if constexpr (kTie) {
+    before |= _mm512_cmpeq_epu64_mask(pr_r, p) & _mm512_cmplt_epi64_mask(_mm512_maskz_alignr_epi64(0xff, t, t, r), t);
+  }
+  const uint32_t valid = ((m >> r) | (m << (8 - r))) & 0xff;
+  return _mm512_mask_add_epi64(rank, static_cast<__mmask8>(before & valid), rank, _mm512_set1_epi64(1));
+}
+
+// KeepFirstAvx512 for n <= 8, without a loop over the candidates: lane k's rank is counted
+// against lane (k + r) mod 8 for the seven rotations r (lanes past n never count), the same
+// comparisons; keep[0 .. n) written by one masked byte store.
+template <bool kTie>
+DPKIT_AVX512 void KeepFirst8Avx512(const uint64_t* pr, const int32_t* tie, uint32_t n,
+                                   int64_t first, uint8_t* keep) {
+  const uint32_t m = (uint32_t{1} << n) - 1;  // n <= 8
+  const __m512i p = _mm512_maskz_loadu_epi64(static_cast<__mmask8>(m), pr);
+  __m512i t = _mm512_setzero_si512();
+  if constexpr (kTie) {
+    t = _mm512_maskz_cvtepi32_epi64(0xff, _mm256_maskz_loadu_epi32(static_cast<__mmask8>(m), tie));
+  }
+  __m512i rank = _mm512_setzero_si512();
+  rank = CountRotation<kTie, 1>(p, t, m, rank);
+  rank = CountRotation<kTie, 2>(p, t, m, rank);
+  rank = CountRotation<kTie, 3>(p, t, m, rank);
+  rank = CountRotation<kTie, 4>(p, t, m, rank);
+  rank = CountRotation<kTie, 5>(p, t, m, rank);
+  rank = CountRotation<kTie, 6>(p, t, m, rank);
+  rank = CountRotation<kTie, 7>(p, t, m, rank);
+  const uint32_t kept = _mm512_cmplt_epi64_mask(rank, _mm512_set1_epi64(first));
+  _mm_mask_storeu_epi8(keep, static_cast<__mmask16>(m),
+                       _mm_cvtsi64_si128(static_cast<int64_t>(_pdep_u64(kept, 0x0101010101010101ull))));
 }
 
 // Exclusive prefix counts of an 8-bit mask: byte l of kPrefix8[mask] = popcount(mask & (2^l - 1)).
@@ -492,9 +532,10 @@ class Selector {
 #if defined(__x86_64__)
     if (n <= kVectorRankMax && has_avx512_) {
       if (tie != nullptr) {
-        KeepFirstAvx512<true>(pr + b, tie + b, n, first, keep + b);
+        (n <= 8 ? KeepFirst8Avx512<true> : KeepFirstAvx512<true>)(pr + b, tie + b, n, first, keep + b);
       } else {
-        KeepFirstAvx512<false>(pr + b, nullptr, n, first, keep + b);
+        (n <= 8 ? KeepFirst8Avx512<false> : KeepFirstAvx512<false>)(pr + b, nullptr, n, first,
+                                                                      keep + b);
       }
       return;
     }
