@@ -140,7 +140,7 @@ DPKIT_AVX512 void GroupPrioritiesAvx512(uint64_t unit, uint64_t salt, const uint
   const uint32_t lanes = (uint32_t{1} << n) - 1;
   const __m512i u = _mm512_set1_epi64(static_cast<int64_t>(unit));
   const __m512i sl = _mm512_set1_epi64(static_cast<int64_t>(salt));
-  for (int half = 0; half < (n > 8 ? 2 : 1); ++half) {
+  for (int half = 0; half < 2; ++half) {
     const __mmask8 m = static_cast<__mmask8>(lanes >> (8 * half));
     const __m256i idx = _mm256_maskz_loadu_epi32(m, gid + 8 * half);
     const __m512i h = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), m, idx, group_hash, 8);
@@ -177,7 +177,7 @@ DPKIT_AVX512 void KeepFirstAvx512(const uint64_t* pr, const int32_t* tie, uint32
   }
 }
 
-// KeepFirst8Avx512's count for rotation r: lane k's rank += 1 if lane (k + r) mod 8 (< n by m)
+// KeepFirst8Lanes's count for rotation r: lane k's rank += 1 if lane (k + r) mod 8 (< n by m)
 // comes before it.
 template <bool kTie, int r>
 DPKIT_AVX512 inline __m512i CountRotation(__m512i p, __m512i t, uint32_t m, __m512i rank) {
@@ -190,18 +190,14 @@ DPKIT_AVX512 inline __m512i CountRotation(__m512i p, __m512i t, uint32_t m, __m5
   return _mm512_mask_add_epi64(rank, static_cast<__mmask8>(before & valid), rank, _mm512_set1_epi64(1));
 }
 
-// KeepFirstAvx512 for n <= 8, without a loop over the candidates: lane k's rank is counted
-// against lane (k + r) mod 8 for the seven rotations r (lanes past n never count), the same
-// comparisons; keep[0 .. n) written by one masked byte store.
+// KeepFirstAvx512's result for n <= 8 priorities in p's lanes (ties by t's, 64-bit, when kTie), without
+// a loop over the candidates: lane k's rank is counted against lane (k + r) mod 8 for the seven
+// rotations r (lanes past n never count), the same comparisons; keep[0 .. n) written by one
+// masked byte store.
 template <bool kTie>
-DPKIT_AVX512 void KeepFirst8Avx512(const uint64_t* pr, const int32_t* tie, uint32_t n,
-                                   int64_t first, uint8_t* keep) {
+DPKIT_AVX512 inline void KeepFirst8Lanes(__m512i p, __m512i t, uint32_t n, int64_t first,
+                                         uint8_t* keep) {
   const uint32_t m = (uint32_t{1} << n) - 1;  // n <= 8
-  const __m512i p = _mm512_maskz_loadu_epi64(static_cast<__mmask8>(m), pr);
-  __m512i t = _mm512_setzero_si512();
-  if constexpr (kTie) {
-    t = _mm512_maskz_cvtepi32_epi64(0xff, _mm256_maskz_loadu_epi32(static_cast<__mmask8>(m), tie));
-  }
   __m512i rank = _mm512_setzero_si512();
   rank = CountRotation<kTie, 1>(p, t, m, rank);
   rank = CountRotation<kTie, 2>(p, t, m, rank);
@@ -213,6 +209,27 @@ DPKIT_AVX512 void KeepFirst8Avx512(const uint64_t* pr, const int32_t* tie, uint3
   const uint32_t kept = _mm512_cmplt_epi64_mask(rank, _mm512_set1_epi64(first));
   _mm_mask_storeu_epi8(keep, static_cast<__mmask16>(m),
                        _mm_cvtsi64_si128(static_cast<int64_t>(_pdep_u64(kept, 0x0101010101010101ull))));
+}
+
+// A unit of n <= 8 groups (gid[0 .. n)): its group priorities (as GroupPrioritiesAvx512) and
+// the `first` kept (as KeepFirstAvx512), in registers, without storing the priorities.
+DPKIT_AVX512 void KeepGroups8Avx512(uint64_t unit, uint64_t salt, const uint64_t* group_hash,
+                                    const int32_t* gid, uint32_t n, int64_t first, uint8_t* keep) {
+  const __mmask8 m = static_cast<__mmask8>((uint32_t{1} << n) - 1);
+  const __m256i idx = _mm256_maskz_loadu_epi32(m, gid);
+  const __m512i h = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), m, idx, group_hash, 8);
+  const __m512i p = Mix64x8(_mm512_xor_si512(_mm512_set1_epi64(static_cast<int64_t>(salt)),
+                                             Mix64x8(_mm512_xor_si512(_mm512_set1_epi64(static_cast<int64_t>(unit)), h))));
+  KeepFirst8Lanes<true>(p, _mm512_maskz_cvtepi32_epi64(0xff, idx), n, first, keep);
+}
+
+// A run of c <= 8 rows: its row priorities (as RowPrioritiesAvx512) and the `first` kept, in
+// registers.
+DPKIT_AVX512 void KeepRows8Avx512(uint64_t base, uint32_t c, int64_t first, uint8_t* keep) {
+  const __m512i k0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i p = Mix64x8(_mm512_add_epi64(_mm512_set1_epi64(static_cast<int64_t>(base)),
+                                             _mm512_mullo_epi64(k0, _mm512_set1_epi64(static_cast<int64_t>(kPhi)))));
+  KeepFirst8Lanes<false>(p, _mm512_setzero_si512(), c, first, keep);
 }
 
 // Exclusive prefix counts of an 8-bit mask: byte l of kPrefix8[mask] = popcount(mask & (2^l - 1)).
@@ -510,6 +527,11 @@ class Selector {
       const uint32_t b = unit_run_[choose_[j]], end = unit_run_[choose_[j] + 1];
       const uint64_t unit = e[run_start_[b]].hash(gb_, top_);
 #if defined(__x86_64__)
+      if (end - b <= 8 && has_avx512_) {
+        KeepGroups8Avx512(unit, in_.salt, in_.group_hash, gid + b, end - b, in_.l0,
+                          run_keep_.data() + b);
+        continue;
+      }
       if (end - b <= kVectorRankMax && has_avx512_) {
         GroupPrioritiesAvx512(unit, in_.salt, in_.group_hash, gid + b, end - b, pr + b);
       } else
@@ -532,10 +554,9 @@ class Selector {
 #if defined(__x86_64__)
     if (n <= kVectorRankMax && has_avx512_) {
       if (tie != nullptr) {
-        (n <= 8 ? KeepFirst8Avx512<true> : KeepFirstAvx512<true>)(pr + b, tie + b, n, first, keep + b);
+        KeepFirstAvx512<true>(pr + b, tie + b, n, first, keep + b);
       } else {
-        (n <= 8 ? KeepFirst8Avx512<false> : KeepFirstAvx512<false>)(pr + b, nullptr, n, first,
-                                                                      keep + b);
+        KeepFirstAvx512<false>(pr + b, nullptr, n, first, keep + b);
       }
       return;
     }
@@ -599,6 +620,12 @@ class Selector {
   void ChooseRowsOfRun(const E* e, uint32_t r) {
     const uint32_t s = run_start_[r], c = run_start_[r + 1] - s;
     const uint64_t base = Mix64(e[s].hash(gb_, top_) ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
+#if defined(__x86_64__)
+    if (c <= 8 && has_avx512_) {
+      KeepRows8Avx512(base, c, in_.linf, flags_.data() + s);
+      return;
+    }
+#endif
     if (row_pr_.size() < std::max(c, kVectorRankMax)) row_pr_.resize(std::max(c, kVectorRankMax));
     uint64_t* pr = row_pr_.data();
 #if defined(__x86_64__)

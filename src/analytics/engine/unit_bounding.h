@@ -29,8 +29,8 @@
 //     numbers); each run's group priority is computed, and a unit keeps
 //     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
 //     (up to 16 in AVX-512 where the CPU has it: priorities computed eight lanes at a time and
-//     ranks counted in vector compares, up to 8 without a loop, the same values and
-//     comparisons; std::nth_element above 32 groups); in a kept run of more than linf rows, the
+//     ranks counted in vector compares, up to 8 in registers without a loop, the same values
+//     and comparisons; std::nth_element above 32 groups); in a kept run of more than linf rows, the
 //     linf of
 //     smallest row priority likewise (k = the row's index in its run); the kept entries are
 //     listed without data-dependent branches;
