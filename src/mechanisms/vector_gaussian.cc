@@ -85,11 +85,19 @@ absl::Status VectorGaussianMechanism::Apply(absl::Span<T> values,
                                                    z.size(), " noise draws"));
   }
   if (!adds_noise_) return absl::OkStatus();
+  // Scaling by 2^-e and 2^e: ldexp and a product with the power of two both give the exact
+  // result rounded once (IEEE), so when 2^e and 2^-e are normal doubles the product, ~10x
+  // cheaper than the libm calls, gives the same values; rint rounds like nearbyint (current
+  // mode) without saving the floating-point environment.
+  const bool by_product = exponent_ >= -1022 && exponent_ <= 1022;
+  const double to_grid = by_product ? std::ldexp(1.0, -exponent_) : 0.0;
   for (size_t i = 0; i < values.size(); ++i) {
     const double v = static_cast<double>(values[i]);
+    const double scaled = by_product ? v * to_grid : std::ldexp(v, -exponent_);
     // v * 2^-e is exact; so is the sum for |index| < 2^53.
-    const double index = std::isfinite(v) ? std::nearbyint(std::ldexp(v, -exponent_)) : 0.0;
-    values[i] = static_cast<T>(std::ldexp(index + static_cast<double>(z[i]), exponent_));
+    const double index = std::isfinite(v) ? std::rint(scaled) : 0.0;
+    const double sum = index + static_cast<double>(z[i]);
+    values[i] = static_cast<T>(by_product ? sum * gamma_ : std::ldexp(sum, exponent_));
   }
   return absl::OkStatus();
 }

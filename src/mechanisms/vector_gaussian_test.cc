@@ -2,6 +2,8 @@
 #include "dpkit/mechanisms/vector_gaussian.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "dpkit/random/seeded_rng.h"
@@ -61,6 +63,64 @@ TEST(VectorGaussian, SnapsToTheGridThenAddsTheDraws) {
   EXPECT_EQ(s[2], -4 * g);
   std::vector<float> wrong(4);
   EXPECT_FALSE(m->AddNoise(absl::MakeSpan(wrong), z).ok());
+}
+
+// The grid snapping must give the same values as the defining formula
+// gamma (nearbyint(v 2^-e) + z) with ldexp, for grids from 2^-1020 to 2^996 and beyond the
+// normal range, on values of every magnitude, halfway cases and non-finite values.
+template <typename T>
+void ExpectSnapMatchesLdexp(double l2_sensitivity) {
+  auto m = VectorGaussian(SecureNoise(),
+                          {.noise_multiplier = 1, .l2_sensitivity = l2_sensitivity, .dimension = 7});
+  ASSERT_TRUE(m.ok()) << m.status();
+  const double g = m->granularity();
+  int e = 0;
+  std::frexp(g, &e);
+  --e;  // g = 2^e
+  std::vector<T> v;
+  for (double k : {0.0, 0.5, 1.5, 2.5, -0.5, -2.5, 3.49, 1e3 + 0.5, 12345.678}) {
+    v.push_back(static_cast<T>(k * g));
+  }
+  SeededRng rng(11);
+  for (int i = 0; i < 2000; ++i) {
+    // Random bit patterns: every exponent, subnormals, infinities and NaNs included.
+    if constexpr (sizeof(T) == 4) {
+      const uint32_t bits = static_cast<uint32_t>(rng.NextU64());
+      float f;
+      std::memcpy(&f, &bits, sizeof(f));
+      v.push_back(f);
+    } else {
+      const uint64_t bits = rng.NextU64();
+      double d;
+      std::memcpy(&d, &bits, sizeof(d));
+      v.push_back(d);
+    }
+  }
+  std::vector<int64_t> z(v.size());
+  for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<int64_t>(i % 9) - 4;
+  std::vector<T> want(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double x = static_cast<double>(v[i]);
+    const double index = std::isfinite(x) ? std::nearbyint(std::ldexp(x, -e)) : 0.0;
+    want[i] = static_cast<T>(std::ldexp(index + static_cast<double>(z[i]), e));
+  }
+  // AddNoise takes dimension() values at a time.
+  for (size_t start = 0; start + 7 <= v.size(); start += 7) {
+    auto part = absl::MakeSpan(v).subspan(start, 7);
+    ASSERT_TRUE(m->AddNoise(part, absl::MakeConstSpan(z).subspan(start, 7)).ok());
+    for (size_t i = start; i < start + 7; ++i) {
+      const bool same = std::memcmp(&v[i], &want[i], sizeof(T)) == 0;
+      EXPECT_TRUE(same) << "C " << l2_sensitivity << " value " << i << ": " << v[i] << " vs "
+                        << want[i];
+    }
+  }
+}
+
+TEST(VectorGaussian, SnappingEqualsTheLdexpFormulaBitForBit) {
+  for (double c : {1.0, 2.0, 1e-300, 1e-305, 1e-320, 1e300}) {
+    ExpectSnapMatchesLdexp<float>(c);
+    ExpectSnapMatchesLdexp<double>(c);
+  }
 }
 
 TEST(VectorGaussian, PrivacyMapsCarryTheEffectiveMultiplier) {
