@@ -19,21 +19,20 @@
 //  2. per bucket, a stable least-significant-digit radix sort by (unit, group): on the group
 //     id's 8-bit digits (one pass up to 256 groups), then on the next bits of the unit hash
 //     (sub-buckets of ~1-2 entries on average, so that most non-empty ones hold exactly one
-//     unit), then a stable sort by unit inside the sub-buckets that hold several (found, when
-//     summing, eight entries at a time in AVX-512 where the CPU has it); each unit's
+//     unit), then a stable sort by unit inside the sub-buckets that hold several; each unit's
 //     rows of one group are now one run, in table order;
 //  3. flat passes over the whole bucket rather than unit by unit (no short loops of
 //     data-dependent length per unit, except the rank counts): the runs and units are numbered
-//     without data-dependent branches (when summing, eight entries at a time in AVX-512 where
-//     the CPU has it: compares of each key with the one before, compressed stores, the same
-//     numbers); each run's group priority is computed, and a unit keeps
+//     without data-dependent branches; each run's group priority is computed, and a unit keeps
 //     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
-//     (up to 16 in AVX-512 where the CPU has it: priorities computed eight lanes at a time and
-//     ranks counted in vector compares, up to 8 in registers without a loop, the same values
-//     and comparisons; std::nth_element above 32 groups); in a kept run of more than linf rows, the
-//     linf of
+//     (std::nth_element above 32 groups); in a kept run of more than linf rows, the linf of
 //     smallest row priority likewise (k = the row's index in its run); the kept entries are
-//     listed without data-dependent branches;
+//     listed without data-dependent branches. Where the CPU has AVX-512 (HasAvx512 in the .cc,
+//     checked once), the same values and comparisons are computed in vectors: priorities eight
+//     lanes at a time and ranks by vector compares for up to 16 candidates (up to 8 in
+//     registers, without a loop over them), and, when summing, the run numbering (each key
+//     against the one before, compressed stores) and the search for sub-buckets of several
+//     units, eight entries at a time;
 //  4. either (mask) the listed rows are set in the thread's bit mask in one prefetching loop and
 //     the threads' masks are OR-ed, or (summing, UnitBoundingInput::sink set) the listed rows'
 //     groups and values go to the sink, bucket by bucket, and no mask is made. When summing, an
@@ -42,7 +41,9 @@
 //     the full hash is known), and no row number is kept. The same steps choose the same rows.
 // A unit never spans two buckets, and its rows of a group stay in table order (every sort is
 // stable), so the result is exactly the rule's. Timing: every pass's length depends on the
-// bucket's entries, runs and units; the rank counts' on each unit's numbers of groups and rows;
+// bucket's entries, runs and units; the rank counts' on each unit's numbers of groups and rows
+// (not for up to 8 with AVX-512); the search for sub-buckets of several units branches on
+// unit-hash collisions within a sub-bucket; which paths run depends on the CPU, not the data;
 // no branch depends on the salt except inside std::nth_element (a unit of more than 32 groups or
 // a group of more than 32 rows), and none on a value (the sink's additions are the
 // accumulation's own, analytics/engine/state.cc). Limits: a bucket has fewer than 2^32 entries (a
