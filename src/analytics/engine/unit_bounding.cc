@@ -5,9 +5,11 @@
 #include <array>
 #include <bit>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <string_view>
 #include <utility>
 
 #include "analytics/engine/parallel.h"
@@ -103,8 +105,12 @@ constexpr uint32_t kVectorRankMax = 16;
 // stores) and BMI2 (pdep).
 #define DPKIT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,bmi2,popcnt")))
 
+// DPKIT_NO_AVX512 set (and not "0") keeps the portable code on any CPU: the tests run again
+// that way ("portable." in ctest), as a CPU with AVX-512 would otherwise never take it.
 bool HasAvx512() {
   static const bool has = [] {
+    const char* off = std::getenv("DPKIT_NO_AVX512");
+    if (off != nullptr && *off != '\0' && std::string_view(off) != "0") return false;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
