@@ -67,6 +67,60 @@ TEST(PoissonSample, SixteenBitThresholdIsExact) {
   EXPECT_EQ(PoissonSampleIndices(zero, 100, 1.0).size(), 100u);  // q = 1: m = 2^16, all join
 }
 
+// A generator whose 16-bit word number p is a fixed hash of p, never equal to `avoid`: with
+// q = (avoid + 1/2) / 2^16 row j joins iff word j < avoid, whatever the chunking or the code path.
+class HashWordsRng final : public random::BitGenerator {
+ public:
+  explicit HashWordsRng(uint16_t avoid) : avoid_(avoid) {}
+  static uint16_t Word(uint64_t p, uint16_t avoid) {
+    uint64_t x = (p + 1) * 0x9E3779B97F4A7C15ull;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 32;
+    const uint16_t w = static_cast<uint16_t>(x);
+    return w == avoid ? static_cast<uint16_t>(w + 1) : w;
+  }
+  uint64_t NextU64() override {
+    uint64_t v;
+    Fill(&v, sizeof(v));
+    return v;
+  }
+  void Fill(void* out, size_t n) override {
+    auto* b = static_cast<uint8_t*>(out);
+    for (size_t i = 0; i < n; ++i, ++byte_) {
+      const uint16_t w = Word(byte_ / 2, avoid_);
+      b[i] = static_cast<uint8_t>(byte_ % 2 == 0 ? w & 0xFF : w >> 8);  // little-endian words
+    }
+  }
+  bool IsSecure() const override { return false; }
+
+ private:
+  uint16_t avoid_;
+  uint64_t byte_ = 0;
+};
+
+// Every row against the 16-bit rule, over several chunks and a ragged end (the vectorized
+// selection must keep exactly the rows, in order, that the scalar rule keeps).
+TEST(PoissonSample, SelectsExactlyTheRowsBelowTheThreshold) {
+  for (uint16_t m : {uint16_t{0}, uint16_t{1}, uint16_t{515}, uint16_t{0x8000}, uint16_t{65535}}) {
+    const double q = (m + 0.5) / 65536.0;
+    for (int64_t begin : {int64_t{0}, int64_t{37}}) {
+      const int64_t end = 10000 + 29;
+      HashWordsRng rng(m);
+      std::vector<int64_t> got;
+      AppendPoissonSample(rng, begin, end, q, got);
+      std::vector<int64_t> want;
+      for (int64_t j = begin; j < end; ++j) {
+        if (HashWordsRng::Word(static_cast<uint64_t>(j - begin), m) < m) want.push_back(j);
+      }
+      EXPECT_EQ(got, want) << "m " << m << " begin " << begin;
+      if (m == 515) {
+        EXPECT_GT(want.size(), 40u);
+      }
+    }
+  }
+}
+
 struct Toy {
   nn::Sequential model;
   torch::Tensor x, y;
