@@ -18,6 +18,10 @@ Timed, each in its own long-lived process (the data stays in memory between runs
     earlier commit), for before/after figures measured in the same run.
   - DuckDB and polars: SELECT grp, COUNT(*), SUM(value), AVG(value) ... GROUP BY grp, result
     fetched into Python (100 rows).
+  - DuckDB bounded: the same job as dpkit DP without the noise, in DuckDB's SQL (BOUNDED_QUERY):
+    each unit keeps the 3 groups of smallest hash(uid, grp, salt), and in each kept group the 5
+    rows of smallest hash(rowid, salt); values clamped to [0, 1000]; COUNT/SUM/AVG per group.
+    This is how contribution bounding is written for a SQL engine (window functions per unit).
 Runs are interleaved round by round (the order rotates every round) after warm-up rounds; each
 run reports its wall time and its process's CPU time (all threads). Ratios are dpkit DP / peer,
 the median (and min) over rounds of the per-round ratio, so drift in machine load cancels. The
@@ -33,6 +37,15 @@ import time
 
 QUERY = "SELECT grp, COUNT(*), SUM(value), AVG(value) FROM {t} GROUP BY grp"
 PEER_ENGINES = ("duckdb_enum", "duckdb_int", "polars_enum", "polars_int")
+BOUNDED_QUERY = """
+WITH kept_groups AS (
+  SELECT uid, grp FROM (SELECT DISTINCT uid, grp FROM t_enum)
+  QUALIFY row_number() OVER (PARTITION BY uid ORDER BY hash(uid, grp, 7)) <= 3),
+kept_rows AS (
+  SELECT t.grp, least(greatest(t.value, 0), 1000) AS v
+  FROM t_enum t SEMI JOIN kept_groups k ON t.uid = k.uid AND t.grp = k.grp
+  QUALIFY row_number() OVER (PARTITION BY t.uid, t.grp ORDER BY hash(t.rowid, 7)) <= 5)
+SELECT grp, COUNT(*), SUM(v), AVG(v) FROM kept_rows GROUP BY grp"""
 
 
 # ---- worker: one process per thread count, holding the peers' copies of the data ----
@@ -75,6 +88,7 @@ def worker(prefix, threads):
         "duckdb_int": lambda: sum(r[1] for r in con.execute(QUERY.format(t="t_int")).fetchall()),
         "polars_enum": lambda: run_polars(pl_enum),
         "polars_int": lambda: run_polars(pl_int),
+        "duckdb_bounded": lambda: len(con.execute(BOUNDED_QUERY).fetchall()),  # groups
     }
     print(f"ok duckdb {duckdb.__version__} polars {pl.__version__} threads {pl.thread_pool_size()}",
           flush=True)
@@ -127,7 +141,7 @@ def measure(dpkit, baseline, peer, threads, rounds, warmup):
     engines = [("dpkit DP", dpkit, f"dp {threads}"), ("dpkit plain", dpkit, f"plain {threads}")]
     if baseline:
         engines.append(("dpkit DP baseline", baseline, f"dp {threads}"))
-    engines += [(name, peer, name) for name in PEER_ENGINES]
+    engines += [(name, peer, name) for name in PEER_ENGINES + ("duckdb_bounded",)]
     res = {name: [] for name, _, _ in engines}
     checks = {}
     for r in range(warmup + rounds):
@@ -190,8 +204,9 @@ def main():
     for t in thread_counts:
         res, checks = measure(dpkit, baseline, peers[t], t, args.rounds, args.warmup)
         totals = [checks[n] for n in ("dpkit plain",) + PEER_ENGINES]
+        grouped = [n for n in checks if n.startswith("dpkit DP") or n == "duckdb_bounded"]
         if any(c != totals[0] or len(c) != 1 for c in totals) or any(
-                checks[n] != {100} for n in checks if n.startswith("dpkit DP")):
+                checks[n] != {100} for n in grouped):
             sys.exit(f"analytics_groupby_peer: unexpected results (row totals, DP groups): {checks}")
         report(res, t)
     for s in [dpkit] + ([baseline] if baseline else []) + list(peers.values()):
