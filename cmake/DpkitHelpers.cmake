@@ -31,3 +31,20 @@ function(dpkit_test name)
     PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
     DISCOVERY_TIMEOUT 120)
 endfunction()
+
+# dpkit_portable_tests(<test binary> LABELS ... [FILTER gtest-filter])
+# Registers the binary's tests (those FILTER matches) a second time as "portable.<name>" with
+# DPKIT_NO_AVX512=1 (dpkit/base/cpu.h): on a CPU with AVX-512 the kernels' portable code runs
+# only there.
+function(dpkit_portable_tests name)
+  cmake_parse_arguments(P "" "FILTER" "LABELS" ${ARGN})
+  if(NOT TARGET ${name})
+    return()
+  endif()
+  if(NOT P_FILTER)
+    set(P_FILTER "*")
+  endif()
+  gtest_discover_tests(${name} TEST_PREFIX "portable." TEST_FILTER "${P_FILTER}"
+    DISCOVERY_TIMEOUT 120
+    PROPERTIES LABELS "${P_LABELS}" TIMEOUT 600 ENVIRONMENT DPKIT_NO_AVX512=1)
+endfunction()

@@ -16,6 +16,7 @@
 #include <immintrin.h>
 #endif
 
+#include "dpkit/base/cpu.h"
 #include "dpkit/random/samplers.h"
 #include "dpkit/train/dp_sgd.h"
 
@@ -68,11 +69,7 @@ using SelectFn = int64_t (*)(const uint16_t*, int64_t, uint32_t, int64_t, int64_
 
 SelectFn BestSelectBelow() {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("popcnt")) {
-    return &SelectBelowAvx512;
-  }
+  if (cpu::UseAvx512()) return &SelectBelowAvx512;
 #endif
   return &SelectBelowScalar;
 }

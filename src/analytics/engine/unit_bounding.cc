@@ -5,14 +5,13 @@
 #include <array>
 #include <bit>
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <numeric>
-#include <string_view>
 #include <utility>
 
 #include "analytics/engine/parallel.h"
+#include "dpkit/base/cpu.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -105,19 +104,6 @@ constexpr uint32_t kVectorRankMax = 16;
 // stores) and BMI2 (pdep).
 #define DPKIT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,bmi2,popcnt")))
 
-// DPKIT_NO_AVX512 set (and not "0") keeps the portable code on any CPU: the tests run again
-// that way ("portable." in ctest), as a CPU with AVX-512 would otherwise never take it.
-bool HasAvx512() {
-  static const bool has = [] {
-    const char* off = std::getenv("DPKIT_NO_AVX512");
-    if (off != nullptr && *off != '\0' && std::string_view(off) != "0") return false;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("bmi2");
-  }();
-  return has;
-}
 
 // Mix64 of eight lanes.
 DPKIT_AVX512 inline __m512i Mix64x8(__m512i x) {
@@ -676,7 +662,7 @@ class Selector {
   uint64_t* keep_;  // nullptr for ValueEntry
   const int thread_;
 #if defined(__x86_64__)
-  const bool has_avx512_ = HasAvx512();
+  const bool has_avx512_ = cpu::UseAvx512();
 #endif
   int gb_ = 0;         // bits of the largest group id
   uint64_t top_ = 0;   // the current bucket's top hash bits, at their places

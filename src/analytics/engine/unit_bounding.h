@@ -27,8 +27,8 @@
 //     the l0 runs of smallest priority, found by counting each one's rank among the unit's runs
 //     (std::nth_element above 32 groups); in a kept run of more than linf rows, the linf of
 //     smallest row priority likewise (k = the row's index in its run); the kept entries are
-//     listed without data-dependent branches. Where the CPU has AVX-512 (HasAvx512 in the .cc,
-//     checked once; the environment variable DPKIT_NO_AVX512=1 turns it off), the same values and comparisons are computed in vectors: priorities eight
+//     listed without data-dependent branches. Where the CPU has AVX-512 (cpu::UseAvx512, checked
+//     once; DPKIT_NO_AVX512=1 turns it off, dpkit/base/cpu.h), the same values and comparisons are computed in vectors: priorities eight
 //     lanes at a time and ranks by vector compares for up to 16 candidates (up to 8 in
 //     registers, without a loop over them), and, when summing, the run numbering (each key
 //     against the one before, compressed stores) and the search for sub-buckets of several
