@@ -1,8 +1,8 @@
 #include "analytics/engine/unit_bounding.h"
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstring>
@@ -11,16 +11,12 @@
 #include <utility>
 
 #include "analytics/engine/parallel.h"
+#include "analytics/engine/unit_bounding_avx512.h"
 #include "dpkit/base/cpu.h"
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 namespace dpkit::analytics::engine {
 namespace {
 
-constexpr uint64_t kPhi = 0x9E3779B97F4A7C15ull;
 // Buckets of ~16k-32k entries (256-512 KiB of packed entries: L2-resident while processed;
 // fewer, larger buckets measured faster than 4k-8k, as the scatter then writes fewer streams).
 constexpr int64_t kBucketTarget = 16384;
@@ -95,226 +91,14 @@ int GidBits(size_t num_gids) {
   return std::bit_width(static_cast<uint64_t>(num_gids > 0 ? num_gids - 1 : 0));
 }
 
-// Up to this many candidates, ranks are counted in AVX-512 vector compares where the CPU has
-// them (KeepFirstAvx512).
-constexpr uint32_t kVectorRankMax = 16;
-
-#if defined(__x86_64__)
-// AVX-512 F (compares), DQ (64-bit products), VL (masked 256-bit loads), BW (masked byte
-// stores) and BMI2 (pdep).
-#define DPKIT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,bmi2,popcnt")))
-
-
-// Mix64 of eight lanes.
-DPKIT_AVX512 inline __m512i Mix64x8(__m512i x) {
-  x = _mm512_add_epi64(x, _mm512_set1_epi64(static_cast<int64_t>(0x9E3779B97F4A7C15ull)));
-  x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xff, x, 30)),
-                         _mm512_set1_epi64(static_cast<int64_t>(0xBF58476D1CE4E5B9ull)));
-  x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xff, x, 27)),
-                         _mm512_set1_epi64(static_cast<int64_t>(0x94D049BB133111EBull)));
-  return _mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xff, x, 31));
-}
-
-// A run's row priorities pr[k] = Mix64(base + k * kPhi) for k < 16 (pr has room for 16).
-DPKIT_AVX512 void RowPrioritiesAvx512(uint64_t base, uint64_t* pr) {
-  const __m512i k0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i phi = _mm512_set1_epi64(static_cast<int64_t>(kPhi));
-  const __m512i b0 = _mm512_add_epi64(_mm512_set1_epi64(static_cast<int64_t>(base)),
-                                      _mm512_mullo_epi64(k0, phi));
-  const __m512i b1 = _mm512_add_epi64(b0, _mm512_maskz_slli_epi64(0xff, phi, 3));  // + 8 * kPhi
-  _mm512_storeu_si512(pr, Mix64x8(b0));
-  _mm512_storeu_si512(pr + 8, Mix64x8(b1));
-}
-
-// A unit's group priorities pr[i] = Mix64(salt ^ Mix64(unit ^ group_hash[gid[i]])), i < n <= 16.
-DPKIT_AVX512 void GroupPrioritiesAvx512(uint64_t unit, uint64_t salt, const uint64_t* group_hash,
-                                        const int32_t* gid, uint32_t n, uint64_t* pr) {
-  const uint32_t lanes = (uint32_t{1} << n) - 1;
-  const __m512i u = _mm512_set1_epi64(static_cast<int64_t>(unit));
-  const __m512i sl = _mm512_set1_epi64(static_cast<int64_t>(salt));
-  for (int half = 0; half < 2; ++half) {
-    const __mmask8 m = static_cast<__mmask8>(lanes >> (8 * half));
-    const __m256i idx = _mm256_maskz_loadu_epi32(m, gid + 8 * half);
-    const __m512i h = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), m, idx, group_hash, 8);
-    const __m512i x = Mix64x8(_mm512_xor_si512(sl, Mix64x8(_mm512_xor_si512(u, h))));
-    _mm512_mask_storeu_epi64(pr + 8 * half, m, x);
-  }
-}
-
-// keep[k] = 1 for the `first` of pr[0 .. n) that are smallest (ties broken by the smaller
-// tie[k] when kTie), 0 for the others, n <= kVectorRankMax: each one's rank is the popcount of
-// its unsigned compares with all n (eight 64-bit lanes at a time; ties in 16 32-bit lanes).
-// The same comparisons, so the same result, as the scalar rank count; masked loads read
-// nothing past n.
-template <bool kTie>
-DPKIT_AVX512 void KeepFirstAvx512(const uint64_t* pr, const int32_t* tie, uint32_t n, int64_t first,
-                                  uint8_t* keep) {
-  const uint32_t lanes = (uint32_t{1} << n) - 1;  // n <= 16
-  const __mmask8 m0 = static_cast<__mmask8>(lanes), m1 = static_cast<__mmask8>(lanes >> 8);
-  const __m512i p0 = _mm512_maskz_loadu_epi64(m0, pr);
-  const __m512i p1 = _mm512_maskz_loadu_epi64(m1, pr + 8);
-  __m512i t = _mm512_setzero_si512();  // 16 lanes of 32 bits
-  if constexpr (kTie) t = _mm512_maskz_loadu_epi32(static_cast<__mmask16>(lanes), tie);
-  for (uint32_t k = 0; k < n; ++k) {
-    const __m512i pk = _mm512_set1_epi64(static_cast<int64_t>(pr[k]));
-    uint32_t before = _mm512_mask_cmplt_epu64_mask(m0, p0, pk) |
-                      (uint32_t{_mm512_mask_cmplt_epu64_mask(m1, p1, pk)} << 8);
-    if constexpr (kTie) {
-      const uint32_t equal = _mm512_mask_cmpeq_epu64_mask(m0, p0, pk) |
-                             (uint32_t{_mm512_mask_cmpeq_epu64_mask(m1, p1, pk)} << 8);
-      before |= equal & _mm512_cmplt_epi32_mask(t, _mm512_set1_epi32(tie[k]));
-    }
-    const int64_t rank = std::popcount(before);
-    keep[k] = rank < first ? 1 : 0;
-  }
-}
-
-// KeepFirst8Lanes's count for rotation r: lane k's rank += 1 if lane (k + r) mod 8 (< n by m)
-// comes before it.
-template <bool kTie, int r>
-DPKIT_AVX512 inline __m512i CountRotation(__m512i p, __m512i t, uint32_t m, __m512i rank) {
-  const __m512i pr_r = _mm512_maskz_alignr_epi64(0xff, p, p, r);
-  uint32_t before = _mm512_cmplt_epu64_mask(pr_r, p);
-  if constexpr (kTie) {
-    before |= _mm512_cmpeq_epu64_mask(pr_r, p) & _mm512_cmplt_epi64_mask(_mm512_maskz_alignr_epi64(0xff, t, t, r), t);
-  }
-  const uint32_t valid = ((m >> r) | (m << (8 - r))) & 0xff;
-  return _mm512_mask_add_epi64(rank, static_cast<__mmask8>(before & valid), rank, _mm512_set1_epi64(1));
-}
-
-// KeepFirstAvx512's result for n <= 8 priorities in p's lanes (ties by t's, 64-bit, when kTie), without
-// a loop over the candidates: lane k's rank is counted against lane (k + r) mod 8 for the seven
-// rotations r (lanes past n never count), the same comparisons; keep[0 .. n) written by one
-// masked byte store.
-template <bool kTie>
-DPKIT_AVX512 inline void KeepFirst8Lanes(__m512i p, __m512i t, uint32_t n, int64_t first,
-                                         uint8_t* keep) {
-  const uint32_t m = (uint32_t{1} << n) - 1;  // n <= 8
-  __m512i rank = _mm512_setzero_si512();
-  rank = CountRotation<kTie, 1>(p, t, m, rank);
-  rank = CountRotation<kTie, 2>(p, t, m, rank);
-  rank = CountRotation<kTie, 3>(p, t, m, rank);
-  rank = CountRotation<kTie, 4>(p, t, m, rank);
-  rank = CountRotation<kTie, 5>(p, t, m, rank);
-  rank = CountRotation<kTie, 6>(p, t, m, rank);
-  rank = CountRotation<kTie, 7>(p, t, m, rank);
-  const uint32_t kept = _mm512_cmplt_epi64_mask(rank, _mm512_set1_epi64(first));
-  _mm_mask_storeu_epi8(keep, static_cast<__mmask16>(m),
-                       _mm_cvtsi64_si128(static_cast<int64_t>(_pdep_u64(kept, 0x0101010101010101ull))));
-}
-
-// A unit of n <= 8 groups (gid[0 .. n)): its group priorities (as GroupPrioritiesAvx512) and
-// the `first` kept (as KeepFirstAvx512), in registers, without storing the priorities.
-DPKIT_AVX512 void KeepGroups8Avx512(uint64_t unit, uint64_t salt, const uint64_t* group_hash,
-                                    const int32_t* gid, uint32_t n, int64_t first, uint8_t* keep) {
-  const __mmask8 m = static_cast<__mmask8>((uint32_t{1} << n) - 1);
-  const __m256i idx = _mm256_maskz_loadu_epi32(m, gid);
-  const __m512i h = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), m, idx, group_hash, 8);
-  const __m512i p = Mix64x8(_mm512_xor_si512(_mm512_set1_epi64(static_cast<int64_t>(salt)),
-                                             Mix64x8(_mm512_xor_si512(_mm512_set1_epi64(static_cast<int64_t>(unit)), h))));
-  KeepFirst8Lanes<true>(p, _mm512_maskz_cvtepi32_epi64(0xff, idx), n, first, keep);
-}
-
-// A run of c <= 8 rows: its row priorities (as RowPrioritiesAvx512) and the `first` kept, in
-// registers.
-DPKIT_AVX512 void KeepRows8Avx512(uint64_t base, uint32_t c, int64_t first, uint8_t* keep) {
-  const __m512i k0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i p = Mix64x8(_mm512_add_epi64(_mm512_set1_epi64(static_cast<int64_t>(base)),
-                                             _mm512_mullo_epi64(k0, _mm512_set1_epi64(static_cast<int64_t>(kPhi)))));
-  KeepFirst8Lanes<false>(p, _mm512_setzero_si512(), c, first, keep);
-}
-
-// Exclusive prefix counts of an 8-bit mask: byte l of kPrefix8[mask] = popcount(mask & (2^l - 1)).
-constexpr std::array<uint64_t, 256> MakePrefix8() {
-  std::array<uint64_t, 256> t{};
-  for (uint32_t mask = 0; mask < 256; ++mask) {
-    for (uint32_t l = 0; l < 8; ++l) {
-      t[mask] |= static_cast<uint64_t>(std::popcount(mask & ((1u << l) - 1))) << (8 * l);
-    }
-  }
-  return t;
-}
-constexpr std::array<uint64_t, 256> kPrefix8 = MakePrefix8();
-
-// Selector::Runs's loop for ValueEntry (keys at every other word from `keys`) on entries
-// [i, i + 8) at a time from i = 1 while i + 8 <= m: the same slots get the same values (the
-// scalar loop writes each slot again until a new unit / run moves past it; here only the final
-// value, with up to 7 more slots written past the count, which later ones overwrite: the arrays
-// need 8 slots of slack). Returns the first entry not done.
-DPKIT_AVX512 size_t RunsAvx512(const uint64_t* keys, size_t m, int gb, uint32_t* run_start,
-                               uint32_t* unit_run, int32_t* run_gid, uint32_t* run_of,
-                               uint32_t* runs_io, uint32_t* units_io) {
-  const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i shift = _mm512_set1_epi64(gb);
-  const __m512i gid_mask = _mm512_set1_epi64(static_cast<int64_t>((uint64_t{1} << gb) - 1));
-  const __m256i lane = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
-  const __m256i one = _mm256_set1_epi32(1);
-  uint32_t runs = *runs_io, units = *units_io;
-  size_t i = 1;
-  for (; i + 8 <= m; i += 8) {
-    const uint64_t* at = keys + 2 * i;
-    const __m512i k = _mm512_permutex2var_epi64(_mm512_loadu_si512(at), even,
-                                                _mm512_loadu_si512(at + 8));
-    const __m512i p = _mm512_permutex2var_epi64(_mm512_loadu_si512(at - 2), even,
-                                                _mm512_loadu_si512(at + 6));
-    const __mmask8 differs = _mm512_cmpneq_epu64_mask(k, p);
-    const __mmask8 new_unit =
-        _mm512_cmpneq_epu64_mask(_mm512_maskz_srlv_epi64(0xff, k, shift), _mm512_maskz_srlv_epi64(0xff, p, shift));
-    const __m256i before = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(kPrefix8[differs])));
-    const __m256i runs_before = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(runs)), before);
-    const __m256i index = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(i)), lane);
-    const __m256i gid = _mm512_maskz_cvtepi64_epi32(0xff, _mm512_and_si512(k, gid_mask));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(run_of + i),
-                        _mm256_sub_epi32(_mm256_mask_add_epi32(runs_before, differs, runs_before, one), one));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(run_start + runs),
-                        _mm256_maskz_compress_epi32(differs, index));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(run_gid + runs),
-                        _mm256_maskz_compress_epi32(differs, gid));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(unit_run + units),
-                        _mm256_maskz_compress_epi32(new_unit, runs_before));
-    runs += static_cast<uint32_t>(std::popcount(static_cast<uint32_t>(differs)));
-    units += static_cast<uint32_t>(std::popcount(static_cast<uint32_t>(new_unit)));
-  }
-  *runs_io = runs;
-  *units_io = units;
-  return i;
-}
-
-// Selector::Sort's search for sub-buckets of several units, for ValueEntry keys at every other
-// word from `keys`: the same compares as its scalar loop (entry i starts another unit than entry
-// i - 1 in the same sub-bucket), eight entries at a time from i = 1 while i + 8 <= m; calls
-// found(i) for each such i, in order. Returns the first entry not examined.
-template <typename Found>
-DPKIT_AVX512 size_t SeveralUnitsAvx512(const uint64_t* keys, size_t m, int gb, int shift,
-                                       uint64_t smask, Found&& found) {
-  const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i gbv = _mm512_set1_epi64(gb), shiftv = _mm512_set1_epi64(shift);
-  const __m512i maskv = _mm512_set1_epi64(static_cast<int64_t>(smask));
-  size_t i = 1;
-  for (; i + 8 <= m; i += 8) {
-    const uint64_t* at = keys + 2 * i;
-    const __m512i k = _mm512_maskz_srlv_epi64(
-        0xff, _mm512_permutex2var_epi64(_mm512_loadu_si512(at), even, _mm512_loadu_si512(at + 8)),
-        gbv);
-    const __m512i p = _mm512_maskz_srlv_epi64(
-        0xff, _mm512_permutex2var_epi64(_mm512_loadu_si512(at - 2), even, _mm512_loadu_si512(at + 6)),
-        gbv);
-    const __m512i ks = _mm512_and_si512(_mm512_maskz_srlv_epi64(0xff, k, shiftv), maskv);
-    const __m512i ps = _mm512_and_si512(_mm512_maskz_srlv_epi64(0xff, p, shiftv), maskv);
-    uint32_t several = _mm512_cmpneq_epu64_mask(k, p) & _mm512_cmpeq_epu64_mask(ks, ps);
-    for (; several != 0; several &= several - 1) found(i + std::countr_zero(several));
-  }
-  return i;
-}
-#endif
-
 // A run of consecutive entries [first, second).
 template <typename E>
 using Segment = std::pair<const E*, const E*>;
 
 // Applies the rule to the units of one bucket at a time, setting kept rows in its own mask
-// (or, for ValueEntry, handing them to the sink). One per thread. A bucket is handled in flat passes over all its entries (or all its runs of
-// one unit's rows of one group), not unit by unit: fewer short loops of data-dependent length.
+// (or, for ValueEntry, handing them to the sink). One per thread. A bucket is handled in flat
+// passes over all its entries (or all its runs of one unit's rows of one group), not unit by unit:
+// fewer short loops of data-dependent length.
 template <typename E>
 class Selector {
  public:
@@ -362,7 +146,8 @@ class Selector {
     };
     const int digits = gid_digits_;
     auto digit = [gb](const E& x, int d) {
-      return static_cast<size_t>((static_cast<uint32_t>(x.gid(gb)) >> (d * kDigitBits)) & (kDigits - 1));
+      return static_cast<size_t>((static_cast<uint32_t>(x.gid(gb)) >> (d * kDigitBits)) &
+                                 (kDigits - 1));
     };
     // Every pass's histogram in one read (a pass permutes entries, so its counts are the same).
     // This is the bucket's first read, from memory: its 16 KiB blocks are prefetched 2 KiB ahead
@@ -413,10 +198,12 @@ class Selector {
         // captured by reference: with the scalar loop's locals captured so, the whole query
         // took ~6% more CPU on CPUs without AVX-512.)
         size_t end = 0;
-        i = SeveralUnitsAvx512(reinterpret_cast<const uint64_t*>(sorted), m, gb, shift, smask,
-                               [sorted, sub_next, gb, sub_key, &end](size_t j) {
-                                 if (j >= end) end = SortSubBucket(sorted, sub_next, sub_key(sorted[j]), gb);
-                               });
+        i = avx512::SeveralUnitsAvx512(reinterpret_cast<const uint64_t*>(sorted), m, gb, shift,
+                                       smask, [sorted, sub_next, gb, sub_key, &end](size_t j) {
+                                         if (j >= end)
+                                           end = SortSubBucket(sorted, sub_next, sub_key(sorted[j]),
+                                                               gb);
+                                       });
         done = end;
       }
     }
@@ -442,7 +229,8 @@ class Selector {
   // hold two or three), else std::stable_sort.
   static void SortByUnit(E* e, size_t n, int gb) {
     if (n > 32) {
-      std::stable_sort(e, e + n, [gb](const E& x, const E& y) { return x.unit_key(gb) < y.unit_key(gb); });
+      std::stable_sort(e, e + n,
+                       [gb](const E& x, const E& y) { return x.unit_key(gb) < y.unit_key(gb); });
       return;
     }
     for (size_t i = 1; i < n; ++i) {
@@ -486,14 +274,15 @@ class Selector {
     if constexpr (E::kValue) {
       static_assert(sizeof(E) == 16 && offsetof(E, key) == 0);
       if (has_avx512_) {
-        i = RunsAvx512(reinterpret_cast<const uint64_t*>(e), m, gb, run_start_.data(),
-                       unit_run_.data(), run_gid_.data(), run_of_.data(), &runs, &units);
+        i = avx512::RunsAvx512(reinterpret_cast<const uint64_t*>(e), m, gb, run_start_.data(),
+                               unit_run_.data(), run_gid_.data(), run_of_.data(), &runs, &units);
       }
     }
 #endif
     for (; i < m; ++i) {
       const uint64_t unit_differs = e[i].unit_key(gb) ^ e[i - 1].unit_key(gb);
-      const uint64_t differs = unit_differs | static_cast<uint32_t>(e[i].gid(gb) ^ e[i - 1].gid(gb));
+      const uint64_t differs =
+          unit_differs | static_cast<uint32_t>(e[i].gid(gb) ^ e[i - 1].gid(gb));
       unit_run_[units] = runs;
       units += unit_differs != 0 ? 1 : 0;
       run_start_[runs] = static_cast<uint32_t>(i);
@@ -528,16 +317,17 @@ class Selector {
       const uint64_t unit = e[run_start_[b]].hash(gb_, top_);
 #if defined(__x86_64__)
       if (end - b <= 8 && has_avx512_) {
-        KeepGroups8Avx512(unit, in_.salt, in_.group_hash, gid + b, end - b, in_.l0,
-                          run_keep_.data() + b);
+        avx512::KeepGroups8Avx512(unit, in_.salt, in_.group_hash, gid + b, end - b, in_.l0,
+                                  run_keep_.data() + b);
         continue;
       }
-      if (end - b <= kVectorRankMax && has_avx512_) {
-        GroupPrioritiesAvx512(unit, in_.salt, in_.group_hash, gid + b, end - b, pr + b);
+      if (end - b <= avx512::kVectorRankMax && has_avx512_) {
+        avx512::GroupPrioritiesAvx512(unit, in_.salt, in_.group_hash, gid + b, end - b, pr + b);
       } else
 #endif
       {
-        for (uint32_t r = b; r < end; ++r) pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
+        for (uint32_t r = b; r < end; ++r)
+          pr[r] = Mix64(in_.salt ^ Mix64(unit ^ in_.group_hash[gid[r]]));
       }
       KeepFirst(b, end, in_.l0, before, run_keep_.data(), pr, gid);
     }
@@ -545,18 +335,18 @@ class Selector {
 
   // keep[i] = 1 for the `first` of i in [b, end) that come first in `before` (a strict total
   // order on them), 0 for the others: by counting ranks for up to kRankMax (in vector compares
-  // up to kVectorRankMax: `before` must then be pr[a] < pr[b], ties by tie[a] < tie[b] if tie is
-  // set), else with std::nth_element.
+  // up to avx512::kVectorRankMax: `before` must then be pr[a] < pr[b], ties by tie[a] < tie[b] if
+  // tie is set), else with std::nth_element.
   template <typename Before>
   void KeepFirst(uint32_t b, uint32_t end, int64_t first, Before before, uint8_t* keep,
                  const uint64_t* pr, const int32_t* tie) {
     const uint32_t n = end - b;
 #if defined(__x86_64__)
-    if (n <= kVectorRankMax && has_avx512_) {
+    if (n <= avx512::kVectorRankMax && has_avx512_) {
       if (tie != nullptr) {
-        KeepFirstAvx512<true>(pr + b, tie + b, n, first, keep + b);
+        avx512::KeepFirstAvx512<true>(pr + b, tie + b, n, first, keep + b);
       } else {
-        KeepFirstAvx512<false>(pr + b, nullptr, n, first, keep + b);
+        avx512::KeepFirstAvx512<false>(pr + b, nullptr, n, first, keep + b);
       }
       return;
     }
@@ -619,25 +409,28 @@ class Selector {
   // Run r of c > linf rows: flags_ of its linf rows of smallest row priority.
   void ChooseRowsOfRun(const E* e, uint32_t r) {
     const uint32_t s = run_start_[r], c = run_start_[r + 1] - s;
-    const uint64_t base = Mix64(e[s].hash(gb_, top_) ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
+    const uint64_t base =
+        Mix64(e[s].hash(gb_, top_) ^ Mix64(in_.group_hash[run_gid_[r]] ^ in_.salt));
 #if defined(__x86_64__)
     if (c <= 8 && has_avx512_) {
-      KeepRows8Avx512(base, c, in_.linf, flags_.data() + s);
+      avx512::KeepRows8Avx512(base, c, in_.linf, flags_.data() + s);
       return;
     }
 #endif
-    if (row_pr_.size() < std::max(c, kVectorRankMax)) row_pr_.resize(std::max(c, kVectorRankMax));
+    if (row_pr_.size() < std::max(c, avx512::kVectorRankMax))
+      row_pr_.resize(std::max(c, avx512::kVectorRankMax));
     uint64_t* pr = row_pr_.data();
 #if defined(__x86_64__)
-    if (c <= kVectorRankMax && has_avx512_) {
-      RowPrioritiesAvx512(base, pr);
+    if (c <= avx512::kVectorRankMax && has_avx512_) {
+      avx512::RowPrioritiesAvx512(base, pr);
     } else
 #endif
     {
-      for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kPhi);
+      for (uint32_t k = 0; k < c; ++k) pr[k] = Mix64(base + static_cast<uint64_t>(k) * kRowPhi);
     }
-    KeepFirst(0, c, in_.linf, [pr](uint32_t a, uint32_t b) { return pr[a] < pr[b]; },
-              flags_.data() + s, pr, nullptr);
+    KeepFirst(
+        0, c, in_.linf, [pr](uint32_t a, uint32_t b) { return pr[a] < pr[b]; }, flags_.data() + s,
+        pr, nullptr);
   }
 
   // Sets the mask bits of the rows a bucket kept. The rows are scattered over the table, so
@@ -664,8 +457,8 @@ class Selector {
 #if defined(__x86_64__)
   const bool has_avx512_ = cpu::UseAvx512();
 #endif
-  int gb_ = 0;         // bits of the largest group id
-  uint64_t top_ = 0;   // the current bucket's top hash bits, at their places
+  int gb_ = 0;        // bits of the largest group id
+  uint64_t top_ = 0;  // the current bucket's top hash bits, at their places
   std::vector<int64_t> units_per_group_;
   int64_t kept_ = 0;
   int gid_digits_ = 0;
@@ -682,10 +475,10 @@ class Selector {
   std::vector<uint64_t> row_pr_;      // per row of one run
   std::vector<uint32_t> choose_;      // units to choose groups in, then runs to choose rows in
   std::vector<uint32_t> order_;
-  std::vector<uint8_t> flags_;   // per entry: kept
-  std::vector<int64_t> marks_;   // rows kept in the current bucket: the first num_marks_
-  std::vector<int32_t> kept_gid_;    // ValueEntry: their groups
-  std::vector<double> kept_value_;   // ValueEntry: their values
+  std::vector<uint8_t> flags_;      // per entry: kept
+  std::vector<int64_t> marks_;      // rows kept in the current bucket: the first num_marks_
+  std::vector<int32_t> kept_gid_;   // ValueEntry: their groups
+  std::vector<double> kept_value_;  // ValueEntry: their values
   size_t num_marks_ = 0;
 };
 

@@ -66,6 +66,9 @@ inline uint64_t Mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// phi of the row priority Mix64(base + k * phi) (2^64 / golden ratio, odd).
+inline constexpr uint64_t kRowPhi = 0x9E3779B97F4A7C15ull;
+
 // Stable (process-independent) FNV-1a 64 of bytes plus Mix64. Not cryptographic.
 uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
 
