@@ -409,6 +409,71 @@ TEST(UnitBoundingTest, EmptyAndTinyTablesKeepWhatTheRuleSays) {
   }
 }
 
+// Group hashes that collide (here: all equal) make a unit's group priorities tie; the rule then
+// keeps the groups of smallest id. Reached with at most 8, 16 and 32 groups per unit and above
+// (the vector, rank-count and nth_element paths), 1 and 2 threads.
+TEST(UnitBoundingTest, GroupHashCollisionsAreBrokenByGroupId) {
+  constexpr uint64_t kSameHash = 0x1234;
+  for (int groups : {6, 14, 40}) {
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(absl::StrCat(groups, " groups, ", threads, " threads"));
+      random::testing::SeededRng rng(groups * 10 + threads);
+      std::vector<int64_t> unit;
+      std::vector<int32_t> row_gid;
+      for (int64_t u = 0; u < 3000; ++u) {
+        for (int g = 0; g < groups; ++g) {
+          const int rows = static_cast<int>(rng.NextU64() % 4);  // 0-3 rows in group g
+          for (int k = 0; k < rows; ++k) {
+            unit.push_back(u);
+            row_gid.push_back(g);
+          }
+        }
+      }
+      const int64_t n = static_cast<int64_t>(unit.size());
+      const std::vector<uint8_t> allowed(groups, 1);
+      const std::vector<uint64_t> group_hash(groups, kSameHash);
+      UnitBoundingInput in;
+      in.rows = n;
+      in.row_gid = row_gid.data();
+      in.gid_allowed = allowed.data();
+      in.group_hash = group_hash.data();
+      in.num_gids = groups;
+      in.unit_hash.ints = unit.data();
+      in.l0 = 3;
+      in.linf = 2;
+      in.salt = rng.NextU64();
+      in.threads = threads;
+      in.candidates = n;
+      const UnitBoundingOutput out = BoundByUnit(in);
+      // The rule: the l0 smallest gids the unit has; in each, the linf rows of smallest
+      // Mix64(base + k * phi), k = the row's index in its (unit, group) run.
+      int64_t kept = 0;
+      for (int64_t r = 0, run = 0; r < n; r += run) {
+        run = 1;
+        while (r + run < n && unit[r + run] == unit[r] && row_gid[r + run] == row_gid[r]) ++run;
+        int groups_before = 0;  // the unit's groups of smaller id
+        for (int64_t b = r - 1; b >= 0 && unit[b] == unit[r]; --b) {
+          groups_before += row_gid[b] != row_gid[b + 1];
+        }
+        const uint64_t u = Mix64(static_cast<uint64_t>(unit[r]) ^ 0x5bd1e995u);
+        const uint64_t base = Mix64(u ^ Mix64(kSameHash ^ in.salt));
+        for (int64_t k = 0; k < run; ++k) {
+          int rank = 0;
+          for (int64_t j = 0; j < run; ++j) {
+            rank += Mix64(base + j * kPhi) < Mix64(base + k * kPhi);
+          }
+          const bool want = groups_before < in.l0 && rank < in.linf;
+          const bool got = (out.keep[(r + k) / 64] >> ((r + k) % 64)) & 1;
+          ASSERT_EQ(got, want) << "row " << r + k << " (unit " << unit[r] << ", group "
+                               << row_gid[r] << ")";
+          kept += want;
+        }
+      }
+      EXPECT_EQ(out.kept, kept);
+    }
+  }
+}
+
 TEST(ScratchArrayTest, ReusesReleasedMappings) {
   const size_t n = size_t{3} << 20;  // 24 MiB of uint64_t: mapped
   uint64_t* first;
