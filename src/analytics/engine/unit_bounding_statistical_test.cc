@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics/engine/int_unit_table.h"
 #include "analytics/engine/unit_bounding.h"
 #include "dpkit/random/seeded_rng.h"
 #include "gtest/gtest.h"
@@ -39,25 +40,16 @@ std::map<uint32_t, size_t> Subsets(int bits, int ones) {
 }
 
 TEST(UnitBoundingStatisticalTest, GroupAndRowChoicesAreUniform) {
-  std::vector<int64_t> unit(kRows, 424242);
-  std::vector<int32_t> row_gid(kRows);
-  for (int r = 0; r < kRows; ++r) row_gid[r] = r % kGroups;  // group g: rows g, g + 5, ...
-  std::vector<uint8_t> allowed(kGroups, 1);
-  std::vector<uint64_t> group_hash(kGroups);
+  testing::IntUnitTable table;
+  table.unit.assign(kRows, 424242);
+  table.row_gid.resize(kRows);
+  for (int r = 0; r < kRows; ++r) table.row_gid[r] = r % kGroups;  // group g: rows g, g + 5, ...
   for (int g = 0; g < kGroups; ++g) {
     const std::string key = "g" + std::to_string(g);
-    group_hash[g] = HashBytes(key.data(), key.size());
+    table.group_hash.push_back(HashBytes(key.data(), key.size()));
   }
-  UnitBoundingInput in;
-  in.rows = kRows;
-  in.row_gid = row_gid.data();
-  in.gid_allowed = allowed.data();
-  in.group_hash = group_hash.data();
-  in.num_gids = kGroups;
-  in.unit_hash.ints = unit.data();
-  in.l0 = kL0;
-  in.linf = kLinf;
-  in.candidates = kRows;
+  UnitBoundingInput in = table.Input(kL0, kLinf);
+  const std::vector<int32_t>& row_gid = table.row_gid;
 
   const std::map<uint32_t, size_t> group_sets = Subsets(kGroups, kL0);
   const std::map<uint32_t, size_t> row_sets = Subsets(kRowsPerGroup, kLinf);

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analytics/engine/int_unit_table.h"
 #include "analytics/engine/scratch.h"
 #include "analytics/engine/state.h"
 #include "dpkit/random/samplers.h"
@@ -418,32 +419,23 @@ TEST(UnitBoundingTest, GroupHashCollisionsAreBrokenByGroupId) {
     for (int threads : {1, 2}) {
       SCOPED_TRACE(absl::StrCat(groups, " groups, ", threads, " threads"));
       random::testing::SeededRng rng(groups * 10 + threads);
-      std::vector<int64_t> unit;
-      std::vector<int32_t> row_gid;
+      testing::IntUnitTable table;
       for (int64_t u = 0; u < 3000; ++u) {
         for (int g = 0; g < groups; ++g) {
           const int rows = static_cast<int>(rng.NextU64() % 4);  // 0-3 rows in group g
           for (int k = 0; k < rows; ++k) {
-            unit.push_back(u);
-            row_gid.push_back(g);
+            table.unit.push_back(u);
+            table.row_gid.push_back(g);
           }
         }
       }
-      const int64_t n = static_cast<int64_t>(unit.size());
-      const std::vector<uint8_t> allowed(groups, 1);
-      const std::vector<uint64_t> group_hash(groups, kSameHash);
-      UnitBoundingInput in;
-      in.rows = n;
-      in.row_gid = row_gid.data();
-      in.gid_allowed = allowed.data();
-      in.group_hash = group_hash.data();
-      in.num_gids = groups;
-      in.unit_hash.ints = unit.data();
-      in.l0 = 3;
-      in.linf = 2;
+      table.group_hash.assign(groups, kSameHash);
+      UnitBoundingInput in = table.Input(/*l0=*/3, /*linf=*/2);
       in.salt = rng.NextU64();
       in.threads = threads;
-      in.candidates = n;
+      const std::vector<int64_t>& unit = table.unit;
+      const std::vector<int32_t>& row_gid = table.row_gid;
+      const int64_t n = in.rows;
       const UnitBoundingOutput out = BoundByUnit(in);
       // The rule: the l0 smallest gids the unit has; in each, the linf rows of smallest
       // Mix64(base + k * phi), k = the row's index in its (unit, group) run.
